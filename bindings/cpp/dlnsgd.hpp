@@ -1,0 +1,425 @@
+// dlnsgd.hpp — header-only C++20 wrapper over the plain-C ABI in dlnsgd.h.
+//
+// One-to-one with the C header, no logic of its own:
+//   - dln::Model owns a dln_model* (RAII, move-only, clone() for deep copies);
+//   - every non-zero status becomes a dln::Error carrying the status, its
+//     enumerator name and the handle's last-error message;
+//   - inputs are std::span, outputs are std::vector (sized from the shape the
+//     library reports), scalar outputs are return values.
+// The only checks made here are span sizes against the shape the C function
+// would read, so a wrong-sized span throws instead of reading out of bounds.
+#ifndef DLNSGD_HPP
+#define DLNSGD_HPP
+
+#include <dlnsgd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dln {
+
+// ---------------------------------------------------------------- errors
+class Error : public std::runtime_error {
+ public:
+  Error(int status, std::string function, std::string detail)
+      : std::runtime_error(function + ": " + dln_status_name(status) + " (" +
+                           dln_status_string(status) + ")" +
+                           (detail.empty() ? std::string() : ": " + detail)),
+        status_(status),
+        function_(std::move(function)),
+        detail_(std::move(detail)) {}
+  int status() const noexcept { return status_; }
+  std::string status_name() const { return dln_status_name(status_); }
+  std::string status_string() const { return dln_status_string(status_); }
+  const std::string& function() const noexcept { return function_; }
+  // dln_last_error of the handle right after the failing call ("" if none).
+  const std::string& detail() const noexcept { return detail_; }
+
+ private:
+  int status_;
+  std::string function_;
+  std::string detail_;
+};
+
+namespace detail {
+inline void check(int status, const dln_model* model, const char* function) {
+  if (status != DLN_OK) {
+    const char* msg = dln_last_error(model);
+    throw Error(status, function, msg ? msg : "");
+  }
+}
+// A span whose size does not match what the C function reads.
+[[noreturn]] inline void size_error(const char* function, const char* argument,
+                                    std::size_t got, std::int64_t want) {
+  throw Error(DLN_ERR_OUT_OF_RANGE, function,
+              std::string(argument) + " has " + std::to_string(got) + " values, " +
+                  std::to_string(want) + " expected");
+}
+inline void expect_size(const char* function, const char* argument, std::size_t got,
+                        std::int64_t want) {
+  if (want < 0 || got != static_cast<std::size_t>(want)) size_error(function, argument, got, want);
+}
+}  // namespace detail
+
+// ---------------------------------------------------------------- free functions
+inline std::string status_string(int status) { return dln_status_string(status); }
+inline std::string status_name(int status) { return dln_status_name(status); }
+inline int version_number() { return dln_version_number(); }
+inline std::string version_string() { return dln_version_string(); }
+
+// dln_param_name: std::nullopt where the C call returns NULL.
+inline std::optional<std::string> param_name(int param) {
+  const char* name = dln_param_name(param);
+  if (!name) return std::nullopt;
+  return std::string(name);
+}
+inline std::pair<double, double> param_bounds(int param) {
+  double lo = 0, hi = 0;
+  detail::check(dln_param_bounds(param, &lo, &hi), nullptr, "dln_param_bounds");
+  return {lo, hi};
+}
+inline double rank_of_spectrum(std::span<const double> sigma, int measure, double atol,
+                               double rtol) {
+  double rank = 0;
+  detail::check(dln_rank_of_spectrum(sigma.data(), static_cast<std::int64_t>(sigma.size()),
+                                     measure, atol, rtol, &rank),
+                nullptr, "dln_rank_of_spectrum");
+  return rank;
+}
+
+// One record of the jump log (dln_get_jumps), fields as enum dln_jump_field.
+struct Jump {
+  std::int64_t step = 0;
+  std::int64_t kind = 0;  // DLN_JUMP_ABSORBED or DLN_JUMP_NUMERICAL
+  std::int64_t before = 0;
+  std::int64_t after = 0;
+};
+
+// dln_Br_report, fields as enum dln_br_field.
+struct BrReport {
+  double norm2 = 0, C = 0, sigma = 0, eps = 0, balance = 0, delta = 0, rho = 0;
+  bool inside = false;
+};
+
+struct Loss {
+  double data_cost = 0;   // C(A_θ)
+  double ridge_term = 0;  // λ_t ‖θ‖²
+  double total() const { return data_cost + ridge_term; }
+};
+
+// ---------------------------------------------------------------- the handle
+class Model {
+ public:
+  // dln_create; widths holds depth+1 values.
+  Model(std::int64_t depth, std::span<const std::int64_t> widths, std::uint64_t seed) {
+    detail::expect_size("dln_create", "widths", widths.size(), depth + 1);
+    detail::check(dln_create(depth, widths.data(), seed, &h_), nullptr, "dln_create");
+  }
+  // dln_create with depth = widths.size() - 1.
+  Model(std::span<const std::int64_t> widths, std::uint64_t seed)
+      : Model(static_cast<std::int64_t>(widths.size()) - 1, widths, seed) {}
+  // Takes ownership of a handle obtained from the C API (may be NULL).
+  explicit Model(dln_model* adopt) noexcept : h_(adopt) {}
+
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  Model(Model&& other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+  Model& operator=(Model&& other) noexcept {
+    if (this != &other) {
+      dln_destroy(h_);
+      h_ = std::exchange(other.h_, nullptr);
+    }
+    return *this;
+  }
+  ~Model() { dln_destroy(h_); }
+
+  dln_model* get() const noexcept { return h_; }
+  dln_model* release() noexcept { return std::exchange(h_, nullptr); }
+  explicit operator bool() const noexcept { return h_ != nullptr; }
+  std::string last_error() const { return dln_last_error(h_); }
+
+  // dln_clone
+  Model clone() const {
+    dln_model* out = nullptr;
+    check(dln_clone(h_, &out), "dln_clone");
+    return Model(out);
+  }
+  // dln_load / dln_load_buffer
+  static Model load(const std::string& path) {
+    dln_model* out = nullptr;
+    detail::check(dln_load(path.c_str(), &out), nullptr, "dln_load");
+    return Model(out);
+  }
+  static Model load_buffer(std::span<const std::byte> buffer) {
+    dln_model* out = nullptr;
+    detail::check(dln_load_buffer(buffer.data(), static_cast<std::int64_t>(buffer.size()), &out),
+                  nullptr, "dln_load_buffer");
+    return Model(out);
+  }
+  void save(const std::string& path) const { check(dln_save(h_, path.c_str()), "dln_save"); }
+  // dln_save_buffer: asks the size, then writes.
+  std::vector<std::byte> save_buffer() const {
+    std::int64_t size = 0;
+    std::byte probe{};
+    check(dln_save_buffer(h_, &probe, 0, &size), "dln_save_buffer");
+    std::vector<std::byte> out(static_cast<std::size_t>(size));
+    check(dln_save_buffer(h_, out.data(), size, &size), "dln_save_buffer");
+    out.resize(static_cast<std::size_t>(size));
+    return out;
+  }
+
+  // ------------------------------------------------ shape, seed, step counter
+  std::int64_t depth() const {
+    std::int64_t d = 0;
+    check(dln_get_depth(h_, &d), "dln_get_depth");
+    return d;
+  }
+  std::vector<std::int64_t> widths() const {
+    std::vector<std::int64_t> w(static_cast<std::size_t>(depth() + 1));
+    check(dln_get_widths(h_, w.data(), static_cast<std::int64_t>(w.size())), "dln_get_widths");
+    return w;
+  }
+  std::uint64_t seed() const {
+    std::uint64_t s = 0;
+    check(dln_get_seed(h_, &s), "dln_get_seed");
+    return s;
+  }
+  void set_seed(std::uint64_t s) { check(dln_set_seed(h_, s), "dln_set_seed"); }
+  std::int64_t step_count() const {
+    std::int64_t t = 0;
+    check(dln_get_step_count(h_, &t), "dln_get_step_count");
+    return t;
+  }
+  void set_step_count(std::int64_t t) { check(dln_set_step_count(h_, t), "dln_set_step_count"); }
+
+  // ------------------------------------------------ parameters and schedules
+  void set_param(int param, double value) {
+    check(dln_set_param(h_, param, value), "dln_set_param");
+  }
+  double get_param(int param) const {
+    double v = 0;
+    check(dln_get_param(h_, param, &v), "dln_get_param");
+    return v;
+  }
+  void set_schedule(int param, int kind, std::span<const double> args = {}) {
+    check(dln_set_schedule(h_, param, kind, static_cast<std::int64_t>(args.size()), args.data()),
+          "dln_set_schedule");
+  }
+  double schedule_value(int param, std::int64_t step) const {
+    double v = 0;
+    check(dln_schedule_value(h_, param, step, &v), "dln_schedule_value");
+    return v;
+  }
+
+  // ------------------------------------------------ data
+  void set_observations(std::span<const std::int64_t> rows, std::span<const std::int64_t> cols,
+                        std::span<const double> values) {
+    detail::expect_size("dln_set_observations", "cols", cols.size(), ssize(rows));
+    detail::expect_size("dln_set_observations", "values", values.size(), ssize(rows));
+    check(dln_set_observations(h_, ssize(rows), rows.data(), cols.data(), values.data()),
+          "dln_set_observations");
+  }
+  std::int64_t observation_count() const {
+    std::int64_t n = 0;
+    check(dln_get_observation_count(h_, &n), "dln_get_observation_count");
+    return n;
+  }
+  void set_test_observations(std::span<const std::int64_t> rows,
+                             std::span<const std::int64_t> cols,
+                             std::span<const double> values) {
+    detail::expect_size("dln_set_test_observations", "cols", cols.size(), ssize(rows));
+    detail::expect_size("dln_set_test_observations", "values", values.size(), ssize(rows));
+    check(dln_set_test_observations(h_, ssize(rows), rows.data(), cols.data(), values.data()),
+          "dln_set_test_observations");
+  }
+  // Row-major n × m; an empty span clears it (NULL in C).
+  void set_ground_truth(std::span<const double> truth) {
+    if (!truth.empty()) {
+      auto w = widths();
+      detail::expect_size("dln_set_ground_truth", "truth", truth.size(), w.front() * w.back());
+    }
+    check(dln_set_ground_truth(h_, truth.empty() ? nullptr : truth.data()),
+          "dln_set_ground_truth");
+  }
+  void set_sample_subset(std::span<const std::int64_t> indices) {
+    check(dln_set_sample_subset(h_, ssize(indices), indices.data()), "dln_set_sample_subset");
+  }
+
+  // ------------------------------------------------ weights
+  void set_weights(std::int64_t layer, std::span<const double> w) {
+    if (auto n = layer_size(layer); n >= 0) detail::expect_size("dln_set_weights", "w", w.size(), n);
+    check(dln_set_weights(h_, layer, w.data()), "dln_set_weights");
+  }
+  std::vector<double> get_weights(std::int64_t layer) const {
+    std::vector<double> w(static_cast<std::size_t>(std::max<std::int64_t>(layer_size(layer), 0)));
+    check(dln_get_weights(h_, layer, w.data()), "dln_get_weights");
+    return w;
+  }
+  void init_weights(int kind, std::span<const double> args) {
+    check(dln_init_weights(h_, kind, static_cast<std::int64_t>(args.size()), args.data()),
+          "dln_init_weights");
+  }
+  void init_balanced(std::span<const double> a0) {
+    auto w = widths();
+    detail::expect_size("dln_init_balanced", "a0", a0.size(), w.front() * w.back());
+    check(dln_init_balanced(h_, a0.data()), "dln_init_balanced");
+  }
+
+  // ------------------------------------------------ stepping
+  void step(std::int64_t steps) { check(dln_step(h_, steps), "dln_step"); }
+  void step_batch(std::span<const std::int64_t> indices) {
+    check(dln_step_batch(h_, ssize(indices), indices.data()), "dln_step_batch");
+  }
+
+  // ------------------------------------------------ observables
+  Loss loss() const {
+    Loss l;
+    check(dln_loss(h_, &l.data_cost, &l.ridge_term), "dln_loss");
+    return l;
+  }
+  double weight_norm2() const {
+    double v = 0;
+    check(dln_weight_norm2(h_, &v), "dln_weight_norm2");
+    return v;
+  }
+  double test_error() const {
+    double v = 0;
+    check(dln_test_error(h_, &v), "dln_test_error");
+    return v;
+  }
+  std::vector<double> singular_values() const {
+    auto w = widths();
+    std::vector<double> s(static_cast<std::size_t>(*std::min_element(w.begin(), w.end())));
+    std::int64_t count = 0;
+    check(dln_singular_values(h_, s.data(), ssize(s), &count), "dln_singular_values");
+    s.resize(static_cast<std::size_t>(std::min<std::int64_t>(count, ssize(s))));
+    return s;
+  }
+  std::vector<double> layer_singular_values(std::int64_t layer) const {
+    auto w = widths();
+    std::int64_t k = (layer >= 1 && layer < ssize(w))
+                         ? std::min(w[static_cast<std::size_t>(layer)],
+                                    w[static_cast<std::size_t>(layer - 1)])
+                         : 0;
+    std::vector<double> s(static_cast<std::size_t>(k));
+    std::int64_t count = 0;
+    check(dln_layer_singular_values(h_, layer, s.data(), k, &count), "dln_layer_singular_values");
+    s.resize(static_cast<std::size_t>(std::min(count, k)));
+    return s;
+  }
+  std::vector<double> bottleneck_singular_values(std::int64_t k) const {
+    auto w = widths();
+    std::int64_t n = 0;
+    if (ssize(w) == 2 && k == 1) n = std::min(w[0], w[1]);  // depth 1: W_1
+    else if (k >= 1 && k < ssize(w) - 1) n = w[static_cast<std::size_t>(k)];
+    std::vector<double> s(static_cast<std::size_t>(n));
+    std::int64_t count = 0;
+    check(dln_bottleneck_singular_values(h_, k, s.data(), n, &count),
+          "dln_bottleneck_singular_values");
+    s.resize(static_cast<std::size_t>(std::min(count, n)));
+    return s;
+  }
+  std::int64_t query_rank(double rtol) const {
+    std::int64_t r = 0;
+    check(dln_query_rank(h_, rtol, &r), "dln_query_rank");
+    return r;
+  }
+  double rank(std::int64_t target, int measure, double atol, double rtol) const {
+    double r = 0;
+    check(dln_rank(h_, target, measure, atol, rtol, &r), "dln_rank");
+    return r;
+  }
+  std::vector<std::int64_t> bottleneck_ranks(double atol, double rtol) const {
+    std::vector<std::int64_t> r(static_cast<std::size_t>(std::max<std::int64_t>(depth() - 1, 1)));
+    check(dln_bottleneck_ranks(h_, atol, rtol, r.data(), ssize(r)), "dln_bottleneck_ranks");
+    return r;
+  }
+  double balancedness() const {
+    double v = 0;
+    check(dln_balancedness(h_, &v), "dln_balancedness");
+    return v;
+  }
+  double representation_cost() const {
+    double v = 0;
+    check(dln_representation_cost(h_, &v), "dln_representation_cost");
+    return v;
+  }
+  std::vector<double> output_column_norms() const {
+    auto w = widths();
+    std::vector<double> v(static_cast<std::size_t>(w[w.size() - 2]));
+    check(dln_output_column_norms(h_, v.data(), ssize(v)), "dln_output_column_norms");
+    return v;
+  }
+  std::vector<double> input_row_norms() const {
+    auto w = widths();
+    std::vector<double> v(static_cast<std::size_t>(w[1]));
+    check(dln_input_row_norms(h_, v.data(), ssize(v)), "dln_input_row_norms");
+    return v;
+  }
+
+  // ------------------------------------------------ absorbing sets B_r
+  // Negative thresholds mean "the default of SPEC §6".
+  bool in_Br(std::int64_t r, double eps = -1, double delta = -1, double C = -1) const {
+    int inside = 0;
+    check(dln_in_Br(h_, r, eps, delta, C, &inside), "dln_in_Br");
+    return inside != 0;
+  }
+  std::int64_t absorbed_rank() const {
+    std::int64_t r = 0;
+    check(dln_query_absorbed_rank(h_, &r), "dln_query_absorbed_rank");
+    return r;
+  }
+  BrReport Br_report(std::int64_t r, double eps = -1, double delta = -1, double C = -1) const {
+    std::array<double, DLN_BR_REPORT_SIZE> a{};
+    check(dln_Br_report(h_, r, eps, delta, C, a.data()), "dln_Br_report");
+    return BrReport{a[DLN_BR_NORM2], a[DLN_BR_C],     a[DLN_BR_SIGMA], a[DLN_BR_EPS],
+                    a[DLN_BR_BALANCE], a[DLN_BR_DELTA], a[DLN_BR_RHO],
+                    a[DLN_BR_INSIDE] != 0.0};
+  }
+
+  // ------------------------------------------------ jump log
+  std::int64_t jump_count() const {
+    std::int64_t n = 0;
+    check(dln_jump_count(h_, &n), "dln_jump_count");
+    return n;
+  }
+  std::vector<Jump> jumps(std::int64_t first, std::int64_t count) const {
+    std::vector<std::int64_t> rec(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)) *
+                                  DLN_JUMP_RECORD_SIZE);
+    check(dln_get_jumps(h_, first, count, rec.data()), "dln_get_jumps");
+    std::vector<Jump> out;
+    for (std::size_t i = 0; i + DLN_JUMP_RECORD_SIZE <= rec.size(); i += DLN_JUMP_RECORD_SIZE)
+      out.push_back(Jump{rec[i + DLN_JUMP_STEP], rec[i + DLN_JUMP_KIND],
+                         rec[i + DLN_JUMP_BEFORE], rec[i + DLN_JUMP_AFTER]});
+    return out;
+  }
+  std::vector<Jump> jumps() const { return jumps(0, jump_count()); }
+  void clear_jumps() { check(dln_clear_jumps(h_), "dln_clear_jumps"); }
+
+ private:
+  void check(int status, const char* function) const { detail::check(status, h_, function); }
+  template <class T>
+  static std::int64_t ssize(const T& c) {
+    return static_cast<std::int64_t>(c.size());
+  }
+  // n_ℓ × n_{ℓ-1}, or -1 for a layer out of range (the C call then reports it).
+  std::int64_t layer_size(std::int64_t layer) const {
+    auto w = widths();
+    if (layer < 1 || layer >= ssize(w)) return -1;
+    return w[static_cast<std::size_t>(layer)] * w[static_cast<std::size_t>(layer - 1)];
+  }
+
+  dln_model* h_ = nullptr;
+};
+
+}  // namespace dln
+
+#endif  // DLNSGD_HPP

@@ -1,0 +1,213 @@
+// Tests of the C++ wrapper: the shared SGD vectors through dln::Model, error
+// translation, RAII/move/clone semantics, and the span-size checks.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "dlnsgd.hpp"
+#include "test_vector.hpp"
+
+#ifndef DLN_TESTDATA_DIR
+#error "DLN_TESTDATA_DIR must be defined by CMake"
+#endif
+
+namespace {
+
+double rel_err(double got, double want) {
+  return std::abs(got - want) / std::max(1.0, std::abs(want));
+}
+
+dln::Model model_from(const dln::testing::TestVector& v) {
+  dln::Model m(v.depth, v.widths, 7);
+  for (const auto& [layer, w] : v.W) m.set_weights(layer, w);
+  m.set_observations(v.rows, v.cols, v.values);
+  m.set_param(DLN_PARAM_LEARNING_RATE, v.eta);
+  m.set_param(DLN_PARAM_RIDGE, v.lambda);
+  return m;
+}
+
+void run_vector(const std::string& name) {
+  CAPTURE(name);
+  auto v = dln::testing::read_test_vector(std::string(DLN_TESTDATA_DIR) + "/" + name);
+  dln::Model m = model_from(v);
+  CHECK(m.depth() == v.depth);
+  CHECK(m.widths() == v.widths);
+  CHECK(m.observation_count() == static_cast<std::int64_t>(v.values.size()));
+  CHECK(rel_err(m.loss().total(), v.loss_before) < 1e-10);
+  for (const auto& b : v.batches) m.step_batch(b);
+  CHECK(m.step_count() == static_cast<std::int64_t>(v.batches.size()));
+  for (const auto& [layer, want] : v.expect_W) {
+    auto got = m.get_weights(layer);
+    REQUIRE(got.size() == want.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, rel_err(got[i], want[i]));
+    CAPTURE(layer);
+    CHECK(worst < 1e-10);
+  }
+  CHECK(rel_err(m.loss().total(), v.loss_after) < 1e-10);
+  auto s = m.singular_values();
+  REQUIRE(s.size() == v.svals_A.size());
+  for (std::size_t i = 0; i < s.size(); ++i) CHECK(std::abs(s[i] - v.svals_A[i]) < 1e-9);
+}
+
+}  // namespace
+
+TEST_CASE("shared SGD vectors reproduce through dln::Model") {
+  for (const char* name : {"sgd_depth1.txt", "sgd_depth2.txt", "sgd_depth3_rect.txt",
+                           "gd_depth4.txt", "sgd_depth5_long.txt", "sgd_ridge_only.txt"})
+    run_vector(name);
+}
+
+TEST_CASE("a non-zero status becomes dln::Error with status, name and detail") {
+  std::vector<std::int64_t> widths{4, 3, 5};
+  dln::Model m(widths, 1);
+  try {
+    m.set_param(DLN_PARAM_LEARNING_RATE, std::numeric_limits<double>::quiet_NaN());
+    FAIL("no exception");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() == DLN_ERR_NOT_FINITE);
+    CHECK(e.status_name() == "DLN_ERR_NOT_FINITE");
+    CHECK(e.status_string() == dln_status_string(DLN_ERR_NOT_FINITE));
+    CHECK(e.function() == "dln_set_param");
+    CHECK_FALSE(e.detail().empty());
+    CHECK(std::string(e.what()).find("DLN_ERR_NOT_FINITE") != std::string::npos);
+    CHECK(std::string(e.what()).find(e.detail()) != std::string::npos);
+  }
+  // Invalid input leaves the handle as it was.
+  CHECK(m.get_param(DLN_PARAM_LEARNING_RATE) == m.clone().get_param(DLN_PARAM_LEARNING_RATE));
+
+  CHECK_THROWS_AS(m.get_weights(3), dln::Error);
+  try {
+    (void)m.get_weights(3);
+  } catch (const dln::Error& e) {
+    CHECK(e.status() < 0);
+  }
+  try {
+    m.set_param(12345, 1.0);
+    FAIL("no exception");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() == DLN_ERR_UNKNOWN_PARAM);
+  }
+  try {
+    std::vector<std::int64_t> bad{4, 0, 5};
+    dln::Model bad_model(bad, 1);
+    FAIL("no exception");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() < 0);
+    CHECK(e.function() == "dln_create");
+  }
+  try {
+    m.test_error();  // neither held-out set nor ground truth
+    FAIL("no exception");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() == DLN_ERR_STATE);
+  }
+  CHECK_THROWS_AS(dln::param_bounds(999), dln::Error);
+  CHECK_THROWS_AS(dln::Model::load("/nonexistent/dir/model.dln"), dln::Error);
+}
+
+TEST_CASE("span sizes are checked before the C call") {
+  std::vector<std::int64_t> widths{4, 3, 5};
+  dln::Model m(widths, 1);
+  std::vector<double> short_w(3);
+  CHECK_THROWS_AS(m.set_weights(1, short_w), dln::Error);
+  std::vector<std::int64_t> r{0, 1}, c{0};
+  std::vector<double> y{1.0, 2.0};
+  CHECK_THROWS_AS(m.set_observations(r, c, y), dln::Error);
+  CHECK_THROWS_AS(m.init_balanced(short_w), dln::Error);
+  CHECK_THROWS_AS(dln::Model(3, widths, 1), dln::Error);
+}
+
+TEST_CASE("RAII handle: move-only, clone is a deep copy") {
+  static_assert(!std::is_copy_constructible_v<dln::Model>);
+  static_assert(std::is_nothrow_move_constructible_v<dln::Model>);
+  std::vector<std::int64_t> widths{3, 4, 4, 2};
+  dln::Model a(widths, 42);
+  std::vector<double> args{0.5};
+  a.init_weights(DLN_INIT_GAUSSIAN, args);
+  dln::Model b = std::move(a);
+  CHECK_FALSE(a);
+  CHECK(b);
+  dln::Model c = b.clone();
+  CHECK(c.get() != b.get());
+  CHECK(c.get_weights(2) == b.get_weights(2));
+  std::vector<std::int64_t> rows{0, 1}, cols{2, 0};
+  std::vector<double> vals{1.0, -1.0};
+  c.set_observations(rows, cols, vals);
+  c.set_param(DLN_PARAM_LEARNING_RATE, 0.05);
+  c.step(3);
+  CHECK(c.step_count() == 3);
+  CHECK(b.step_count() == 0);
+  CHECK(c.get_weights(2) != b.get_weights(2));
+  b = std::move(c);
+  CHECK(b.step_count() == 3);
+}
+
+TEST_CASE("observables and free functions are reachable") {
+  CHECK(dln::version_number() == DLN_VERSION_NUMBER);
+  CHECK(dln::version_string() == "0.1.0");
+  CHECK(dln::param_name(DLN_PARAM_RIDGE).value() == "DLN_PARAM_RIDGE");
+  CHECK_FALSE(dln::param_name(999).has_value());
+  CHECK(dln::status_name(DLN_ERR_IO) == "DLN_ERR_IO");
+  std::vector<double> spectrum{3.0, 1.0, 1e-12};
+  CHECK(dln::rank_of_spectrum(spectrum, DLN_RANK_NUMERICAL, 0.0, 1e-6) == 2.0);
+
+  std::vector<std::int64_t> widths{5, 4, 4, 6};
+  dln::Model m(widths, 3);
+  std::vector<double> a0(30, 0.0);
+  a0[0] = 2.0;   // (0,0)
+  a0[6] = 1.0;   // (1,1)
+  m.init_balanced(a0);
+  auto s = m.singular_values();
+  REQUIRE(s.size() == 4);
+  CHECK(s[0] == doctest::Approx(2.0));
+  CHECK(s[1] == doctest::Approx(1.0));
+  CHECK(m.query_rank(1e-8) == 2);
+  CHECK(m.bottleneck_ranks(0.0, 1e-8) == std::vector<std::int64_t>{2, 2});
+  CHECK(m.layer_singular_values(1).size() == 4);
+  CHECK(m.bottleneck_singular_values(1).size() == 4);
+  CHECK(m.output_column_norms().size() == 4);
+  CHECK(m.input_row_norms().size() == 4);
+  CHECK(m.balancedness() < 1e-10);
+  CHECK(m.representation_cost() == doctest::Approx(3 * (std::pow(2.0, 2.0 / 3) + 1.0)));
+  std::vector<std::int64_t> r{0, 1}, c{0, 1};
+  std::vector<double> y{2.0, 1.0};
+  m.set_observations(r, c, y);
+  m.set_param(DLN_PARAM_RIDGE, 1e-3);
+  CHECK(m.absorbed_rank() == 2);
+  CHECK(m.in_Br(2));
+  auto rep = m.Br_report(2);
+  CHECK(rep.inside);
+  CHECK(rep.norm2 == doctest::Approx(m.weight_norm2()));
+  m.set_ground_truth(a0);
+  CHECK(m.test_error() == doctest::Approx(0.0));
+  m.set_ground_truth({});
+  CHECK_THROWS_AS(m.test_error(), dln::Error);
+  std::vector<double> sched{0.5, 10};
+  m.set_schedule(DLN_PARAM_LEARNING_RATE, DLN_SCHEDULE_STEP_DECAY, sched);
+  m.set_param(DLN_PARAM_LEARNING_RATE, 0.1);
+  CHECK(m.schedule_value(DLN_PARAM_LEARNING_RATE, 25) == doctest::Approx(0.025));
+  m.set_param(DLN_PARAM_JUMP_INTERVAL, 1);
+  m.step(2);
+  CHECK(m.jumps().size() == static_cast<std::size_t>(m.jump_count()));
+  m.clear_jumps();
+  CHECK(m.jump_count() == 0);
+}
+
+TEST_CASE("checkpoint round trip through the wrapper") {
+  std::vector<std::int64_t> widths{3, 3, 3};
+  dln::Model m(widths, 9);
+  std::vector<double> args{0.7};
+  m.init_weights(DLN_INIT_GAUSSIAN, args);
+  auto buf = m.save_buffer();
+  CHECK_FALSE(buf.empty());
+  dln::Model r = dln::Model::load_buffer(buf);
+  CHECK(r.get_weights(1) == m.get_weights(1));
+  CHECK(r.seed() == 9u);
+  buf[buf.size() / 2] ^= std::byte{0x5a};
+  CHECK_THROWS_AS(dln::Model::load_buffer(buf), dln::Error);
+}
