@@ -1,0 +1,100 @@
+// The state behind a dln_model handle (SPEC §1-§4) and the workspace of the
+// step. Each layer is stored as W_ℓ = scale_ℓ · V_ℓ so that weight decay
+// costs one multiplication per layer per step instead of a pass over V_ℓ
+// (SPEC §3, last paragraph).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dlnsgd.h"
+#include "schedule.hpp"
+
+namespace dln {
+
+struct Layer {
+  int64_t rows = 0, cols = 0;  // n_ℓ × n_{ℓ-1}
+  std::vector<double> v;       // row-major V_ℓ
+  double scale = 1.0;          // W_ℓ = scale · V_ℓ
+  double max_abs_bound = 0.0;  // upper bound on max |V_ℓ| (overflow guard of the step)
+
+  double weight(int64_t i, int64_t j) const { return scale * v[size_t(i * cols + j)]; }
+  std::vector<double> materialize() const;  // scale · V_ℓ
+  double frobenius2() const;                // ‖W_ℓ‖_F²
+  void assign(const double *w);             // V = w, scale = 1
+  void fold_scale();                        // V ← scale·V, scale = 1 (values < DBL_MIN flushed)
+};
+
+struct Observations {
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+  int64_t size() const { return int64_t(values.size()); }
+};
+
+struct JumpLog {
+  std::vector<std::array<int64_t, DLN_JUMP_RECORD_SIZE>> records;
+  int64_t last_absorbed = -1;   // rank at the previous check, -1 if none yet
+  int64_t last_numerical = -1;
+};
+
+struct Options {
+  double learning_rate = 0.01;
+  double ridge = 0.0;
+  int64_t batch_size = 1;
+  int sampler = DLN_SAMPLER_WITH_REPLACEMENT;
+  int64_t threads = 1;
+  int64_t jump_interval = 0;
+  double jump_rtol = 1e-6;
+  double rank_atol = 0.0;
+  Schedule learning_rate_schedule, ridge_schedule;
+};
+
+// Scratch memory of the step: derived, never part of the state (not saved,
+// not compared). Sized once per batch size so the step loop never allocates.
+struct Workspace {
+  std::vector<double> forward;   // F_ℓ = W_{≤ℓ} E_J, n_ℓ × b column blocks, ℓ = 1..L-1
+  std::vector<double> backward;  // B_ℓ = W_{>ℓ}^T E_I, same layout
+  std::vector<double> scaled;    // B_ℓ diag(g) for the batched update
+  std::vector<double> residual;  // g_k = 2 r_k / b
+  std::vector<int64_t> batch;
+  std::vector<int64_t> permutation;  // current epoch of the without-replacement sampler
+  int64_t permutation_epoch = -1;
+  std::vector<double> backup;        // all weights, for the rare overflow-risk path
+  std::vector<double> coefficient, growth;  // per layer: update factor, bound on |update|
+};
+
+}  // namespace dln
+
+struct dln_model {
+  int64_t depth = 0;
+  std::vector<int64_t> widths;  // n_0 = m … n_L = n
+  uint64_t seed = 0;
+  int64_t step = 0;             // t of the next step
+  std::vector<dln::Layer> layers;  // layers[ℓ-1] is W_ℓ
+  dln::Observations train, test;
+  std::vector<double> truth;      // n × m ground truth, empty if none
+  std::vector<int64_t> subset;    // pool of DLN_SAMPLER_SUBSET
+  dln::Options options;
+  dln::JumpLog jumps;
+  dln::Workspace work;
+  mutable std::string last_error;
+
+  int64_t rows() const { return widths.back(); }  // n
+  int64_t cols() const { return widths.front(); } // m
+  const dln::Layer &layer(int64_t l) const { return layers[size_t(l - 1)]; }
+  dln::Layer &layer(int64_t l) { return layers[size_t(l - 1)]; }
+  double learning_rate_at(int64_t t) const {
+    return options.learning_rate * options.learning_rate_schedule.factor(t);
+  }
+  double ridge_at(int64_t t) const { return options.ridge * options.ridge_schedule.factor(t); }
+};
+
+namespace dln {
+// Throws unless observations are set (DLN_ERR_STATE).
+void require_observations(const dln_model &model, const char *what);
+// Throws DLN_ERR_INVALID_ARGUMENT unless sup_t 2·eta_t·lambda_t < 1 for these options.
+void check_decay(const Options &options);
+void validate_observations(const dln_model &model, int64_t count, const int64_t *rows,
+                           const int64_t *cols, const double *values);
+}  // namespace dln

@@ -1,0 +1,48 @@
+// dln_step and dln_step_batch: validation, sampling, divergence, jump checks.
+#include "absorbing.hpp"
+#include "errors.hpp"
+#include "model.hpp"
+#include "sampler.hpp"
+#include "step.hpp"
+
+using namespace dln;
+
+extern "C" {
+
+int dln_step(dln_model *model, int64_t steps) {
+  return guarded(model, "dln_step", [&] {
+    require_pointer(model, "model");
+    if (steps < 0) fail(DLN_ERR_INVALID_ARGUMENT, "steps=%lld is negative", (long long)steps);
+    require_sampler_ready(*model);
+    if (model->step > INT64_MAX - steps)
+      fail(DLN_ERR_OUT_OF_RANGE, "steps=%lld would overflow the step counter %lld", (long long)steps,
+           (long long)model->step);
+    FlushDenormalsGuard guard;
+    for (int64_t s = 0; s < steps; ++s) {
+      sample_batch(*model, model->step);
+      step_on_batch(*model, model->work.batch.data(), int64_t(model->work.batch.size()));
+      ++model->step;
+      check_jumps(*model);
+    }
+  });
+}
+
+int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices) {
+  return guarded(model, "dln_step_batch", [&] {
+    require_pointer(model, "model");
+    require_observations(*model, "dln_step_batch");
+    if (b < 1) fail(DLN_ERR_INVALID_ARGUMENT, "b=%lld must be >= 1", (long long)b);
+    require_pointer(observation_indices, "observation_indices");
+    for (int64_t k = 0; k < b; ++k)
+      if (observation_indices[k] < 0 || observation_indices[k] >= model->train.size())
+        fail(DLN_ERR_OUT_OF_RANGE, "observation_indices[%lld]=%lld is outside [0, %lld)", (long long)k,
+             (long long)observation_indices[k], (long long)model->train.size());
+    if (model->step == INT64_MAX) fail(DLN_ERR_OUT_OF_RANGE, "the step counter is at its maximum");
+    FlushDenormalsGuard guard;
+    step_on_batch(*model, observation_indices, b);
+    ++model->step;
+    check_jumps(*model);
+  });
+}
+
+}  // extern "C"
