@@ -1,0 +1,518 @@
+"""The Model class: one dln_model handle, numpy in and out.
+
+Each method is one C call (a few make a size query first and then the call
+itself). Arguments are converted to the C types (int64/float64, C-contiguous
+numpy arrays kept alive for the duration of the call), every non-zero status
+becomes a DlnError, and nothing is computed here.
+"""
+import ctypes
+import operator
+import os
+import threading
+import weakref
+
+import numpy as np
+
+from . import _lib
+from .constants import BR_REPORT_SIZE, JUMP_RECORD_SIZE, Param
+from .errors import check
+
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+# ---------------------------------------------------------------- conversions
+def _int64(x, name):
+    v = operator.index(x)
+    if not _I64_MIN <= v <= _I64_MAX:
+        raise OverflowError(f"{name}={v} does not fit in int64_t")
+    return v
+
+
+def _uint64(x, name):
+    v = operator.index(x)
+    if not 0 <= v < 2**64:
+        raise OverflowError(f"{name}={v} does not fit in uint64_t")
+    return v
+
+
+def _f64_array(x):
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+def _i64_array(x, name):
+    a = np.asarray(x)
+    if a.size and a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integers, not {a.dtype}")
+    if a.size and a.dtype == np.uint64 and a.max() > _I64_MAX:
+        raise OverflowError(f"{name} holds values that do not fit in int64_t")
+    return np.ascontiguousarray(a, dtype=np.int64).reshape(-1)
+
+
+def _f64p(a):
+    return a.ctypes.data_as(_lib.F64P)
+
+
+def _i64p(a):
+    return a.ctypes.data_as(_lib.I64P)
+
+
+def _expect_shape(a, shape, name):
+    """The buffer must hold what the C call reads or writes: a matrix of
+    ``shape`` (or the same number of values, flat)."""
+    if a.shape != tuple(shape) and not (a.ndim == 1 and a.size == int(np.prod(shape))):
+        raise ValueError(f"{name} has shape {a.shape}, the model needs {tuple(shape)}")
+
+
+def _same_length(name_arrays):
+    sizes = {n: a.size for n, a in name_arrays}
+    if len(set(sizes.values())) > 1:
+        raise ValueError("lengths differ: " + ", ".join(f"{n}={s}" for n, s in sizes.items()))
+
+
+def _fs_path(path):
+    return os.fsencode(os.fspath(path))
+
+
+def _free_call(fname, *args):
+    """A call that takes no handle; its error message is dln_last_error(NULL)."""
+    status = getattr(_lib.lib(), fname)(*args)
+    check(status, None, fname)
+
+
+# ------------------------------------------------------------ free functions
+def version_number():
+    """DLN_VERSION_NUMBER of the loaded library (major*10000+minor*100+patch)."""
+    return int(_lib.lib().dln_version_number())
+
+
+def version_string():
+    return _lib.text(_lib.lib().dln_version_string())
+
+
+def status_name(status):
+    return _lib.text(_lib.lib().dln_status_name(int(status)))
+
+
+def status_string(status):
+    return _lib.text(_lib.lib().dln_status_string(int(status)))
+
+
+def param_name(param):
+    """``"DLN_PARAM_..."``, or None for an unknown id."""
+    p = _lib.lib().dln_param_name(int(param))
+    return None if p is None else _lib.text(p)
+
+
+def param_bounds(param):
+    """(min, max), the closed range of valid values of a parameter."""
+    lo, hi = ctypes.c_double(), ctypes.c_double()
+    _free_call("dln_param_bounds", int(param), ctypes.byref(lo), ctypes.byref(hi))
+    return lo.value, hi.value
+
+
+def rank_of_spectrum(sigma, measure, atol=0.0, rtol=0.0):
+    """A rank measure (RankMeasure) of a spectrum given by the caller."""
+    s = _f64_array(sigma).reshape(-1)
+    out = ctypes.c_double()
+    _free_call("dln_rank_of_spectrum", _f64p(s), s.size, int(measure), float(atol),
+               float(rtol), ctypes.byref(out))
+    return out.value
+
+
+def _param_property(param, integral, doc):
+    def fget(self):
+        v = self.get_param(param)
+        return int(v) if integral else v
+
+    def fset(self, value):
+        self.set_param(param, value)
+
+    return property(fget, fset, doc=doc)
+
+
+# Keyword options of Model(...) and configure(...): name -> Param.
+OPTIONS = {
+    "learning_rate": Param.LEARNING_RATE,
+    "ridge": Param.RIDGE,
+    "batch_size": Param.BATCH_SIZE,
+    "sampler": Param.SAMPLER,
+    "threads": Param.THREADS,
+    "jump_interval": Param.JUMP_INTERVAL,
+    "jump_rtol": Param.JUMP_RTOL,
+    "rank_atol": Param.RANK_ATOL,
+}
+
+
+class Model:
+    """A deep linear network A = W_L ... W_1 and its SGD state (a dln_model).
+
+    ``Model(widths, seed=0, **options)`` calls dln_create with
+    depth = len(widths) - 1, then sets each option (see OPTIONS) with
+    dln_set_param in the order given. Use it as a context manager or call
+    close(); the handle is also destroyed when the object is collected.
+
+    One Model serialises its own calls with a lock (the C library forbids
+    concurrent calls on one handle); distinct Models run in parallel.
+    """
+
+    # ---------------------------------------------------------- lifecycle
+    def __init__(self, widths, seed=0, **options):
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise TypeError(f"unknown option(s) {unknown}; known: {sorted(OPTIONS)}")
+        w = _i64_array(widths, "widths")
+        out = _lib.ModelP()
+        _free_call("dln_create", w.size - 1, _i64p(w), _uint64(seed, "seed"),
+                   ctypes.byref(out))
+        self._adopt(out)
+        try:
+            self.configure(**options)
+        except BaseException:
+            self.close()
+            raise
+
+    def _adopt(self, handle):
+        self._L = _lib.lib()
+        self._h = handle
+        self._lock = threading.RLock()
+        self._finalizer = weakref.finalize(self, self._L.dln_destroy, handle)
+
+    @classmethod
+    def _from_handle(cls, handle):
+        obj = cls.__new__(cls)
+        obj._adopt(handle)
+        return obj
+
+    def close(self):
+        """dln_destroy; idempotent. Later calls fail with DLN_ERR_NULL_POINTER,
+        which is what the C library answers for a NULL handle."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            self._finalizer()
+            self._h = _lib.ModelP()  # NULL
+
+    @property
+    def closed(self):
+        return not bool(self._h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        if self.closed:
+            return "<dlnsgd.Model closed>"
+        try:
+            return f"<dlnsgd.Model widths={self.widths.tolist()} step={self.step_count}>"
+        except Exception:  # pragma: no cover
+            return "<dlnsgd.Model>"
+
+    def _call(self, fname, *args):
+        fn = getattr(self._L, fname)
+        with self._lock:
+            status = fn(self._h, *args)
+            check(status, self._h, fname)
+
+    def _out(self, fname, ctype, *args):
+        v = ctype()
+        self._call(fname, *args, ctypes.byref(v))
+        return v.value
+
+    def clone(self):
+        """dln_clone: an independent deep copy."""
+        out = _lib.ModelP()
+        self._call("dln_clone", ctypes.byref(out))
+        return Model._from_handle(out)
+
+    __copy__ = clone
+
+    def __deepcopy__(self, memo):
+        return self.clone()
+
+    def __reduce__(self):
+        return (Model.load_buffer, (self.save_buffer(),))
+
+    # -------------------------------------------------------------- shape
+    @property
+    def depth(self):
+        return self._out("dln_get_depth", ctypes.c_int64)
+
+    @property
+    def widths(self):
+        """n_0 = m, ..., n_L = n (int64 array)."""
+        d = self.depth
+        w = np.empty(d + 1, dtype=np.int64)
+        self._call("dln_get_widths", _i64p(w), w.size)
+        return w
+
+    @property
+    def seed(self):
+        return self._out("dln_get_seed", ctypes.c_uint64)
+
+    @seed.setter
+    def seed(self, value):
+        self._call("dln_set_seed", _uint64(value, "seed"))
+
+    @property
+    def step_count(self):
+        """The step counter t (the next step uses eta_t, lambda_t, B_t)."""
+        return self._out("dln_get_step_count", ctypes.c_int64)
+
+    @step_count.setter
+    def step_count(self, value):
+        self._call("dln_set_step_count", _int64(value, "step"))
+
+    # ------------------------------------------------------------ options
+    def set_param(self, param, value):
+        self._call("dln_set_param", int(param), float(value))
+
+    def get_param(self, param):
+        return self._out("dln_get_param", ctypes.c_double, int(param))
+
+    def configure(self, **options):
+        """Set options by keyword (names in OPTIONS), in the order given."""
+        for name, value in options.items():
+            if name not in OPTIONS:
+                raise TypeError(f"unknown option {name!r}; known: {sorted(OPTIONS)}")
+            self.set_param(OPTIONS[name], value)
+
+    learning_rate = _param_property(Param.LEARNING_RATE, False, "base learning rate eta")
+    ridge = _param_property(Param.RIDGE, False, "base ridge lambda")
+    batch_size = _param_property(Param.BATCH_SIZE, True, "batch size of sampled steps")
+    sampler = _param_property(Param.SAMPLER, True, "a Sampler value")
+    threads = _param_property(Param.THREADS, True, "threads for batched products")
+    jump_interval = _param_property(Param.JUMP_INTERVAL, True, "rank check interval, 0 = off")
+    jump_rtol = _param_property(Param.JUMP_RTOL, False, "rtol of the logged numerical rank")
+    rank_atol = _param_property(Param.RANK_ATOL, False, "atol of the numerical ranks")
+
+    # --------------------------------------------------------------- data
+    def set_observations(self, rows, cols, values):
+        """Observations (i_k, j_k, y_k), copied by the library."""
+        r, c = _i64_array(rows, "rows"), _i64_array(cols, "cols")
+        v = _f64_array(values).reshape(-1)
+        _same_length([("rows", r), ("cols", c), ("values", v)])
+        self._call("dln_set_observations", r.size, _i64p(r), _i64p(c), _f64p(v))
+
+    @property
+    def observation_count(self):
+        return self._out("dln_get_observation_count", ctypes.c_int64)
+
+    def set_test_observations(self, rows, cols, values):
+        """Held-out set for test_error(); empty arrays clear it."""
+        r, c = _i64_array(rows, "rows"), _i64_array(cols, "cols")
+        v = _f64_array(values).reshape(-1)
+        _same_length([("rows", r), ("cols", c), ("values", v)])
+        self._call("dln_set_test_observations", r.size, _i64p(r), _i64p(c), _f64p(v))
+
+    def set_ground_truth(self, truth):
+        """Full n x m ground truth for test_error(); None clears it."""
+        if truth is None:
+            self._call("dln_set_ground_truth", None)
+            return
+        w = self.widths
+        t = _f64_array(truth)
+        _expect_shape(t, (w[-1], w[0]), "truth")
+        self._call("dln_set_ground_truth", _f64p(t))
+
+    def set_sample_subset(self, indices):
+        """Pool of observation indices for Sampler.SUBSET; empty clears it."""
+        i = _i64_array(indices, "indices")
+        self._call("dln_set_sample_subset", i.size, _i64p(i))
+
+    # ---------------------------------------------------------- schedules
+    def set_schedule(self, param, kind, args=()):
+        a = _f64_array(args).reshape(-1)
+        self._call("dln_set_schedule", int(param), int(kind), a.size, _f64p(a))
+
+    def schedule_value(self, param, step):
+        """eta_t or lambda_t at step t."""
+        return self._out("dln_schedule_value", ctypes.c_double, int(param),
+                         _int64(step, "step"))
+
+    # ------------------------------------------------------------ weights
+    def _layer_shape(self, layer):
+        w = self.widths
+        layer = _int64(layer, "layer")
+        if 1 <= layer < w.size:
+            return layer, (int(w[layer]), int(w[layer - 1]))
+        return layer, None  # the C call reports the bad layer
+
+    def set_weights(self, layer, w):
+        """W_layer (layer 1..L), an n_layer x n_(layer-1) matrix."""
+        layer, shape = self._layer_shape(layer)
+        a = _f64_array(w)
+        if shape is not None:
+            _expect_shape(a, shape, "w")
+        elif a.size == 0:
+            a = np.zeros(1)
+        self._call("dln_set_weights", layer, _f64p(a))
+
+    def get_weights(self, layer):
+        layer, shape = self._layer_shape(layer)
+        a = np.empty(shape if shape is not None else (1,), dtype=np.float64)
+        self._call("dln_get_weights", layer, _f64p(a))
+        return a
+
+    @property
+    def weights(self):
+        """[W_1, ..., W_L] (copies); assigning a sequence sets every layer."""
+        return [self.get_weights(l) for l in range(1, self.depth + 1)]
+
+    @weights.setter
+    def weights(self, ws):
+        for l, w in enumerate(ws, start=1):
+            self.set_weights(l, w)
+
+    def init_weights(self, kind, args=()):
+        """dln_init_weights with an Init kind and its arguments."""
+        a = _f64_array(args).reshape(-1)
+        self._call("dln_init_weights", int(kind), a.size, _f64p(a))
+
+    def init_balanced(self, a0):
+        """Balanced factorisation of an n x m matrix A0."""
+        w = self.widths
+        a = _f64_array(a0)
+        _expect_shape(a, (w[-1], w[0]), "a0")
+        self._call("dln_init_balanced", _f64p(a))
+
+    # ----------------------------------------------------------- stepping
+    def step(self, steps=1):
+        """`steps` sampled SGD steps."""
+        self._call("dln_step", _int64(steps, "steps"))
+
+    def step_batch(self, indices):
+        """One step on an explicit batch of observation indices."""
+        i = _i64_array(indices, "indices")
+        self._call("dln_step_batch", i.size, _i64p(i))
+
+    # -------------------------------------------------------- observables
+    def loss(self):
+        """(data_cost, ridge_term): C(A_theta) and lambda_t ||theta||^2."""
+        d, r = ctypes.c_double(), ctypes.c_double()
+        self._call("dln_loss", ctypes.byref(d), ctypes.byref(r))
+        return d.value, r.value
+
+    def weight_norm2(self):
+        return self._out("dln_weight_norm2", ctypes.c_double)
+
+    def test_error(self):
+        return self._out("dln_test_error", ctypes.c_double)
+
+    def _spectrum(self, fname, *lead):
+        count = ctypes.c_int64()
+        probe = np.empty(1, dtype=np.float64)
+        self._call(fname, *lead, _f64p(probe), 0, ctypes.byref(count))
+        out = np.empty(count.value, dtype=np.float64)
+        self._call(fname, *lead, _f64p(out) if out.size else _f64p(probe), out.size,
+                   ctypes.byref(count))
+        return out[: count.value]
+
+    def singular_values(self):
+        """Singular values of A_theta, descending (all min_l n_l of them)."""
+        return self._spectrum("dln_singular_values")
+
+    def layer_singular_values(self, layer):
+        return self._spectrum("dln_layer_singular_values", _int64(layer, "layer"))
+
+    def bottleneck_singular_values(self, k):
+        """Singular values of M_k = [W_k, W_(k+1)^T]."""
+        return self._spectrum("dln_bottleneck_singular_values", _int64(k, "k"))
+
+    def query_rank(self, rtol):
+        return self._out("dln_query_rank", ctypes.c_int64, float(rtol))
+
+    def rank(self, target, measure, atol=0.0, rtol=0.0):
+        """A RankMeasure of A_theta (target 0) or of W_target."""
+        return self._out("dln_rank", ctypes.c_double, _int64(target, "target"),
+                         int(measure), float(atol), float(rtol))
+
+    def bottleneck_ranks(self, atol=0.0, rtol=0.0):
+        """Numerical ranks of M_1..M_(L-1) (one value for depth 1)."""
+        out = np.empty(max(self.depth - 1, 1), dtype=np.int64)
+        self._call("dln_bottleneck_ranks", float(atol), float(rtol), _i64p(out), out.size)
+        return out
+
+    def balancedness(self):
+        return self._out("dln_balancedness", ctypes.c_double)
+
+    def representation_cost(self):
+        return self._out("dln_representation_cost", ctypes.c_double)
+
+    def output_column_norms(self):
+        """Norms of the n_(L-1) columns of W_L."""
+        out = np.empty(int(self.widths[-2]), dtype=np.float64)
+        self._call("dln_output_column_norms", _f64p(out), out.size)
+        return out
+
+    def input_row_norms(self):
+        """Norms of the n_1 rows of W_1."""
+        out = np.empty(int(self.widths[1]), dtype=np.float64)
+        self._call("dln_input_row_norms", _f64p(out), out.size)
+        return out
+
+    # ---------------------------------------------------- absorbing sets
+    def in_Br(self, r, eps=-1.0, delta=-1.0, C=-1.0):
+        """theta in B_r(eps, delta, C); a negative threshold means the default."""
+        return bool(self._out("dln_in_Br", ctypes.c_int, _int64(r, "r"), float(eps),
+                              float(delta), float(C)))
+
+    def query_absorbed_rank(self):
+        return self._out("dln_query_absorbed_rank", ctypes.c_int64)
+
+    def Br_report(self, r, eps=-1.0, delta=-1.0, C=-1.0):
+        """The BR_REPORT_SIZE doubles of dln_Br_report, indexed by BrField."""
+        out = np.empty(BR_REPORT_SIZE, dtype=np.float64)
+        self._call("dln_Br_report", _int64(r, "r"), float(eps), float(delta), float(C),
+                   _f64p(out))
+        return out
+
+    # ------------------------------------------------------------- jumps
+    @property
+    def jump_count(self):
+        return self._out("dln_jump_count", ctypes.c_int64)
+
+    def get_jumps(self, first=0, count=None):
+        """Records first..first+count-1 as a (count, 4) int64 array indexed by
+        JumpField; count defaults to all records from `first` on."""
+        first = _int64(first, "first")
+        if count is None:
+            count = max(self.jump_count - first, 0)
+        count = _int64(count, "count")
+        out = np.empty((max(count, 0), JUMP_RECORD_SIZE), dtype=np.int64)
+        buf = out if out.size else np.empty(JUMP_RECORD_SIZE, dtype=np.int64)
+        self._call("dln_get_jumps", first, count, _i64p(buf))
+        return out
+
+    def clear_jumps(self):
+        self._call("dln_clear_jumps")
+
+    # -------------------------------------------------------- checkpoints
+    def save(self, path):
+        self._call("dln_save", _fs_path(path))
+
+    @classmethod
+    def load(cls, path):
+        out = _lib.ModelP()
+        _free_call("dln_load", _fs_path(path), ctypes.byref(out))
+        return cls._from_handle(out)
+
+    def save_buffer(self):
+        """The checkpoint as bytes (size query, then the write)."""
+        size = ctypes.c_int64()
+        probe = ctypes.create_string_buffer(1)
+        self._call("dln_save_buffer", probe, 0, ctypes.byref(size))
+        buf = ctypes.create_string_buffer(max(size.value, 1))
+        self._call("dln_save_buffer", buf, size.value, ctypes.byref(size))
+        return buf.raw[: size.value]
+
+    @classmethod
+    def load_buffer(cls, data):
+        data = bytes(data)
+        out = _lib.ModelP()
+        _free_call("dln_load_buffer", data, len(data), ctypes.byref(out))
+        return cls._from_handle(out)
