@@ -1,0 +1,50 @@
+// Small helpers shared by the test chapters.
+#pragma once
+#include <dlnsgd.h>
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <vector>
+
+#define REQUIRE_OK(call)                                                              \
+  do {                                                                                \
+    int status_ = (call);                                                             \
+    INFO(#call, " -> ", dln_status_name(status_));                                    \
+    REQUIRE(status_ == DLN_OK);                                                       \
+  } while (0)
+
+struct ModelDeleter {
+  void operator()(dln_model *m) const { dln_destroy(m); }
+};
+using ModelPtr = std::unique_ptr<dln_model, ModelDeleter>;
+
+inline ModelPtr make_model(std::vector<int64_t> widths, uint64_t seed = 1) {
+  dln_model *m = nullptr;
+  REQUIRE(dln_create(int64_t(widths.size()) - 1, widths.data(), seed, &m) == DLN_OK);
+  return ModelPtr(m);
+}
+
+inline std::vector<double> weights_of(const dln_model *m, int64_t layer) {
+  std::vector<int64_t> w(64);
+  int64_t depth = 0;
+  dln_get_depth(m, &depth);
+  dln_get_widths(m, w.data(), int64_t(w.size()));
+  std::vector<double> out(static_cast<size_t>(w[size_t(layer)] * w[size_t(layer - 1)]));
+  REQUIRE(dln_get_weights(m, layer, out.data()) == DLN_OK);
+  return out;
+}
+
+inline std::vector<std::vector<double>> all_weights(const dln_model *m) {
+  int64_t depth = 0;
+  dln_get_depth(m, &depth);
+  std::vector<std::vector<double>> out;
+  for (int64_t l = 1; l <= depth; ++l) out.push_back(weights_of(m, l));
+  return out;
+}
+
+// A noisy-free random problem: n × m observations of a random matrix.
+struct Problem {
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+};
+Problem random_problem(int64_t n, int64_t m, int64_t count, uint64_t seed);
