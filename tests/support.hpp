@@ -48,3 +48,5 @@ struct Problem {
   std::vector<double> values;
 };
 Problem random_problem(int64_t n, int64_t m, int64_t count, uint64_t seed);
+// A model with `count` random observations and DLN_INIT_END_TO_END weights.
+ModelPtr make_problem_model(std::vector<int64_t> widths, int64_t count, uint64_t seed, double init_scale);
