@@ -1,0 +1,335 @@
+!> Test of the Fortran binding against the real library.
+!>   test_dlnsgd VECTOR.txt ...   replay each shared SGD vector (explicit
+!>                                batches via dln_step_batch) and compare
+!>                                expect_W, loss_before/after, svals_A to 1e-10
+!>   test_dlnsgd --api            constants, names, errors, a few observables
+!> Prints "N passed, N failed" and exits non-zero on any failure.
+program test_dlnsgd
+  use, intrinsic :: iso_c_binding
+  use, intrinsic :: ieee_arithmetic, only: ieee_value, ieee_quiet_nan
+  use dlnsgd
+  implicit none
+  integer :: passed = 0, failed = 0, i, nargs
+  character(len=4096) :: arg
+
+  nargs = command_argument_count()
+  if (nargs == 0) then
+    write (*, '(a)') "usage: test_dlnsgd --api | VECTOR.txt ..."
+    error stop 2
+  end if
+  do i = 1, nargs
+    call get_command_argument(i, arg)
+    if (trim(arg) == "--api") then
+      call api_tests()
+    else
+      call replay(trim(arg))
+    end if
+  end do
+  write (*, '(i0, a, i0, a)') passed, " passed, ", failed, " failed"
+  if (failed > 0 .or. passed == 0) error stop 1
+
+contains
+
+  subroutine check(ok, what)
+    logical, intent(in) :: ok
+    character(len=*), intent(in) :: what
+    if (ok) then
+      passed = passed + 1
+    else
+      failed = failed + 1
+      write (*, '(a, a)') "FAIL: ", what
+    end if
+  end subroutine
+
+  !> The call succeeded; otherwise report the status name and message.
+  subroutine check_ok(status, model, what)
+    integer(c_int), intent(in) :: status
+    type(dln_model), intent(in) :: model
+    character(len=*), intent(in) :: what
+    if (status /= DLN_OK) then
+      write (*, '(a, a, a, a, a, a)') "FAIL: ", what, ": ", dln_status_name(status), ": ", &
+        dln_last_error(model)
+      failed = failed + 1
+    else
+      passed = passed + 1
+    end if
+  end subroutine
+
+  !> |a - e| <= rtol * |e| entry by entry, or rtol * scale when scale > 0
+  !> (spectra are compared relative to sigma_1).
+  logical function rel_close(a, e, rtol, scale)
+    real(c_double), intent(in) :: a(:), e(:), rtol, scale
+    if (size(a) /= size(e)) then
+      rel_close = .false.
+    else if (scale > 0) then
+      rel_close = all(abs(a - e) <= rtol * scale)
+    else
+      rel_close = all(abs(a - e) <= rtol * abs(e))
+    end if
+  end function
+
+  ! ------------------------------------------------------ vector reader
+  subroutine read_line(unit, line, ios)
+    integer, intent(in) :: unit
+    character(len=:), allocatable, intent(out) :: line
+    integer, intent(out) :: ios
+    character(len=512) :: chunk
+    integer :: n
+    line = ""
+    do
+      read (unit, '(a)', advance='no', iostat=ios, size=n) chunk
+      line = line//chunk(1:n)
+      if (ios /= 0) exit
+    end do
+    if (is_iostat_eor(ios)) ios = 0
+  end subroutine
+
+  !> Next line that is neither blank nor a comment.
+  subroutine next_record(unit, line, ios)
+    integer, intent(in) :: unit
+    character(len=:), allocatable, intent(out) :: line
+    integer, intent(out) :: ios
+    do
+      call read_line(unit, line, ios)
+      if (ios /= 0) return
+      line = adjustl(line)
+      if (len_trim(line) > 0 .and. line(1:1) /= "#") return
+    end do
+  end subroutine
+
+  subroutine replay(path)
+    character(len=*), intent(in) :: path
+    integer :: unit, ios, depth, layer, r, c, k, t, steps, nobs, j
+    character(len=:), allocatable :: line
+    character(len=32) :: key
+    integer(c_int64_t), allocatable :: widths(:), rows(:), cols(:), batch(:)
+    real(c_double), allocatable :: values(:), w(:, :), got(:, :), svals(:), s(:)
+    real(c_double) :: eta, lambda, expect_loss, data_cost, ridge_term
+    integer(c_int64_t) :: b, count, step
+    type(dln_model) :: model
+    integer(c_int) :: status
+
+    write (*, '(a, a)') "vector ", path
+    depth = -1
+    steps = 0
+    open (newunit=unit, file=path, status='old', action='read', iostat=ios)
+    if (ios /= 0) then
+      call check(.false., "cannot open "//path)
+      return
+    end if
+    do
+      call next_record(unit, line, ios)
+      if (ios /= 0) exit
+      read (line, *) key
+      select case (trim(key))
+      case ("depth")
+        read (line, *) key, depth
+      case ("widths")
+        allocate (widths(depth + 1))
+        read (line, *) key, widths
+        status = dln_create(model, widths, 7_c_int64_t)
+        call check_ok(status, model, "dln_create")
+        if (status /= DLN_OK) exit
+      case ("eta")
+        read (line, *) key, eta
+        call check_ok(dln_set_param(model, DLN_PARAM_LEARNING_RATE, eta), model, "eta")
+      case ("lambda")
+        read (line, *) key, lambda
+        call check_ok(dln_set_param(model, DLN_PARAM_RIDGE, lambda), model, "lambda")
+      case ("W", "expect_W")
+        read (line, *) key, layer, r, c
+        allocate (w(r, c))
+        do j = 1, r
+          call next_record(unit, line, ios)
+          read (line, *) w(j, :)
+        end do
+        if (trim(key) == "W") then
+          call check_ok(dln_set_weights(model, int(layer, c_int64_t), w), model, "dln_set_weights")
+        else
+          call check_ok(dln_get_weights(model, int(layer, c_int64_t), got), model, "dln_get_weights")
+          if (allocated(got)) then
+            call check(all(shape(got) == shape(w)), path//": shape of expect_W")
+            if (all(shape(got) == shape(w))) &
+              call check(rel_close(reshape(got, [size(got)]), reshape(w, [size(w)]), 1d-10, 0d0), &
+                         path//": expect_W "//key)
+          end if
+        end if
+        deallocate (w)
+      case ("obs")
+        read (line, *) key, nobs
+        allocate (rows(nobs), cols(nobs), values(nobs))
+        do j = 1, nobs
+          call next_record(unit, line, ios)
+          read (line, *) rows(j), cols(j), values(j)
+        end do
+        call check_ok(dln_set_observations(model, rows, cols, values), model, "dln_set_observations")
+        call check_ok(dln_get_observation_count(model, count), model, "dln_get_observation_count")
+        call check(count == nobs, path//": observation count")
+      case ("loss_before", "loss_after")
+        read (line, *) key, expect_loss
+        call check_ok(dln_loss(model, data_cost, ridge_term), model, "dln_loss")
+        call check(rel_close([data_cost + ridge_term], [expect_loss], 1d-10, 0d0), path//": "//trim(key))
+      case ("steps")
+        read (line, *) key, steps
+        do t = 1, steps
+          call next_record(unit, line, ios)
+          read (line, *) key, b
+          allocate (batch(b))
+          read (line, *) key, b, batch
+          status = dln_step_batch(model, batch)
+          if (status /= DLN_OK) call check_ok(status, model, "dln_step_batch")
+          deallocate (batch)
+        end do
+        call check_ok(dln_get_step_count(model, step), model, "dln_get_step_count")
+        call check(step == steps, path//": step count")
+      case ("svals_A")
+        read (line, *) key, k
+        allocate (svals(k))
+        read (line, *) key, k, svals
+        call check_ok(dln_singular_values(model, s), model, "dln_singular_values")
+        ! k = min_l n_l values from the library; the vector lists all
+        ! min(n, m) of the dense A, the extra ones zero up to rounding.
+        call check(size(s) == minval(widths), path//": number of singular values")
+        if (size(s) == minval(widths) .and. size(s) <= k) then
+          call check(rel_close(s, svals(1:size(s)), 1d-10, svals(1)), path//": svals_A")
+          if (k > size(s)) call check(rel_close(0 * svals(size(s) + 1:), svals(size(s) + 1:), &
+                                                1d-10, svals(1)), path//": zero svals_A")
+        end if
+      case default
+        call check(.false., path//": unknown record "//trim(key))
+      end select
+    end do
+    close (unit)
+    call check(depth >= 1 .and. steps >= 1, path//": vector read")
+    call dln_destroy(model)
+  end subroutine
+
+  ! -------------------------------------------------------------- API
+  subroutine expect_status(status, want, model, what)
+    integer(c_int), intent(in) :: status, want
+    type(dln_model), intent(in) :: model
+    character(len=*), intent(in) :: what
+    character(len=:), allocatable :: msg
+    msg = dln_last_error(model)
+    call check(status == want, what//": got "//dln_status_name(status)//", want "//dln_status_name(want))
+    call check(len(msg) > 0, what//": empty dln_last_error")
+  end subroutine
+
+  subroutine api_tests()
+    integer(c_int) :: s, codes(13), params(8)
+    character(len=32) :: names(13), pnames(8)
+    type(dln_model) :: model, copy, none
+    integer(c_int64_t) :: depth, step, seed, rank, count
+    integer(c_int64_t), allocatable :: widths(:), ranks(:)
+    real(c_double), allocatable :: w1(:, :), w2(:, :), w1b(:, :), sv(:), norms(:)
+    real(c_double) :: v, lo, hi, data_cost, ridge_term, norm2, nan, report(0:DLN_BR_REPORT_SIZE - 1)
+    logical :: inside
+    integer :: j
+    character(len=16) :: vs
+
+    codes = [DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT, DLN_ERR_OUT_OF_RANGE, &
+             DLN_ERR_NOT_FINITE, DLN_ERR_UNKNOWN_PARAM, DLN_ERR_STATE, DLN_ERR_DIVERGED, &
+             DLN_ERR_NOMEM, DLN_ERR_LAPACK, DLN_ERR_IO, DLN_ERR_FORMAT, DLN_ERR_INTERNAL]
+    names = [character(len=32) :: "DLN_OK", "DLN_ERR_NULL_POINTER", "DLN_ERR_INVALID_ARGUMENT", &
+             "DLN_ERR_OUT_OF_RANGE", "DLN_ERR_NOT_FINITE", "DLN_ERR_UNKNOWN_PARAM", &
+             "DLN_ERR_STATE", "DLN_ERR_DIVERGED", "DLN_ERR_NOMEM", "DLN_ERR_LAPACK", &
+             "DLN_ERR_IO", "DLN_ERR_FORMAT", "DLN_ERR_INTERNAL"]
+    do j = 1, size(codes)
+      call check(dln_status_name(codes(j)) == trim(names(j)), "status constant "//trim(names(j)))
+      call check(len(dln_status_string(codes(j))) > 0, "status string "//trim(names(j)))
+    end do
+    params = [DLN_PARAM_LEARNING_RATE, DLN_PARAM_RIDGE, DLN_PARAM_BATCH_SIZE, DLN_PARAM_SAMPLER, &
+              DLN_PARAM_THREADS, DLN_PARAM_JUMP_INTERVAL, DLN_PARAM_JUMP_RTOL, DLN_PARAM_RANK_ATOL]
+    pnames = [character(len=32) :: "DLN_PARAM_LEARNING_RATE", "DLN_PARAM_RIDGE", &
+              "DLN_PARAM_BATCH_SIZE", "DLN_PARAM_SAMPLER", "DLN_PARAM_THREADS", &
+              "DLN_PARAM_JUMP_INTERVAL", "DLN_PARAM_JUMP_RTOL", "DLN_PARAM_RANK_ATOL"]
+    do j = 1, size(params)
+      call check(dln_param_name(params(j)) == trim(pnames(j)), "param constant "//trim(pnames(j)))
+      call check(dln_param_bounds(params(j), lo, hi) == DLN_OK .and. lo <= hi, "bounds "//trim(pnames(j)))
+    end do
+    call check(dln_param_name(99_c_int) == "", "unknown param name")
+    write (vs, '(i0, ".", i0, ".", i0)') DLN_VERSION_MAJOR, DLN_VERSION_MINOR, DLN_VERSION_PATCH
+    call check(dln_version_string() == trim(vs), "version string "//dln_version_string())
+    call check(dln_version_number() == DLN_VERSION_MAJOR * 10000 + DLN_VERSION_MINOR * 100 &
+               + DLN_VERSION_PATCH, "version number")
+
+    ! lifecycle and shape
+    call check_ok(dln_create(model, [4_c_int64_t, 3_c_int64_t, 5_c_int64_t], -1_c_int64_t), model, "create")
+    call check_ok(dln_get_depth(model, depth), model, "get_depth")
+    call check(depth == 2, "depth")
+    call check_ok(dln_get_widths(model, widths), model, "get_widths")
+    call check(all(widths == [4, 3, 5]), "widths")
+    call check_ok(dln_get_seed(model, seed), model, "get_seed")
+    call check(seed == -1_c_int64_t, "uint64 seed carried bit for bit")
+    call check_ok(dln_set_step_count(model, 9_c_int64_t), model, "set_step_count")
+    call check_ok(dln_get_step_count(model, step), model, "get_step_count")
+    call check(step == 9, "step count")
+    call check_ok(dln_set_param(model, DLN_PARAM_LEARNING_RATE, 0.05d0), model, "set eta")
+    call check_ok(dln_set_param(model, DLN_PARAM_RIDGE, 0.01d0), model, "set lambda")
+    call check_ok(dln_get_param(model, DLN_PARAM_LEARNING_RATE, v), model, "get eta")
+    call check(v == 0.05d0, "eta round trip")
+
+    ! weights: Fortran W(n_l, n_(l-1)) both ways
+    w1 = reshape([(0.1d0 * j - 0.55d0, j = 1, 12)], [3, 4])
+    w2 = reshape([(0.05d0 * j - 0.4d0, j = 1, 15)], [5, 3])
+    call check_ok(dln_set_weights(model, 1_c_int64_t, w1), model, "set_weights 1")
+    call check_ok(dln_set_weights(model, 2_c_int64_t, w2), model, "set_weights 2")
+    call check_ok(dln_get_weights(model, 1_c_int64_t, w1b), model, "get_weights 1")
+    call check(all(w1b == w1), "weights round trip (layout)")
+    call check_ok(dln_weight_norm2(model, norm2), model, "weight_norm2")
+    call check(abs(norm2 - (sum(w1**2) + sum(w2**2))) <= 1d-12 * norm2, "weight_norm2 value")
+    call check_ok(dln_singular_values(model, sv), model, "singular_values")
+    call check(size(sv) == 3, "number of singular values")
+    call check_ok(dln_output_column_norms(model, norms), model, "output_column_norms")
+    call check(rel_close(norms, sqrt(sum(w2**2, dim=1)), 1d-12, 0d0), "output column norms")
+    call check_ok(dln_input_row_norms(model, norms), model, "input_row_norms")
+    call check(rel_close(norms, sqrt(sum(w1**2, dim=2)), 1d-12, 0d0), "input row norms")
+    call check_ok(dln_bottleneck_ranks(model, 0d0, 1d-12, ranks), model, "bottleneck_ranks")
+    call check(size(ranks) == 1, "bottleneck ranks size")
+    call check_ok(dln_jump_count(model, count), model, "jump_count")
+    call check(count == 0, "no jumps")
+
+    ! observations and a step on a clone
+    call check_ok(dln_set_observations(model, [0_c_int64_t, 4_c_int64_t], [3_c_int64_t, 0_c_int64_t], &
+                                       [1d0, -1d0]), model, "set_observations")
+    call check_ok(dln_loss(model, data_cost, ridge_term), model, "loss")
+    call check(abs(ridge_term - 0.01d0 * norm2) <= 1d-12 * ridge_term, "ridge term")
+    call check_ok(dln_Br_report(model, 1_c_int64_t, -1d0, -1d0, -1d0, report), model, "Br_report")
+    call check(abs(report(DLN_BR_NORM2) - norm2) <= 1d-12 * norm2, "Br report norm2")
+    call check_ok(dln_in_Br(model, 1_c_int64_t, -1d0, -1d0, -1d0, inside), model, "in_Br")
+    call check(inside .eqv. (report(DLN_BR_INSIDE) == 1d0), "in_Br agrees with the report")
+    call check_ok(dln_query_absorbed_rank(model, rank), model, "query_absorbed_rank")
+    call check_ok(dln_clone(model, copy), model, "clone")
+    call check_ok(dln_step_batch(copy, [1_c_int64_t]), copy, "step_batch on the clone")
+    call check_ok(dln_get_weights(model, 1_c_int64_t, w1b), model, "get_weights after clone step")
+    call check(all(w1b == w1), "clone is independent")
+    call dln_destroy(copy)
+
+    ! errors: status name plus message, state kept
+    nan = ieee_value(nan, ieee_quiet_nan)
+    call expect_status(dln_set_param(model, DLN_PARAM_LEARNING_RATE, nan), DLN_ERR_NOT_FINITE, model, &
+                       "NaN learning rate")
+    call expect_status(dln_set_param(model, 99_c_int, 1d0), DLN_ERR_UNKNOWN_PARAM, model, "unknown param")
+    call expect_status(dln_get_weights(model, 3_c_int64_t, w1b), DLN_ERR_OUT_OF_RANGE, model, "layer 3 of 2")
+    call expect_status(dln_set_weights(model, 0_c_int64_t, w1), DLN_ERR_OUT_OF_RANGE, model, "layer 0")
+    call expect_status(dln_step_batch(model, [2_c_int64_t]), DLN_ERR_OUT_OF_RANGE, model, "batch index 2 of 2")
+    call expect_status(dln_set_observations(model, [5_c_int64_t], [0_c_int64_t], [1d0]), &
+                       DLN_ERR_OUT_OF_RANGE, model, "row 5 of 5")
+    call expect_status(dln_test_error(model, v), DLN_ERR_STATE, model, "test error without a test set")
+    call check_ok(dln_get_step_count(model, step), model, "step count after errors")
+    call check(step == 9, "errors changed no state")
+    call check_ok(dln_get_weights(model, 1_c_int64_t, w1b), model, "weights after errors")
+    call check(all(w1b == w1), "errors changed no weights")
+    call expect_status(dln_loss(none, data_cost, ridge_term), DLN_ERR_NULL_POINTER, none, "null handle")
+    call expect_status(dln_create(copy, [3_c_int64_t, 0_c_int64_t, 2_c_int64_t], 0_c_int64_t), &
+                       DLN_ERR_INVALID_ARGUMENT, none, "zero width")
+    call check(.not. c_associated(copy%ptr), "failed create leaves the handle null")
+
+    call dln_destroy(model)
+    call check(.not. c_associated(model%ptr), "destroy nulls the handle")
+    call dln_destroy(model) ! no-op
+    s = DLN_OK
+    call check(s == 0, "DLN_OK is 0")
+  end subroutine
+
+end program test_dlnsgd
