@@ -206,6 +206,7 @@ int dln_set_observations(dln_model *model, int64_t count, const int64_t *rows,
     Observations o = copy_observations(count, rows, cols, values);
     model->train = std::move(o);
     model->work.permutation_epoch = -1;
+    model->work.max_abs_y = -1.0;
   });
 }
 

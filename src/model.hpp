@@ -62,6 +62,9 @@ struct Workspace {
   int64_t permutation_epoch = -1;
   std::vector<double> backup;        // all weights, for the rare overflow-risk path
   std::vector<double> coefficient, growth;  // per layer: update factor, bound on |update|
+  std::vector<double> forward_bound, backward_bound;  // per layer: max |F_ℓ|, bound on max |B_ℓ|
+  std::vector<int64_t> offset;       // of F_ℓ / B_ℓ in forward / backward
+  double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };
 
 }  // namespace dln

@@ -4,20 +4,25 @@
 //   residual  r_k = <B_{L-1}[:,k], F_{L-1}[:,k]> − y_k,  g_k = 2 r_k / b
 //   update    W_ℓ ← d W_ℓ − η B_ℓ diag(g) F_{ℓ-1}^T,  d = 1 − 2ηλ,
 // with W_1 and W_L touched only in the columns j_k and rows i_k. As
-// W_ℓ = s_ℓ V_ℓ, the decay is s_ℓ ← d s_ℓ and V_ℓ gets the update / s_ℓ.
-// Everything is computed from θ_t before any weight changes, so a non-finite
-// intermediate leaves θ_t intact. The update itself can only overflow if
-// max|V| + |update| approaches DBL_MAX, which a per-layer bound rules out
-// cheaply; when it cannot, the layer is backed up first.
+// W_ℓ = s_ℓ V_ℓ, the decay is s_ℓ ← d s_ℓ and V_ℓ gets the update / (d s_ℓ).
+//
+// Divergence (SPEC §7) without a copy of the weights on every step: before
+// any weight changes, a priori bounds on every backward vector, every weight
+// and every entry of A after the step are formed from per-layer bounds on
+// max|V_ℓ| (O(L) work). While they are far from overflow the step cannot
+// produce a non-finite weight or loss and runs in place, fused. Otherwise
+// (only near divergence) the weights are backed up, the step runs unfused,
+// the weights and the full loss are checked, and a failure restores them.
 #include "step.hpp"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
-#include <cstring>
 
 #include "blis.h"
 #include "errors.hpp"
+#include "evaluate.hpp"
+#include "kernels.hpp"
 #include "model.hpp"
 
 #if defined(__SSE__)
@@ -44,206 +49,237 @@ FlushDenormalsGuard::~FlushDenormalsGuard() {
 namespace {
 
 constexpr double kRenormalizeBelow = 0x1p-30;  // fold s_ℓ into V_ℓ when it gets this small
-constexpr double kSafeMagnitude = 1e300;       // below this, V + update cannot overflow
+constexpr double kSafeWeight = 1e290;          // bounds below these cannot overflow
+constexpr double kSafeEntry = 1e140;           // |A_ij| + |y|: its square summed stays finite
 
-double max_abs(const double *x, int64_t n) {
-  double m = 0.0;
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
-  return m;  // NaN-propagation is not needed: finiteness is checked separately
+struct StepPlan {
+  const dln_model &model;
+  int64_t L, b;
+  const int64_t *batch;
+  double eta, decay;
+  double *F, *B, *g;
+  const int64_t *offset;  // of F_ℓ / B_ℓ in F / B
+  rntm_t *rntm;
+  double *Fl(int64_t l) const { return F + offset[l]; }
+  double *Bl(int64_t l) const { return B + offset[l]; }
+  int64_t n(int64_t l) const { return model.widths[size_t(l)]; }
+};
+
+double max_abs_y(dln_model &model) {
+  if (model.work.max_abs_y < 0.0) model.work.max_abs_y = max_magnitude(model.train.values.data(), model.train.size());
+  return model.work.max_abs_y;
 }
 
-bool all_finite(const double *x, int64_t n) { return first_non_finite(x, n) < 0; }
+[[noreturn]] void diverged(int64_t t, const char *what) {
+  fail(DLN_ERR_DIVERGED, "step t=%lld: %s; weights kept as they were before this step", (long long)t, what);
+}
 
-struct Diverged {};
+// Residuals g_k = 2 r_k / b at θ_t, with the forward vectors F_ℓ and, for a
+// batch (b > 1) or the cautious path, all backward vectors B_ℓ.
+void forward(StepPlan &p, bool all_backward) {
+  const dln_model &m = p.model;
+  const Observations &obs = m.train;
+  const int64_t L = p.L, b = p.b;
+  double zero = 0.0;
+  if (L == 1) {
+    for (int64_t k = 0; k < b; ++k) {
+      int64_t o = p.batch[k];
+      p.g[k] = m.layer(1).weight(obs.rows[size_t(o)], obs.cols[size_t(o)]) - obs.values[size_t(o)];
+    }
+    return;
+  }
+  const Layer &W1 = m.layer(1), &WL = m.layer(L);
+  for (int64_t k = 0; k < b; ++k) {  // gather F_1 = W_1[:, J] and B_{L-1} = W_L[I, :]^T
+    int64_t o = p.batch[k], j = obs.cols[size_t(o)], i = obs.rows[size_t(o)];
+    double *f = p.Fl(1) + k * p.n(1), *bl = p.Bl(L - 1) + k * p.n(L - 1);
+    for (int64_t q = 0; q < p.n(1); ++q) f[q] = W1.scale * W1.v[size_t(q * p.n(0) + j)];
+    const double *row = WL.v.data() + i * p.n(L - 1);
+    for (int64_t q = 0; q < p.n(L - 1); ++q) bl[q] = WL.scale * row[q];
+  }
+  for (int64_t l = 2; l <= L - 1; ++l) {  // F_ℓ = s_ℓ V_ℓ F_{ℓ-1}
+    const Layer &W = m.layer(l);
+    double alpha = W.scale, *V = const_cast<double *>(W.v.data());
+    if (b == 1)
+      bli_dgemv_ex(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, p.n(l), p.n(l - 1), &alpha, V, p.n(l - 1), 1, p.Fl(l - 1),
+                   1, &zero, p.Fl(l), 1, nullptr, p.rntm);
+    else
+      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, p.n(l), b, p.n(l - 1), &alpha, V, p.n(l - 1), 1,
+                   p.Fl(l - 1), 1, p.n(l - 1), &zero, p.Fl(l), 1, p.n(l), nullptr, p.rntm);
+  }
+  const int64_t top = p.n(L - 1);
+  for (int64_t k = 0; k < b; ++k) {
+    double a = 0.0;
+    const double *f = p.Fl(L - 1) + k * top, *bl = p.Bl(L - 1) + k * top;
+    for (int64_t q = 0; q < top; ++q) a += bl[q] * f[q];
+    p.g[k] = a - obs.values[size_t(p.batch[k])];
+  }
+  if (!all_backward) return;
+  for (int64_t l = L - 1; l >= 2; --l) {  // B_{ℓ-1} = s_ℓ V_ℓ^T B_ℓ
+    const Layer &W = m.layer(l);
+    double alpha = W.scale, *V = const_cast<double *>(W.v.data());
+    if (b == 1)
+      bli_dgemv_ex(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, p.n(l - 1), p.n(l), &alpha, V, 1, p.n(l - 1), p.Bl(l), 1,
+                   &zero, p.Bl(l - 1), 1, nullptr, p.rntm);
+    else
+      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, p.n(l - 1), b, p.n(l), &alpha, V, 1, p.n(l - 1), p.Bl(l),
+                   1, p.n(l), &zero, p.Bl(l - 1), 1, p.n(l - 1), nullptr, p.rntm);
+  }
+}
 
-// Offsets of F_ℓ / B_ℓ blocks (ℓ = 1 … L-1) in the workspace vectors.
-struct Blocks {
-  int64_t offset[1025];
-};
+// V_1 columns j_k, V_L rows i_k (or the entries of a single layer).
+void update_outer_layers(StepPlan &p, dln_model &m, const double *coefficient) {
+  const Observations &obs = m.train;
+  const int64_t L = p.L;
+  if (L == 1) {
+    Layer &W = m.layer(1);
+    for (int64_t k = 0; k < p.b; ++k) {
+      int64_t o = p.batch[k];
+      W.v[size_t(obs.rows[size_t(o)] * W.cols + obs.cols[size_t(o)])] += coefficient[1] * p.g[k];
+    }
+    return;
+  }
+  Layer &W1 = m.layer(1), &WL = m.layer(L);
+  for (int64_t k = 0; k < p.b; ++k) {
+    int64_t o = p.batch[k], j = obs.cols[size_t(o)], i = obs.rows[size_t(o)];
+    const double *bk = p.Bl(1) + k * W1.rows, *fk = p.Fl(L - 1) + k * WL.cols;
+    const double c1 = coefficient[1] * p.g[k], cL = coefficient[L] * p.g[k];
+    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + j)] += c1 * bk[q];
+    double *row = WL.v.data() + i * WL.cols;
+    for (int64_t q = 0; q < WL.cols; ++q) row[q] += cL * fk[q];
+  }
+}
+
+// Inner layers from precomputed B_ℓ (unfused: batches and the cautious path).
+void update_inner_layers(StepPlan &p, dln_model &m, const double *coefficient) {
+  double one = 1.0;
+  for (int64_t l = 2; l <= p.L - 1; ++l) {
+    Layer &W = m.layer(l);
+    if (p.b == 1) {
+      double alpha = coefficient[l] * p.g[0];
+      bli_dger_ex(BLIS_NO_CONJUGATE, BLIS_NO_CONJUGATE, W.rows, W.cols, &alpha, p.Bl(l), 1, p.Fl(l - 1), 1,
+                  W.v.data(), W.cols, 1, nullptr, p.rntm);
+      continue;
+    }
+    double *S = m.work.scaled.data();  // B_ℓ diag(g)
+    for (int64_t k = 0; k < p.b; ++k)
+      for (int64_t q = 0; q < W.rows; ++q) S[k * W.rows + q] = p.g[k] * p.Bl(l)[k * W.rows + q];
+    double alpha = coefficient[l];
+    bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, W.rows, W.cols, p.b, &alpha, S, 1, W.rows, p.Fl(l - 1), 1,
+                 W.cols, &one, W.v.data(), W.cols, 1, nullptr, p.rntm);
+  }
+}
 
 }  // namespace
 
 void step_on_batch(dln_model &model, const int64_t *batch, int64_t b) {
-  const int64_t L = model.depth;
+  const int64_t L = model.depth, t = model.step;
   const std::vector<int64_t> &n = model.widths;
-  const int64_t t = model.step;
-  const double eta = model.learning_rate_at(t);
-  const double lambda = model.ridge_at(t);
-  const double decay = 1.0 - 2.0 * eta * lambda;
-  const Observations &obs = model.train;
   Workspace &w = model.work;
+  const double eta = model.learning_rate_at(t), decay = 1.0 - 2.0 * eta * model.ridge_at(t);
 
   // Workspace: grows only when a larger batch is first seen.
+  w.offset.resize(size_t(L) + 1);
   int64_t hidden = 0;
-  Blocks blocks;
   for (int64_t l = 1; l < L; ++l) {
-    blocks.offset[l] = hidden;
+    w.offset[size_t(l)] = hidden;
     hidden += n[size_t(l)] * b;
   }
   if (int64_t(w.forward.size()) < hidden) {
     w.forward.resize(size_t(hidden));
     w.backward.resize(size_t(hidden));
   }
-  int64_t widest = *std::max_element(n.begin(), n.end());
-  if (int64_t(w.scaled.size()) < widest * b) w.scaled.resize(size_t(widest * b));
+  const int64_t widest = *std::max_element(n.begin(), n.end());
+  if (b > 1 && int64_t(w.scaled.size()) < widest * b) w.scaled.resize(size_t(widest * b));
   if (int64_t(w.residual.size()) < b) w.residual.resize(size_t(b));
-  double *F = w.forward.data(), *B = w.backward.data(), *g = w.residual.data();
-  auto Fl = [&](int64_t l) { return F + blocks.offset[l]; };
-  auto Bl = [&](int64_t l) { return B + blocks.offset[l]; };
-
+  w.coefficient.resize(size_t(L) + 1);
+  w.growth.resize(size_t(L) + 1);
+  w.backward_bound.resize(size_t(L) + 1);
   rntm_t rntm = BLIS_RNTM_INITIALIZER;
   bli_rntm_set_num_threads(dim_t(model.options.threads), &rntm);
-  double zero = 0.0, one = 1.0;
+  StepPlan p{model, L, b, batch, eta, decay, w.forward.data(), w.backward.data(), w.residual.data(),
+             w.offset.data(), &rntm};
 
-  // ---- residuals at θ_t --------------------------------------------------
-  if (L == 1) {
-    const Layer &W = model.layer(1);
-    for (int64_t k = 0; k < b; ++k) {
-      int64_t o = batch[k];
-      g[k] = W.weight(obs.rows[size_t(o)], obs.cols[size_t(o)]) - obs.values[size_t(o)];
-    }
-  } else {
-    const Layer &W1 = model.layer(1), &WL = model.layer(L);
-    for (int64_t k = 0; k < b; ++k) {  // gather: F_1 = W_1[:, J], B_{L-1} = W_L[I, :]^T
-      int64_t o = batch[k];
-      int64_t j = obs.cols[size_t(o)], i = obs.rows[size_t(o)];
-      double *f = Fl(1) + k * n[1];
-      for (int64_t p = 0; p < n[1]; ++p) f[p] = W1.scale * W1.v[size_t(p * n[0] + j)];
-      double *bl = Bl(L - 1) + k * n[size_t(L - 1)];
-      const double *row = WL.v.data() + i * n[size_t(L - 1)];
-      for (int64_t p = 0; p < n[size_t(L - 1)]; ++p) bl[p] = WL.scale * row[p];
-    }
-    for (int64_t l = 2; l <= L - 1; ++l) {  // F_ℓ = s_ℓ V_ℓ F_{ℓ-1}
-      Layer &W = model.layer(l);
-      double alpha = W.scale;
-      if (b == 1)
-        bli_dgemv_ex(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, n[size_t(l)], n[size_t(l - 1)], &alpha,
-                     W.v.data(), n[size_t(l - 1)], 1, Fl(l - 1), 1, &zero, Fl(l), 1, nullptr, &rntm);
-      else
-        bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n[size_t(l)], b, n[size_t(l - 1)], &alpha,
-                     W.v.data(), n[size_t(l - 1)], 1, Fl(l - 1), 1, n[size_t(l - 1)], &zero, Fl(l), 1,
-                     n[size_t(l)], nullptr, &rntm);
-    }
-    const int64_t top = n[size_t(L - 1)];
-    for (int64_t k = 0; k < b; ++k) {
-      double a = 0.0;
-      const double *f = Fl(L - 1) + k * top, *bl = Bl(L - 1) + k * top;
-      for (int64_t p = 0; p < top; ++p) a += bl[p] * f[p];
-      g[k] = a - obs.values[size_t(batch[k])];
-    }
-    for (int64_t l = L - 1; l >= 2; --l) {  // B_{ℓ-1} = s_ℓ V_ℓ^T B_ℓ
-      Layer &W = model.layer(l);
-      double alpha = W.scale;
-      if (b == 1)
-        bli_dgemv_ex(BLIS_NO_TRANSPOSE, BLIS_NO_CONJUGATE, n[size_t(l - 1)], n[size_t(l)], &alpha,
-                     W.v.data(), 1, n[size_t(l - 1)], Bl(l), 1, &zero, Bl(l - 1), 1, nullptr, &rntm);
-      else
-        bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n[size_t(l - 1)], b, n[size_t(l)], &alpha,
-                     W.v.data(), 1, n[size_t(l - 1)], Bl(l), 1, n[size_t(l)], &zero, Bl(l - 1), 1,
-                     n[size_t(l - 1)], nullptr, &rntm);
-    }
-  }
+  // ---- residuals and activations at θ_t (nothing is modified yet) --------
+  const bool fused = b == 1 && L >= 3;
+  forward(p, !fused);
   for (int64_t k = 0; k < b; ++k) {
-    if (!std::isfinite(g[k] * g[k]))
-      fail(DLN_ERR_DIVERGED, "step t=%lld: residual of observation %lld is %g; weights kept as before the step",
-           (long long)t, (long long)batch[k], g[k]);
-    g[k] *= 2.0 / double(b);
+    if (!std::isfinite(p.g[k] * p.g[k])) diverged(t, "the residual of a batch entry is not finite");
+    p.g[k] *= 2.0 / double(b);
   }
-  if (!all_finite(F, hidden) || !all_finite(B, hidden))
-    fail(DLN_ERR_DIVERGED, "step t=%lld: a hidden activation is not finite; weights kept as before the step",
-         (long long)t);
-
-  // ---- updates: V_ℓ += −η/(d s_ℓ) · grad_ℓ ---------------------------------
-  // Magnitude of each layer's update, to rule out overflow before touching it.
-  auto update_bound = [&](int64_t l, double coef) {
-    double total = 0.0;
-    for (int64_t k = 0; k < b; ++k) {
-      double left = l == L ? 1.0 : max_abs(Bl(l) + k * n[size_t(l)], n[size_t(l)]);
-      double right = l == 1 ? 1.0 : max_abs(Fl(l - 1) + k * n[size_t(l - 1)], n[size_t(l - 1)]);
-      total += std::fabs(coef * g[k]) * left * right;
-    }
-    return total;
-  };
-  std::vector<double> &coefficient = w.coefficient, &growth = w.growth;
-  coefficient.resize(size_t(L) + 1);
-  growth.resize(size_t(L) + 1);
+  // ---- a priori bounds: |B_ℓ|, each layer's update, every entry of A after
+  double *coefficient = w.coefficient.data(), *growth = w.growth.data(), *bmax = w.backward_bound.data();
+  std::vector<double> &fmax = w.forward_bound;
+  fmax.resize(size_t(L) + 1);
+  double gsum = 0.0;
+  for (int64_t k = 0; k < b; ++k) gsum += std::fabs(p.g[k]);
+  for (int64_t l = 1; l < L; ++l) fmax[size_t(l)] = max_magnitude(p.Fl(l), n[size_t(l)] * b);
+  if (L > 1) bmax[L - 1] = max_magnitude(p.Bl(L - 1), n[size_t(L - 1)] * b);
+  for (int64_t l = L - 1; l >= 2; --l)
+    bmax[l - 1] = fused ? model.layer(l).scale * model.layer(l).max_abs_bound * double(n[size_t(l)]) * bmax[l]
+                        : max_magnitude(p.Bl(l - 1), n[size_t(l - 1)] * b);
   bool risky = false;
+  double entry = 1.0;
   for (int64_t l = 1; l <= L; ++l) {
-    Layer &W = model.layer(l);
-    coefficient[size_t(l)] = -eta / (decay * W.scale);
-    growth[size_t(l)] = update_bound(l, coefficient[size_t(l)]);
-    if (!(W.max_abs_bound + growth[size_t(l)] < kSafeMagnitude)) risky = true;
+    const Layer &W = model.layer(l);
+    coefficient[l] = -eta / (decay * W.scale);
+    const double left = l == L ? 1.0 : bmax[l], right = l == 1 ? 1.0 : fmax[size_t(l - 1)];
+    growth[l] = std::fabs(coefficient[l]) * gsum * left * right;
+    const double after = W.max_abs_bound + growth[l];
+    if (!(after < kSafeWeight) || !(left < kSafeWeight) || !(right < kSafeWeight)) risky = true;
+    entry *= decay * W.scale * after * (l < L ? double(n[size_t(l)]) : 1.0);
   }
-  if (risky) {  // rare: keep a copy of every layer so the step can be undone exactly
+  if (!(entry + max_abs_y(model) < kSafeEntry)) risky = true;
+
+  if (!risky) {
+    // ---- in place: fused backward pass and updates, inner layers top-down
+    if (fused)
+      for (int64_t l = L - 1; l >= 2; --l) {
+        Layer &W = model.layer(l);
+        transposed_product_and_rank_one_update(W.rows, W.cols, W.v.data(), W.scale, p.Bl(l), coefficient[l] * p.g[0],
+                                               p.Fl(l - 1), p.Bl(l - 1));
+      }
+    else
+      update_inner_layers(p, model, coefficient);
+    update_outer_layers(p, model, coefficient);
+  } else {
+    // ---- cautious: back up, recompute exactly, update, check, restore ----
+    if (fused) forward(p, true);
     size_t total = 0;
     for (const Layer &W : model.layers) total += W.v.size();
     w.backup.resize(total);
     size_t at = 0;
-    for (const Layer &W : model.layers) {
-      std::copy(W.v.begin(), W.v.end(), w.backup.begin() + long(at));
-      at += W.v.size();
+    for (const Layer &W : model.layers) at = size_t(std::copy(W.v.begin(), W.v.end(), w.backup.begin() + long(at)) - w.backup.begin());
+    std::vector<double> scales;
+    for (const Layer &W : model.layers) scales.push_back(W.scale);
+    auto restore = [&](const char *what) {
+      size_t from = 0;
+      for (size_t l = 0; l < model.layers.size(); ++l) {
+        Layer &W = model.layers[l];
+        std::copy(w.backup.begin() + long(from), w.backup.begin() + long(from + W.v.size()), W.v.begin());
+        W.scale = scales[l];
+        W.max_abs_bound = max_magnitude(W.v.data(), int64_t(W.v.size()));
+        from += W.v.size();
+      }
+      diverged(t, what);
+    };
+    if (first_non_finite(p.B, hidden) >= 0) restore("a backward activation is not finite");
+    update_inner_layers(p, model, coefficient);
+    update_outer_layers(p, model, coefficient);
+    for (Layer &W : model.layers) {
+      W.scale *= decay;
+      W.max_abs_bound = max_magnitude(W.v.data(), int64_t(W.v.size()));
+      if (!std::isfinite(W.max_abs_bound)) restore("a weight is not finite");
     }
-  }
-
-  for (int64_t l = 1; l <= L; ++l) {
-    Layer &W = model.layer(l);
-    const double c = coefficient[size_t(l)];
-    const int64_t rows = W.rows, cols = W.cols;
-    double *V = W.v.data();
-    if (L == 1) {
-      for (int64_t k = 0; k < b; ++k) {
-        int64_t o = batch[k];
-        V[obs.rows[size_t(o)] * cols + obs.cols[size_t(o)]] += c * g[k];
-      }
-    } else if (l == 1) {  // columns j_k of V_1 += c g_k B_1[:,k]
-      for (int64_t k = 0; k < b; ++k) {
-        int64_t j = obs.cols[size_t(batch[k])];
-        const double *bk = Bl(1) + k * rows;
-        double ck = c * g[k];
-        for (int64_t p = 0; p < rows; ++p) V[p * cols + j] += ck * bk[p];
-      }
-    } else if (l == L) {  // rows i_k of V_L += c g_k F_{L-1}[:,k]^T
-      for (int64_t k = 0; k < b; ++k) {
-        int64_t i = obs.rows[size_t(batch[k])];
-        const double *fk = Fl(L - 1) + k * cols;
-        double ck = c * g[k];
-        double *row = V + i * cols;
-        for (int64_t q = 0; q < cols; ++q) row[q] += ck * fk[q];
-      }
-    } else if (b == 1) {
-      double alpha = c * g[0];
-      bli_dger_ex(BLIS_NO_CONJUGATE, BLIS_NO_CONJUGATE, rows, cols, &alpha, Bl(l), 1, Fl(l - 1), 1, V,
-                  cols, 1, nullptr, &rntm);
-    } else {  // V_ℓ += c (B_ℓ diag(g)) F_{ℓ-1}^T
-      double *S = w.scaled.data();
-      const double *Bk = Bl(l);
-      for (int64_t k = 0; k < b; ++k)
-        for (int64_t p = 0; p < rows; ++p) S[k * rows + p] = g[k] * Bk[k * rows + p];
-      double alpha = c;
-      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, rows, cols, b, &alpha, S, 1, rows, Fl(l - 1), 1,
-                   cols, &one, V, cols, 1, nullptr, &rntm);
-    }
-  }
-
-  if (risky) {
-    bool finite = true;
-    for (const Layer &W : model.layers) finite = finite && all_finite(W.v.data(), int64_t(W.v.size()));
-    if (!finite) {
-      size_t at = 0;
-      for (Layer &W : model.layers) {
-        std::copy(w.backup.begin() + long(at), w.backup.begin() + long(at + W.v.size()), W.v.begin());
-        at += W.v.size();
-      }
-      fail(DLN_ERR_DIVERGED, "step t=%lld: a weight overflowed; weights kept as before the step",
-           (long long)t);
-    }
+    if (!std::isfinite(data_cost(model))) restore("the loss is not finite");
+    for (Layer &W : model.layers)
+      if (W.scale < kRenormalizeBelow) W.fold_scale();
+    return;
   }
 
   // ---- commit the scalar decay; fold it in before it gets tiny ------------
   for (int64_t l = 1; l <= L; ++l) {
     Layer &W = model.layer(l);
-    W.max_abs_bound += growth[size_t(l)];
-    if (risky) W.max_abs_bound = max_abs(W.v.data(), int64_t(W.v.size()));
+    W.max_abs_bound += growth[l];
     W.scale *= decay;
     if (W.scale < kRenormalizeBelow) W.fold_scale();
   }
