@@ -5,9 +5,10 @@ site-packages, so with ``requires = ["setuptools"]`` an offline
 ``pip install`` fails trying to fetch setuptools. This shim declares no
 static requirement and, when setuptools is not importable in the isolated
 environment, appends the interpreter's site directories (where Debian's
-python3-setuptools lives) to ``sys.path``. Only if setuptools is still
-missing does it ask pip for it through the dynamic-requirements hooks.
-It adds nothing else: every hook is setuptools' own.
+python3-setuptools lives) to ``sys.path``. Of what setuptools then asks
+for (``wheel``), only what cannot be imported that way is passed on to pip;
+if setuptools itself is missing, pip is asked for it through the same
+dynamic-requirements hooks. Every build hook is setuptools' own.
 """
 import site
 import sys
@@ -33,12 +34,36 @@ def _find_setuptools():
         return False
 
 
+def _missing(requirements):
+    """The requirements (such as setuptools' "wheel") that cannot be imported
+    here, system site directories included: only those are left for pip to
+    install."""
+    import importlib.util
+    import re
+
+    out = []
+    for req in requirements:
+        name = re.split(r"[^A-Za-z0-9_.-]", req.strip(), maxsplit=1)[0]
+        if not name or importlib.util.find_spec(name.replace("-", "_")) is None:
+            out.append(req)
+    return out
+
+
 if _find_setuptools():
+    from setuptools import build_meta as _bm
     from setuptools.build_meta import *  # noqa: F401,F403
-    from setuptools.build_meta import (  # noqa: F401
-        get_requires_for_build_sdist,
-        get_requires_for_build_wheel,
-    )
+
+    def get_requires_for_build_wheel(config_settings=None):
+        return _missing(_bm.get_requires_for_build_wheel(config_settings))
+
+    def get_requires_for_build_sdist(config_settings=None):
+        return _missing(_bm.get_requires_for_build_sdist(config_settings))
+
+    if hasattr(_bm, "get_requires_for_build_editable"):
+
+        def get_requires_for_build_editable(config_settings=None):
+            return _missing(_bm.get_requires_for_build_editable(config_settings))
+
 else:
     # Let pip install setuptools into the isolated environment (needs an
     # index); it then runs the hooks below again in a fresh process.
