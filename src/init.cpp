@@ -4,6 +4,7 @@
 #include <Random123/philox.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 #include "errors.hpp"
@@ -111,7 +112,10 @@ int dln_init_balanced(dln_model *model, const double *a0) {
     // Row-major n × m A0 is column-major A0^T (m × n) = V S U^T: its "U" is our V.
     std::vector<double> a(a0, a0 + size), left, s, right;
     svd_colmajor(m, n, a.data(), m, left, s, right);  // left: m × k (V), right: k × n (U^T)
-    const int64_t k = int64_t(s.size());
+    // Modes at or below LAPACK's rounding level of A0 are noise, not rank:
+    // their L-th roots would be large (1e-16^(1/4) = 1e-4), so they are dropped.
+    const double noise = double(std::max(n, m)) * DBL_EPSILON * (s.empty() ? 0.0 : s[0]);
+    const int64_t k = int64_t(std::count_if(s.begin(), s.end(), [&](double x) { return x > noise; }));
     int64_t r = k;
     for (int64_t l = 1; l < L; ++l) r = std::min(r, model->widths[size_t(l)]);
     std::vector<double> root(static_cast<size_t>(r));
