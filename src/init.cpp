@@ -134,7 +134,7 @@ int dln_init_balanced(dln_model *model, const double *a0) {
         if (l == 1)  // W_1 = S^{1/L} V^T: row i = sr · V[:, i]^T
           for (int64_t q = 0; q < m; ++q) w[size_t(i * m + q)] = sr * left[size_t(i * m + q)];
         else if (l == L)  // W_L = U S^{1/L}: column i = sr · U[:, i]
-          for (int64_t p = 0; p < n; ++p) w[size_t(p * W.cols + i)] = sr * right[size_t(p * k + i)];
+          for (int64_t p = 0; p < n; ++p) w[size_t(p * W.cols + i)] = sr * right[size_t(p * int64_t(s.size()) + i)];
         else
           w[size_t(i * W.cols + i)] = sr;
       }
