@@ -4,10 +4,11 @@
 # then each extra stage in scripts/test.d/ (sanitizers, fuzzers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-packages.sh scripts/packages.txt scripts/packages.d/*.txt 2>/dev/null \
-  || bash scripts/ensure-packages.sh scripts/packages.txt
+shopt -s nullglob
+bash scripts/ensure-packages.sh scripts/packages.txt scripts/packages.d/*.txt
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDLN_BUILD_TESTS=ON -DDLN_BUILD_EXAMPLES=ON \
+  -DDLN_BUILD_BINDINGS=ON -DDLN_BUILD_CLI=ON >/dev/null
 cmake --build build -j"$jobs"
 passed=0; failed=0
 run_ctest() { # dir, label
@@ -21,7 +22,6 @@ run_ctest() { # dir, label
   passed=$((passed + total - fail)); failed=$((failed + fail))
 }
 run_ctest build main
-shopt -s nullglob
 for stage in scripts/test.d/*.sh; do
   echo "=== stage $stage"
   # A stage prints 'N passed, N failed' as its last line or runs ctest in a dir it names.
