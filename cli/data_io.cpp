@@ -140,7 +140,7 @@ FileFormat format_from_name(const std::string& path) {
 }
 
 Observations parse_matrix_market(std::istream& in, const std::string& name) {
-  LineReader r{in, name};
+  LineReader r{in, name, 0, {}};
   MMHeader h = read_mm_banner(r);
   if (h.array) r.fail("array format holds a dense matrix, not observations (use coordinate)");
   if (!r.next("%")) r.fail("missing size line 'rows cols entries'");
@@ -170,7 +170,7 @@ Observations parse_matrix_market(std::istream& in, const std::string& name) {
 }
 
 Observations parse_triplets(std::istream& in, const std::string& name, IndexBase base) {
-  LineReader r{in, name};
+  LineReader r{in, name, 0, {}};
   Observations obs;
   std::vector<std::int64_t> lines;
   bool first = true;
@@ -208,7 +208,7 @@ DenseMatrix parse_dense(std::istream& in, const std::string& name, FileFormat fo
   if (format == FileFormat::MatrixMarket) {
     std::stringstream copy;
     copy << in.rdbuf();
-    LineReader peek{copy, name};
+    LineReader peek{copy, name, 0, {}};
     MMHeader h = read_mm_banner(peek);
     if (!h.array) {
       copy.clear();
@@ -238,7 +238,7 @@ DenseMatrix parse_dense(std::istream& in, const std::string& name, FileFormat fo
     if (r.next("%")) r.fail("more values than rows*cols");
     return m;
   }
-  LineReader r{in, name};
+  LineReader r{in, name, 0, {}};
   while (r.next("#%")) {
     auto f = split_fields(r.text);
     if (m.rows == 0 && m.values.empty()) {

@@ -1,0 +1,60 @@
+#include "compare.hpp"
+
+#include <sstream>
+
+#include "parallel.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+
+namespace dlncli {
+
+std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c) {
+  std::vector<Method> out;
+  TrainSpec gd = base;
+  gd.method = "gd";
+  gd.eta = c.gd_eta > 0 ? c.gd_eta : base.eta;
+  gd.phase1_steps = 0;
+  out.push_back({"GD full batch eta=" + format_g(gd.eta, 3) + " lambda=" + format_g(gd.lambda, 3), gd});
+
+  TrainSpec sgd = base;
+  sgd.method = "sgd";
+  sgd.phase1_steps = 0;
+  out.push_back({"SGD b=" + std::to_string(sgd.batch) + " eta=" + format_g(sgd.eta, 3) + " lambda=" +
+                     format_g(sgd.lambda, 3),
+                 sgd});
+
+  TrainSpec two = sgd;
+  two.phase1_steps = c.phase1_steps > 0 ? c.phase1_steps : base.steps / 3;
+  two.phase1_eta = c.phase1_eta > 0 ? c.phase1_eta : base.eta;
+  two.phase1_lambda = c.phase1_lambda > 0 ? c.phase1_lambda : 3 * base.lambda;
+  two.eta = c.phase2_eta > 0 ? c.phase2_eta : base.eta / 3;
+  std::ostringstream label;
+  label << "SGD two-phase: eta=" << format_g(two.phase1_eta, 3) << " lambda="
+        << format_g(two.phase1_lambda, 3) << " for " << two.phase1_steps << " steps, then eta="
+        << format_g(two.eta, 3) << " lambda=" << format_g(two.lambda, 3);
+  out.push_back({label.str(), two});
+  return out;
+}
+
+std::vector<RunResult> run_methods(const dln::Model& start, const std::vector<Method>& methods,
+                                   int threads, bool progress_bar) {
+  std::int64_t total = 0;
+  for (const auto& m : methods) total += m.train.steps;
+  Progress bar("training", total, progress_bar);
+  std::vector<RunResult> results(methods.size());
+  // Clones are made here, one thread at a time: a handle is never shared.
+  std::vector<dln::Model> starts;
+  for (std::size_t i = 0; i < methods.size(); ++i) starts.push_back(start.clone());
+  parallel_for(methods.size(), threads, [&](std::size_t i) {
+    std::int64_t last = 0;
+    results[i] = run_training(starts[i], methods[i].train, methods[i].label,
+                              [&](std::int64_t done, std::int64_t) {
+                                bar.add(done - last);
+                                last = done;
+                              });
+  });
+  bar.finish();
+  return results;
+}
+
+}  // namespace dlncli

@@ -1,0 +1,34 @@
+// The three methods of `compare` (and of the demo), all from one start state:
+// full-batch GD, SGD, and SGD with a two-phase schedule (large η and λ first,
+// then small).
+#ifndef DLN_CLI_COMPARE_HPP
+#define DLN_CLI_COMPARE_HPP
+
+#include <vector>
+
+#include "runner.hpp"
+
+namespace dlncli {
+
+struct CompareSpec {
+  double gd_eta = 0.05;            // full-batch GD learning rate
+  std::int64_t phase1_steps = 0;   // 0: a third of the steps
+  double phase1_eta = 0;           // 0: the SGD eta
+  double phase1_lambda = 0;        // 0: 3 × the SGD lambda
+  double phase2_eta = 0;           // 0: a third of the SGD eta
+};
+
+struct Method {
+  std::string label;
+  TrainSpec train;
+};
+
+// GD, SGD and two-phase SGD built from the SGD spec `base`.
+std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c);
+// Runs every method from `start` on `threads` threads; one progress bar.
+std::vector<RunResult> run_methods(const dln::Model& start, const std::vector<Method>& methods,
+                                   int threads, bool progress_bar);
+
+}  // namespace dlncli
+
+#endif

@@ -1,0 +1,80 @@
+// What an experiment is made of (problem, network, training, sweep grid,
+// probability estimate), with defaults, and how a TOML experiment file fills
+// it. Command-line flags override the file (main.cpp binds them to the same
+// fields after the file is read).
+#ifndef DLN_CLI_SPEC_HPP
+#define DLN_CLI_SPEC_HPP
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "problem.hpp"
+
+namespace dlncli {
+
+struct ModelSpec {
+  std::int64_t depth = 4;
+  std::int64_t width = 12;            // every hidden layer, unless `hidden` is given
+  std::vector<std::int64_t> hidden;   // n_1 … n_{L-1}
+  // gaussian | end_to_end | orthogonal | identity | balanced_data
+  // (balanced_data: dln_init_balanced of the zero-filled observations / fraction observed)
+  std::string init = "end_to_end";
+  double init_scale = 3.0;
+  std::uint64_t init_seed = 1;
+};
+
+struct TrainSpec {
+  std::string method = "sgd";  // sgd | gd (full batch)
+  double eta = 0.03, lambda = 0.0028;
+  std::int64_t batch = 1;
+  std::string sampler = "with_replacement";  // or without_replacement
+  std::int64_t steps = 200000;
+  // Optional first phase of a two-phase schedule: phase1_eta and phase1_lambda
+  // for the first phase1_steps steps, then eta and lambda.
+  std::int64_t phase1_steps = 0;
+  double phase1_eta = 0, phase1_lambda = 0;
+  std::uint64_t seed = 1;             // sampling seed
+  std::int64_t record_every = 0;      // 0: steps / 100
+  std::int64_t jump_interval = 100;   // DLN_PARAM_JUMP_INTERVAL
+  double rank_rtol = 1e-3;            // numerical rank: #{σ_i > rtol σ_1}
+  std::int64_t top_k = 6;             // singular values kept in the time series
+};
+
+struct SweepSpec {
+  std::vector<std::uint64_t> seeds{1, 2, 3, 4};
+  std::vector<double> etas, lambdas;     // empty: the single value of TrainSpec
+  std::vector<std::int64_t> batches;
+  int threads = 0;                       // 0: hardware concurrency
+};
+
+struct ProbabilitySpec {
+  std::string checkpoint;        // dln_load start state; empty: build from the spec
+  std::int64_t r = 2;            // target set B_r
+  std::int64_t trials = 100;     // K
+  std::int64_t horizon = 50000;  // T steps
+  std::int64_t check_every = 100;
+  std::uint64_t first_seed = 1;  // trial k uses seed first_seed + k
+  double confidence = 0.95;
+  int threads = 0;
+};
+
+struct Experiment {
+  DataSpec data;
+  ModelSpec model;
+  TrainSpec train;
+  SweepSpec sweep;
+  ProbabilitySpec probability;
+};
+
+// Reads a TOML file into `e` (keys not in the file keep their value). Unknown
+// tables or keys and values of the wrong type are errors naming file and key.
+void load_toml(const std::string& path, Experiment& e);
+
+// Checks that do not need the library; throws std::invalid_argument.
+void validate(const ModelSpec& m);
+void validate(const TrainSpec& t);
+
+}  // namespace dlncli
+
+#endif

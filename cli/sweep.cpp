@@ -1,0 +1,153 @@
+#include "sweep.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <stdexcept>
+#include <tuple>
+
+#include "commands.hpp"
+#include "parallel.hpp"
+#include "progress.hpp"
+#include "report.hpp"
+#include "runner.hpp"
+
+namespace dlncli {
+
+std::vector<SweepPoint> sweep_grid(const Experiment& e) {
+  auto etas = e.sweep.etas.empty() ? std::vector<double>{e.train.eta} : e.sweep.etas;
+  auto lambdas = e.sweep.lambdas.empty() ? std::vector<double>{e.train.lambda} : e.sweep.lambdas;
+  auto batches = e.sweep.batches.empty() ? std::vector<std::int64_t>{e.train.batch} : e.sweep.batches;
+  if (e.sweep.seeds.empty()) throw std::invalid_argument("sweep: no seeds");
+  std::vector<SweepPoint> grid;
+  for (double eta : etas)
+    for (double lambda : lambdas)
+      for (std::int64_t b : batches)
+        for (std::uint64_t s : e.sweep.seeds) grid.push_back({s, eta, lambda, b});
+  return grid;
+}
+
+SweepOutcome run_point(const Problem& p, const Experiment& e, const SweepPoint& pt) {
+  ModelSpec m = e.model;
+  m.init_seed = pt.seed;
+  TrainSpec t = e.train;
+  t.seed = pt.seed, t.eta = pt.eta, t.lambda = pt.lambda, t.batch = pt.batch;
+  t.record_every = t.steps;  // only the start and the end are needed
+  dln::Model start = build_start(p, m);
+  RunResult r = run_training(start, t, "");
+  SweepOutcome o;
+  o.point = pt;
+  const Sample& s = r.last();
+  o.steps_done = s.step;
+  o.data_cost = s.data_cost, o.test_error = s.test_error, o.norm2 = s.norm2;
+  o.start_rank = r.series.front().absorbed_rank;
+  o.numerical_rank = s.numerical_rank, o.absorbed_rank = s.absorbed_rank;
+  for (const auto& j : r.jumps)
+    if (j.kind == DLN_JUMP_ABSORBED) {
+      if (o.jumps++ == 0) o.first_jump_step = j.step;
+    }
+  o.diverged = r.diverged;
+  return o;
+}
+
+std::vector<SweepOutcome> run_points(const Problem& p, const Experiment& e,
+                                     const std::vector<SweepPoint>& grid, int threads, int offset,
+                                     int stride) {
+  std::vector<std::size_t> mine;
+  for (std::size_t i = static_cast<std::size_t>(offset); i < grid.size(); i += static_cast<std::size_t>(stride))
+    mine.push_back(i);
+  std::vector<SweepOutcome> out(grid.size());
+  Progress bar("sweep", static_cast<std::int64_t>(mine.size()), stderr_is_terminal() && offset == 0);
+  parallel_for(mine.size(), threads, [&](std::size_t k) {
+    out[mine[k]] = run_point(p, e, grid[mine[k]]);
+    bar.add(1);
+  });
+  bar.finish();
+  return out;
+}
+
+void pack(const SweepOutcome& o, double* f) {
+  const double v[kOutcomeFields] = {static_cast<double>(o.point.seed), o.point.eta, o.point.lambda,
+                                    static_cast<double>(o.point.batch), static_cast<double>(o.steps_done),
+                                    o.data_cost, o.test_error, o.norm2,
+                                    static_cast<double>(o.start_rank), static_cast<double>(o.numerical_rank),
+                                    static_cast<double>(o.absorbed_rank), static_cast<double>(o.jumps),
+                                    static_cast<double>(o.first_jump_step), o.diverged ? 1.0 : 0.0};
+  std::copy(v, v + kOutcomeFields, f);
+}
+
+SweepOutcome unpack(const double* f) {
+  SweepOutcome o;
+  auto i64 = [](double x) { return static_cast<std::int64_t>(x); };
+  o.point = {static_cast<std::uint64_t>(f[0]), f[1], f[2], i64(f[3])};
+  o.steps_done = i64(f[4]);
+  o.data_cost = f[5], o.test_error = f[6], o.norm2 = f[7];
+  o.start_rank = i64(f[8]), o.numerical_rank = i64(f[9]), o.absorbed_rank = i64(f[10]);
+  o.jumps = i64(f[11]), o.first_jump_step = i64(f[12]);
+  o.diverged = f[13] != 0;
+  return o;
+}
+
+void write_sweep_csv(std::ostream& out, const std::vector<SweepOutcome>& outcomes) {
+  out << "seed,eta,lambda,batch,steps,data_cost,test_error,norm2,start_absorbed_rank,"
+         "numerical_rank,absorbed_rank,absorbed_jumps,first_jump_step,diverged\n"
+      << std::setprecision(17);
+  for (const auto& o : outcomes) {
+    out << o.point.seed << ',' << o.point.eta << ',' << o.point.lambda << ',' << o.point.batch << ','
+        << o.steps_done << ',' << o.data_cost << ',';
+    if (!std::isnan(o.test_error)) out << o.test_error;
+    out << ',' << o.norm2 << ',' << o.start_rank << ',' << o.numerical_rank << ',' << o.absorbed_rank
+        << ',' << o.jumps << ',' << o.first_jump_step << ',' << (o.diverged ? 1 : 0) << '\n';
+  }
+}
+
+void print_sweep_summary(std::ostream& out, const std::vector<SweepOutcome>& outcomes) {
+  struct Acc { int n = 0, jumped = 0, diverged = 0; double rank = 0, test = 0; };
+  std::map<std::tuple<double, double, std::int64_t>, Acc> groups;
+  for (const auto& o : outcomes) {
+    Acc& a = groups[{o.point.eta, o.point.lambda, o.point.batch}];
+    ++a.n;
+    a.jumped += o.absorbed_rank < o.start_rank ? 1 : 0;
+    a.diverged += o.diverged ? 1 : 0;
+    a.rank += static_cast<double>(o.absorbed_rank);
+    a.test += o.test_error;
+  }
+  out << std::setw(10) << "eta" << std::setw(10) << "lambda" << std::setw(6) << "batch" << std::setw(7)
+      << "seeds" << std::setw(14) << "ended_lower" << std::setw(13) << "mean_absrk" << std::setw(12)
+      << "mean_test" << std::setw(10) << "diverged" << '\n';
+  for (const auto& [key, a] : groups)
+    out << std::setw(10) << format_g(std::get<0>(key), 3) << std::setw(10) << format_g(std::get<1>(key), 3)
+        << std::setw(6) << std::get<2>(key) << std::setw(7) << a.n << std::setw(14)
+        << (std::to_string(a.jumped) + "/" + std::to_string(a.n)) << std::setw(13)
+        << format_g(a.rank / a.n, 3) << std::setw(12) << format_g(a.test / a.n, 4) << std::setw(10)
+        << a.diverged << '\n';
+}
+
+int cmd_sweep(const Experiment& e, const std::string& output, bool use_mpi, std::ostream& out) {
+  Problem p = load_problem(e.data);
+  auto grid = sweep_grid(e);
+  int rank = use_mpi ? mpi_rank() : 0, size = use_mpi ? mpi_size() : 1;
+  if (rank == 0)
+    out << "problem: " << p.description << "\n"
+        << "sweep: " << grid.size() << " runs of " << e.train.steps << " steps over " << size
+        << (size == 1 ? " process" : " MPI ranks") << "\n";
+  auto outcomes = run_points(p, e, grid, e.sweep.threads, rank, size);
+  if (use_mpi) {
+    std::vector<double> packed(grid.size() * kOutcomeFields, 0.0);
+    for (std::size_t i = static_cast<std::size_t>(rank); i < grid.size(); i += static_cast<std::size_t>(size))
+      pack(outcomes[i], &packed[i * kOutcomeFields]);
+    mpi_sum_to_root(packed);
+    if (rank != 0) return 0;
+    for (std::size_t i = 0; i < grid.size(); ++i) outcomes[i] = unpack(&packed[i * kOutcomeFields]);
+  }
+  std::ofstream f(output);
+  if (!f) throw std::runtime_error(output + ": cannot open for writing");
+  write_sweep_csv(f, outcomes);
+  if (!f.flush()) throw std::runtime_error(output + ": write failed");
+  print_sweep_summary(out, outcomes);
+  out << "results: " << output << " (" << outcomes.size() << " rows)\n";
+  return 0;
+}
+
+}  // namespace dlncli
