@@ -394,7 +394,7 @@ std::string tag_text(uint32_t tag) {
 Cursor open_section(Cursor &payload, uint32_t tag, const char *name) {
   uint64_t offset_left = payload.left();
   if (payload.left() < kSectionHeaderSize)
-    bad("section %s is missing: the payload ends %llu bytes before its end", name,
+    bad("section %s is missing: only %llu bytes are left in the payload", name,
         (unsigned long long)payload.left());
   uint32_t found = payload.u32();
   if (found != tag)
@@ -520,7 +520,7 @@ void check_param(int param, double value, bool integral) {
   dln_param_bounds(param, &lo, &hi);
   const char *name = dln_param_name(param);
   if (!std::isfinite(value)) bad("OPTS: %s=%g is not finite", name, value);
-  if (value < lo || value > hi) bad("OPTS: %s=%.17g is outside [%g, %g]", name, value, lo, hi);
+  if (value < lo || value > hi) bad("OPTS: %s=%.17g is outside [%g, %.17g]", name, value, lo, hi);
   if (integral && value != std::floor(value)) bad("OPTS: %s=%.17g must be an integer", name, value);
 }
 
@@ -557,6 +557,9 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size);
 // The header checks, shared by files (before reading the rest) and buffers.
 // `present` is the number of bytes that exist; returns the payload size.
 uint64_t check_header(const unsigned char *h, uint64_t available_header, uint64_t present) {
+  if (available_header < 8 && std::memcmp(h, kMagic, size_t(available_header)) == 0)
+    bad("truncated: %llu bytes, the checkpoint header alone is %llu", (unsigned long long)available_header,
+        (unsigned long long)kHeaderSize);
   if (available_header < 8 || std::memcmp(h, kMagic, 8) != 0)
     bad("not a dlnsgd checkpoint: the first 8 bytes are not the magic \\x89DLNSGD\\n");
   if (available_header < kHeaderSize)

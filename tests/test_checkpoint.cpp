@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -236,7 +237,7 @@ TEST_CASE("file errors answer DLN_ERR_IO naming the path and the system's reason
   CHECK(msg.find("adir") != std::string::npos);
   int entries = 0;
   for (const auto &e : fs::directory_iterator(dir.path)) (void)e, ++entries;
-  CHECK(entries == 2);  // "no" was never created; only "adir" (and nothing else)... see below
+  CHECK(entries == 1);  // only "adir": no directory created, no temporary file left
   CHECK(snapshot(m.get()) == before);
   CHECK(dln_save(m.get(), "") == DLN_ERR_INVALID_ARGUMENT);
   CHECK(dln_save(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
@@ -334,10 +335,8 @@ TEST_CASE("every truncation and every flipped bit is refused") {
   const Bytes good = snapshot(m.get());
   int64_t cases = 0;
   for (size_t n = 0; n < good.size(); ++n) {
-    Bytes cut(good.begin(), good.begin() + long(n));
-    if (cut.empty()) cut.reserve(1);  // data() must not be NULL for a 0-byte load
     dln_model *out = kSentinel;
-    int status = dln_load_buffer(cut.empty() ? good.data() : cut.data(), int64_t(n), &out);
+    int status = dln_load_buffer(good.data(), int64_t(n), &out);  // the first n bytes only
     if (status != DLN_ERR_FORMAT || out != kSentinel) {
       INFO("truncated to ", n, " bytes -> ", dln_status_name(status));
       CHECK(status == DLN_ERR_FORMAT);
@@ -361,7 +360,8 @@ TEST_CASE("every truncation and every flipped bit is refused") {
   Bytes longer = good;
   longer.push_back(0);
   expect_format_error(longer, "one trailing byte");
-  MESSAGE(cases + 1, " corrupted checkpoints refused");
+  const int64_t refused = cases + 1;
+  MESSAGE(refused, " corrupted checkpoints refused");
 }
 
 TEST_CASE("forged checkpoints with valid CRCs are refused before any large allocation") {
