@@ -30,11 +30,10 @@ def main(argv):
         for i in range(1, k + 1):
             ys = [max(float(r[f"sv{i}"]), 1e-300) if r[f"sv{i}"] else float("nan") for r in rows]
             ax.plot(steps, ys, lw=1.2, label=f"$\\sigma_{i}$")
-        for n, j in enumerate(read_csv(jumps)):
+        for j in read_csv(jumps):
             absorbed = j["kind"] == "absorbed"
             ax.axvline(int(j["step"]), color="red" if absorbed else "grey", ls="--" if absorbed else ":",
-                       lw=1, label=("absorbed-rank jump" if absorbed else "numerical-rank jump")
-                       if n < 2 else None)
+                       lw=1, label="absorbed-rank jump" if absorbed else "numerical-rank jump")
         ax.set_yscale("log")
         ax.set_ylim(bottom=1e-8)
         ax.set_ylabel("singular value of A")
