@@ -1,0 +1,160 @@
+// Thread safety (header, "Thread safety"): distinct handles used at the same
+// time from many threads give exactly the results of the same work done one
+// after the other, and concurrent dln_save calls to one path never expose a
+// partial file. Run under ThreadSanitizer by scripts/test.d/25-tsan.sh.
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "checkpoint_tools.hpp"
+
+using namespace ckt;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kThreads = 8;
+
+// Everything one worker computes; compared field by field with ==.
+struct Result {
+  int failures = 0;  // statuses other than DLN_OK (checked after joining)
+  Bytes mid, final_state;
+  double cost = 0, ridge = 0, test_error = 0, norm2 = 0, balance = 0;
+  std::vector<double> sigma;
+  int64_t rank = 0, absorbed = 0, jumps = 0;
+  bool operator==(const Result &) const = default;
+};
+
+// The whole life of a handle; plain C calls only (no doctest macros: those
+// are not thread-safe), each status counted.
+Result work(int id) {
+  Result r;
+  auto ok = [&](int status) { r.failures += status != DLN_OK; };
+  const int64_t widths[4] = {5 + id % 3, 4, 3 + id % 2, 6};
+  dln_model *m = nullptr;
+  ok(dln_create(3, widths, uint64_t(100 + id), &m));
+  if (!m) return r;
+  double std = 0.5;
+  ok(dln_init_weights(m, DLN_INIT_GAUSSIAN, 1, &std));
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+  for (int64_t i = 0; i < widths[3]; ++i)
+    for (int64_t j = 0; j < widths[0]; ++j)
+      if ((i * 7 + j * 3 + id) % 4 != 0)
+        rows.push_back(i), cols.push_back(j), values.push_back(std::sin(double(i + 2 * j + id)));
+  ok(dln_set_observations(m, int64_t(values.size()), rows.data(), cols.data(), values.data()));
+  ok(dln_set_test_observations(m, 3, rows.data(), cols.data(), values.data()));
+  ok(dln_set_param(m, DLN_PARAM_LEARNING_RATE, 0.05));
+  ok(dln_set_param(m, DLN_PARAM_RIDGE, 0.01));
+  ok(dln_set_param(m, DLN_PARAM_SAMPLER, id % 3));  // with/without replacement, subset
+  const int64_t subset[3] = {0, 1, 2};
+  ok(dln_set_sample_subset(m, 3, subset));
+  ok(dln_set_param(m, DLN_PARAM_BATCH_SIZE, 1 + id % 2));
+  ok(dln_set_param(m, DLN_PARAM_JUMP_INTERVAL, 5));
+  const double cosine[2] = {0.2, 50};
+  ok(dln_set_schedule(m, DLN_PARAM_LEARNING_RATE, DLN_SCHEDULE_COSINE, 2, cosine));
+  ok(dln_step(m, 60));
+  // Save, destroy, load, continue.
+  int64_t size = 0;
+  ok(dln_save_buffer(m, nullptr, 0, &size));
+  r.mid.resize(size_t(size));
+  ok(dln_save_buffer(m, r.mid.data(), size, &size));
+  dln_destroy(m);
+  m = nullptr;
+  ok(dln_load_buffer(r.mid.data(), size, &m));
+  if (!m) return r;
+  ok(dln_step(m, 40));
+  const int64_t batch[2] = {0, 1};
+  ok(dln_step_batch(m, 2, batch));
+  ok(dln_loss(m, &r.cost, &r.ridge));
+  ok(dln_test_error(m, &r.test_error));
+  ok(dln_weight_norm2(m, &r.norm2));
+  ok(dln_balancedness(m, &r.balance));
+  r.sigma.resize(8);
+  int64_t count = 0;
+  ok(dln_singular_values(m, r.sigma.data(), 8, &count));
+  r.sigma.resize(size_t(std::min<int64_t>(count, 8)));
+  ok(dln_query_rank(m, 1e-3, &r.rank));
+  ok(dln_query_absorbed_rank(m, &r.absorbed));
+  ok(dln_jump_count(m, &r.jumps));
+  // An error on this handle only touches this handle's message.
+  if (dln_set_param(m, DLN_PARAM_BATCH_SIZE, -1) != DLN_ERR_INVALID_ARGUMENT) ++r.failures;
+  if (std::string(dln_last_error(m)).find("value=-1") == std::string::npos) ++r.failures;
+  ok(dln_save_buffer(m, nullptr, 0, &size));
+  r.final_state.resize(size_t(size));
+  ok(dln_save_buffer(m, r.final_state.data(), size, &size));
+  dln_destroy(m);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("8 threads with 8 handles compute exactly what the same work computes serially") {
+  std::vector<Result> serial(kThreads), parallel(kThreads);
+  for (int i = 0; i < kThreads; ++i) serial[size_t(i)] = work(i);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) threads.emplace_back([&, i] { parallel[size_t(i)] = work(i); });
+    for (auto &t : threads) t.join();
+    for (int i = 0; i < kThreads; ++i) {
+      CAPTURE(i);
+      CHECK(serial[size_t(i)].failures == 0);
+      CHECK(parallel[size_t(i)].failures == 0);
+      CHECK(!serial[size_t(i)].final_state.empty());
+      CHECK(parallel[size_t(i)] == serial[size_t(i)]);
+    }
+  }
+}
+
+TEST_CASE("concurrent dln_save to one path: every load sees one whole checkpoint") {
+  std::string tmpl = (fs::temp_directory_path() / "dln_threads_XXXXXX").string();
+  REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+  const fs::path dir = tmpl, file = dir / "shared.dln";
+  std::vector<ModelPtr> models;
+  std::vector<Bytes> states;
+  for (int i = 0; i < 4; ++i) {
+    models.push_back(rich_model(uint64_t(20 + i)));
+    states.push_back(snapshot(models.back().get()));
+  }
+  REQUIRE_OK(dln_save(models[0].get(), file.c_str()));
+  std::atomic<int> save_failures{0}, load_failures{0}, unknown{0}, loads{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&, i] {
+      for (int k = 0; k < 15; ++k)
+        if (dln_save(models[size_t(i)].get(), file.c_str()) != DLN_OK) ++save_failures;
+    });
+  std::thread reader([&] {
+    while (!stop.load()) {
+      dln_model *m = nullptr;
+      if (dln_load(file.c_str(), &m) != DLN_OK) {
+        ++load_failures;
+        continue;
+      }
+      ++loads;
+      int64_t size = 0;
+      dln_save_buffer(m, nullptr, 0, &size);
+      Bytes b(static_cast<size_t>(size));
+      dln_save_buffer(m, b.data(), size, &size);
+      dln_destroy(m);
+      bool known = false;
+      for (const Bytes &s : states) known = known || s == b;
+      if (!known) ++unknown;
+    }
+  });
+  for (auto &t : writers) t.join();
+  stop = true;
+  reader.join();
+  CHECK(save_failures == 0);
+  CHECK(load_failures == 0);
+  CHECK(unknown == 0);
+  CHECK(loads > 0);
+  int entries = 0;
+  for (const auto &e : fs::directory_iterator(dir)) (void)e, ++entries;
+  CHECK(entries == 1);  // no temporary file left behind
+  fs::remove_all(dir);
+}
