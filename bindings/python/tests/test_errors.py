@@ -95,7 +95,7 @@ def test_decay_factor_must_stay_positive(model):
     eta = model.learning_rate
     with pytest.raises(DlnError) as info:
         model.ridge = 0.5 / eta
-    assert info.value.status in (Status.ERR_INVALID_ARGUMENT, Status.ERR_OUT_OF_RANGE)
+    assert info.value.status == Status.ERR_INVALID_ARGUMENT
     assert info.value.message
     assert same(before, snapshot(model))
 
@@ -104,10 +104,14 @@ def test_create_errors_use_the_static_message():
     with pytest.raises(DlnError) as info:
         dlnsgd.Model([3, 0, 4])
     e = info.value
-    assert e.status < 0 and e.name == dlnsgd.status_name(e.status)
+    assert e.status == Status.ERR_INVALID_ARGUMENT and e.name == "DLN_ERR_INVALID_ARGUMENT"
+    assert e.function == "dln_create"
+    # No handle, so no detail: the header gives dln_last_error(NULL)'s text.
     assert e.message == _lib.text(_lib.lib().dln_last_error(None))
-    with pytest.raises(DlnError):
-        dlnsgd.Model([])
+    for widths in ([], [3]):  # depth -1 and 0
+        with pytest.raises(DlnError) as info:
+            dlnsgd.Model(widths)
+        assert info.value.status == Status.ERR_INVALID_ARGUMENT
 
 
 def test_handle_free_errors():
