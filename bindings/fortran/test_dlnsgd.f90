@@ -21,6 +21,7 @@ program test_dlnsgd
     call get_command_argument(i, arg)
     if (trim(arg) == "--api") then
       call api_tests()
+      call api_more()
     else
       call replay(trim(arg))
     end if
@@ -330,6 +331,99 @@ contains
     call dln_destroy(model) ! no-op
     s = DLN_OK
     call check(s == 0, "DLN_OK is 0")
+  end subroutine
+
+  !> The wrappers not used above: layouts, allocatable outputs, strings.
+  subroutine api_more()
+    type(dln_model) :: m, back, none
+    real(c_double) :: a0(5, 4), truth(5, 4), v, rank_f, lo, hi, cost, resid
+    real(c_double), allocatable :: w1(:, :), w2(:, :), wb(:, :), sv(:), a(:, :), svl(:)
+    integer(c_int64_t), allocatable :: rec(:, :)
+    integer(c_int8_t), allocatable :: bytes(:)
+    integer(c_int64_t) :: rank, count, step, seed
+    character(len=*), parameter :: path = "dlnsgd_fortran_test.ckpt"
+    integer :: i, j
+
+    do j = 1, 4
+      do i = 1, 5
+        a0(i, j) = (0.3d0 * i - 0.8d0) * (0.5d0 * j - 1.1d0) + (0.1d0 * i * i - 1d0) * (0.2d0 * j)
+      end do
+    end do
+    call check_ok(dln_create(m, [4_c_int64_t, 3_c_int64_t, 5_c_int64_t], 11_c_int64_t), m, "create")
+    call check_ok(dln_set_param(m, DLN_PARAM_LEARNING_RATE, 0.1d0), m, "eta")
+    call check_ok(dln_set_param(m, DLN_PARAM_RIDGE, 0.02d0), m, "lambda")
+    ! balanced factorisation of a rank-2 A0(5, 4): the product must give A0
+    call check_ok(dln_init_balanced(m, a0), m, "init_balanced")
+    call check_ok(dln_get_weights(m, 1_c_int64_t, w1), m, "W1")
+    call check_ok(dln_get_weights(m, 2_c_int64_t, w2), m, "W2")
+    call check(all(shape(w1) == [3, 4]) .and. all(shape(w2) == [5, 3]), "weight shapes")
+    a = matmul(w2, w1)
+    call check(maxval(abs(a - a0)) <= 1d-12 * maxval(abs(a0)), "init_balanced reproduces A0")
+    call check_ok(dln_balancedness(m, resid), m, "balancedness")
+    call check(resid <= 1d-10, "balanced")
+    call check_ok(dln_singular_values(m, sv), m, "singular values")
+    call check_ok(dln_representation_cost(m, cost), m, "representation cost")
+    call check(abs(cost - 2 * sum(sv)) <= 1d-10 * cost, "representation cost = L sum sigma^(2/L)")
+    call check_ok(dln_layer_singular_values(m, 2_c_int64_t, svl), m, "layer singular values")
+    call check(size(svl) == 3, "layer 2 has 3 singular values")
+    call check_ok(dln_bottleneck_singular_values(m, 1_c_int64_t, svl), m, "bottleneck singular values")
+    call check(size(svl) == 3, "M_1 has n_1 = 3 singular values")
+    call check_ok(dln_query_rank(m, 1d-8, rank), m, "query_rank")
+    call check(rank == 2, "rank of a rank-2 A0")
+    call check_ok(dln_rank(m, 0_c_int64_t, DLN_RANK_STABLE, 0d0, 0d0, rank_f), m, "rank")
+    call check(abs(rank_f - sum(sv**2) / sv(1)**2) <= 1d-10 * rank_f, "stable rank")
+    call check_ok(dln_rank_of_spectrum([1d0, 3d0, 0d0], DLN_RANK_NUMERICAL, 0d0, 0.5d0, rank_f), m, &
+                  "rank_of_spectrum")
+    call check(rank_f == 1d0, "numerical rank of {1, 3, 0} at rtol 0.5")
+    ! data, test data, ground truth
+    call check_ok(dln_set_observations(m, [0_c_int64_t, 1_c_int64_t, 4_c_int64_t], &
+                  [0_c_int64_t, 3_c_int64_t, 2_c_int64_t], [1d0, 0.5d0, -1d0]), m, "observations")
+    call check_ok(dln_set_test_observations(m, [2_c_int64_t], [1_c_int64_t], [0.25d0]), m, "test set")
+    call check_ok(dln_test_error(m, v), m, "test error (held-out)")
+    call check(abs(v - (a(3, 2) - 0.25d0)**2) <= 1d-12 * max(v, 1d-300), "held-out error, 0-based (2, 1)")
+    truth = 0.5d0
+    call check_ok(dln_set_ground_truth(m, truth), m, "ground truth")
+    call check_ok(dln_test_error(m, v), m, "test error (truth)")
+    call check(abs(v - sum((a - truth)**2) / 20) <= 1d-12 * v, "ground-truth error")
+    call check_ok(dln_set_ground_truth(m), m, "clear ground truth")
+    call check_ok(dln_set_sample_subset(m, [1_c_int64_t]), m, "sample subset")
+    call check_ok(dln_set_param(m, DLN_PARAM_SAMPLER, real(DLN_SAMPLER_SUBSET, c_double)), m, "sampler")
+    ! schedules
+    call check_ok(dln_set_schedule(m, DLN_PARAM_LEARNING_RATE, DLN_SCHEDULE_EXPONENTIAL, [0.5d0]), m, &
+                  "schedule")
+    call check_ok(dln_schedule_value(m, DLN_PARAM_LEARNING_RATE, 3_c_int64_t, v), m, "schedule value")
+    call check(abs(v - 0.1d0 * 0.125d0) <= 1d-15, "exponential schedule")
+    call check_ok(dln_set_schedule(m, DLN_PARAM_LEARNING_RATE, DLN_SCHEDULE_CONSTANT), m, "constant")
+    call check_ok(dln_param_bounds(DLN_PARAM_THREADS, lo, hi), m, "bounds")
+    ! steps, jumps, checkpoints
+    call check_ok(dln_set_param(m, DLN_PARAM_JUMP_INTERVAL, 1d0), m, "jump interval")
+    call check_ok(dln_step(m, 4_c_int64_t), m, "step")
+    call check_ok(dln_jump_count(m, count), m, "jump count")
+    call check_ok(dln_get_jumps(m, 0_c_int64_t, count, rec), m, "get_jumps")
+    call check(size(rec, 1) == DLN_JUMP_RECORD_SIZE .and. size(rec, 2) == count, "jump records shape")
+    call check_ok(dln_clear_jumps(m), m, "clear_jumps")
+    call check_ok(dln_set_seed(m, 99_c_int64_t), m, "set_seed")
+    call check_ok(dln_save_buffer(m, bytes), m, "save_buffer")
+    call check(size(bytes) > 0, "checkpoint bytes")
+    call check_ok(dln_load_buffer(bytes, back), back, "load_buffer")
+    call check_ok(dln_get_weights(back, 2_c_int64_t, wb), back, "weights of the loaded copy")
+    call check_ok(dln_get_weights(m, 2_c_int64_t, w2), m, "weights")
+    call check(all(wb == w2), "buffer checkpoint round trip")
+    call check_ok(dln_get_seed(back, seed), back, "seed of the loaded copy")
+    call check(seed == 99, "seed in the checkpoint")
+    call dln_destroy(back)
+    call check_ok(dln_save(m, path), m, "save")
+    call check_ok(dln_load(path, back), back, "load")
+    call check_ok(dln_get_step_count(back, step), back, "step count of the loaded copy")
+    call check(step == 4, "file checkpoint round trip")
+    ! no handle: the message is dln_last_error(NULL)'s static text
+    call expect_status(dln_load(path//".missing", none), DLN_ERR_IO, none, "load a missing file")
+    call check(.not. c_associated(none%ptr), "failed load leaves the handle null")
+    call expect_status(dln_load_buffer(bytes(1:8), none), DLN_ERR_FORMAT, none, "load a truncated buffer")
+    open (newunit=i, file=path, status='old')
+    close (i, status='delete')
+    call dln_destroy(back)
+    call dln_destroy(m)
   end subroutine
 
 end program test_dlnsgd
