@@ -23,14 +23,19 @@ namespace dlncli {
 class ParseError : public std::runtime_error {
  public:
   ParseError(const std::string& file, std::int64_t line, const std::string& what)
-      : std::runtime_error(file + (line > 0 ? ":" + std::to_string(line) : std::string()) +
-                           ": " + what),
+      : std::runtime_error(message(file, line, what)),
         file_(file),
         line_(line) {}
   const std::string& file() const noexcept { return file_; }
   std::int64_t line() const noexcept { return line_; }  // 0: not tied to a line
 
  private:
+  static std::string message(const std::string& file, std::int64_t line, const std::string& what) {
+    std::string m = file;
+    if (line > 0) m.append(":").append(std::to_string(line));
+    m.append(": ").append(what);
+    return m;
+  }
   std::string file_;
   std::int64_t line_;
 };

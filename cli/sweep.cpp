@@ -114,7 +114,7 @@ void print_sweep_summary(std::ostream& out, const std::vector<SweepOutcome>& out
     a.test += o.test_error;
   }
   out << std::setw(10) << "eta" << std::setw(10) << "lambda" << std::setw(6) << "batch" << std::setw(7)
-      << "seeds" << std::setw(14) << "ended_lower" << std::setw(13) << "mean_absrk" << std::setw(12)
+      << "seeds" << std::setw(14) << "below_start" << std::setw(13) << "mean_absrk" << std::setw(12)
       << "mean_test" << std::setw(10) << "diverged" << '\n';
   for (const auto& [key, a] : groups)
     out << std::setw(10) << format_g(std::get<0>(key), 3) << std::setw(10) << format_g(std::get<1>(key), 3)
