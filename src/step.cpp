@@ -249,15 +249,15 @@ void step_on_batch(dln_model &model, const int64_t *batch, int64_t b) {
     w.backup.resize(total);
     size_t at = 0;
     for (const Layer &W : model.layers) at = size_t(std::copy(W.v.begin(), W.v.end(), w.backup.begin() + long(at)) - w.backup.begin());
-    std::vector<double> scales;
-    for (const Layer &W : model.layers) scales.push_back(W.scale);
+    std::vector<double> scales, bounds;  // restored with V: the state before the step
+    for (const Layer &W : model.layers) scales.push_back(W.scale), bounds.push_back(W.max_abs_bound);
     auto restore = [&](const char *what) {
       size_t from = 0;
       for (size_t l = 0; l < model.layers.size(); ++l) {
         Layer &W = model.layers[l];
         std::copy(w.backup.begin() + long(from), w.backup.begin() + long(from + W.v.size()), W.v.begin());
         W.scale = scales[l];
-        W.max_abs_bound = max_magnitude(W.v.data(), int64_t(W.v.size()));
+        W.max_abs_bound = bounds[l];
         from += W.v.size();
       }
       diverged(t, what);
