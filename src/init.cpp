@@ -83,6 +83,11 @@ int dln_init_weights(dln_model *model, int kind, int64_t nargs, const double *ar
           }
           w = gaussian(model->seed, l, W.rows * W.cols);
           for (double &x : w) x *= std;
+          if (first_non_finite(w.data(), int64_t(w.size())) >= 0) {  // a huge std overflows a draw
+            int64_t which = kind == DLN_INIT_GAUSSIAN && nargs != 1 ? l - 1 : 0;
+            fail(DLN_ERR_INVALID_ARGUMENT, "args[%lld]=%g makes a weight of layer %lld overflow",
+                 (long long)which, args[which], (long long)l);
+          }
           break;
         }
         case DLN_INIT_ORTHOGONAL:
