@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Stage: the whole doctest suite built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (docs/reliability.md). Any report fails the test
+# that triggered it (-fno-sanitize-recover=all, halt_on_error).
+# Prints 'asan: N passed, M failed' last, from ctest's summary.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+jobs=$(nproc)
+build=build-asan
+log=$(mktemp)
+finish() { echo "asan: $1 passed, $2 failed"; rm -f "$log"; [[ $2 -eq 0 ]]; exit $?; }
+
+if ! cmake -S . -B "$build" -DDLN_SANITIZE="address;undefined" -DDLN_BUILD_BINDINGS=OFF \
+     -DDLN_BUILD_CLI=OFF -DDLN_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; then
+  echo "asan: configure failed"; finish 0 1
+fi
+if ! cmake --build "$build" -j"$jobs" >"$log" 2>&1; then
+  tail -n 40 "$log"; echo "asan: build failed"; finish 0 1
+fi
+
+# Leak checking stays on. The OpenMP runtime (libgomp, behind BLIS) keeps its
+# thread pool alive until exit; that is not ours and not a leak of ours, so
+# LeakSanitizer is told to ignore allocations made inside libgomp only.
+supp="$PWD/scripts/test.d/asan.supp"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:allocator_may_return_null=1"
+export LSAN_OPTIONS="suppressions=$supp:print_suppressions=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# The ABI and install checks test packaging, not memory safety: they run in
+# the main build only.
+ctest --test-dir "$build" --output-on-failure -j"$jobs" -E '^(abi_exports|install_and_consume)$' 2>&1 | tee "$log"
+line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$log" | tail -n1 || true)
+if [[ -z "$line" ]]; then echo "asan: ctest printed no summary"; finish 0 1; fi
+total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+fail=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+finish $((total - fail)) "$fail"
