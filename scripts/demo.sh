@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-packages.sh scripts/packages.txt scripts/packages.d/*.txt
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DDLN_BUILD_CLI=ON >/dev/null
 cmake --build build -j"$(nproc)" --target dlnsgd_cli
 exec build/cli/dlnsgd "$@"
