@@ -285,7 +285,7 @@ enum dln_br_field {
   DLN_BR_EPS = 3,         /* ε                                      */
   DLN_BR_BALANCE = 4,     /* balancedness residual                  */
   DLN_BR_DELTA = 5,       /* δ (+inf by default)                    */
-  DLN_BR_RHO = 6,         /* ρ used for the default ε               */
+  DLN_BR_RHO = 6,         /* ρ of §6 (NaN without observations)     */
   DLN_BR_INSIDE = 7,      /* 1.0 if θ ∈ B_r else 0.0                */
   DLN_BR_REPORT_SIZE = 8
 };

@@ -35,13 +35,12 @@ Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, 
                               bool always_rho) {
   Thresholds t{eps, delta, C, kNaN};
   const int64_t L = model.depth;
-  const bool need_rho = (eps < 0.0 && L >= 3) || always_rho;
-  if (need_rho) {
-    require_observations(model, "the default eps (it needs the residuals, SPEC §6)");
-    t.rho = residual_bound(model);
-  }
+  const double lambda = model.ridge_at(model.step);
+  const bool need_rho = eps < 0.0 && L >= 3 && lambda != 0.0;
+  if (need_rho) require_observations(model, "the default eps (it needs the residuals, SPEC §6)");
+  // A report shows ρ whenever there are residuals to take it from.
+  if (need_rho || (always_rho && model.train.size() > 0)) t.rho = residual_bound(model);
   if (eps < 0.0) {
-    double lambda = model.ridge_at(model.step);
     if (L <= 2 || lambda == 0.0) t.eps = 0.0;
     else if (t.rho == 0.0) t.eps = kInf;  // nothing to fit: weight decay wins at every scale
     else t.eps = 0.5 * std::pow(lambda / t.rho, 1.0 / double(L - 2));
