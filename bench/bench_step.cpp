@@ -14,6 +14,7 @@
 //                              bli_dger on w × w, chained as in a step
 //   BM_BlisGemv|GemvT|Ger/w    the three kernels alone, on one w × w matrix
 //   BM_LoopLimit/w         (b') the same work as plain loops cloned for AVX-512/AVX2
+//   BM_LoopGemv|GemvT|Ger/w    those loops alone
 //   BM_Batch/w/b           (c) dln_step with batch size b in {1, 16, 256}
 //   BM_SingularValues, BM_AbsorbedRank, BM_InBr
 //                          (d) a 100000 × 100000 target at width 64, depth 4,
@@ -325,6 +326,31 @@ void BM_LoopLimit(benchmark::State &state) {
   set_rate(state, "steps_per_second", double(steps));
 }
 BENCHMARK(BM_LoopLimit)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+template <int Op>
+void BM_LoopOp(benchmark::State &state) {
+  const int64_t w = state.range(0);
+  std::vector<double> A = Dense(w, w, 1.0 / std::sqrt(double(w)), 21).a;
+  std::vector<double> x = gaussian_vector(w, 22), y = gaussian_vector(w, 23);
+  const int64_t K = 3 * steps_per_iteration(w);
+  int64_t calls = 0;
+  for (auto _ : state) {
+    for (int64_t k = 0; k < K; ++k) {
+      if (Op == 0)
+        dln_bench_loops::gemv(w, w, A.data(), x.data(), y.data());
+      else if (Op == 1)
+        dln_bench_loops::gemv_t(w, w, A.data(), x.data(), y.data());
+      else
+        dln_bench_loops::ger(w, w, A.data(), 1e-12, x.data(), y.data());
+      benchmark::ClobberMemory();
+    }
+    calls += K;
+  }
+  set_rate(state, "calls_per_second", double(calls));
+}
+BENCHMARK(BM_LoopOp<0>)->Name("BM_LoopGemv")->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LoopOp<1>)->Name("BM_LoopGemvT")->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LoopOp<2>)->Name("BM_LoopGer")->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
 // ---------------------------------------------------------------- (c) ----
 void BM_Batch(benchmark::State &state) {

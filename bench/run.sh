@@ -39,12 +39,43 @@ echo "=== Google Benchmark: steps, machine limit, batches, dead modes ($reps rep
 echo "=== Google Benchmark: spectrum queries at 100000 x 100000, width 64 (own process for peak RSS)"
 "$bench" "${common[@]}" --benchmark_filter='BM_SingularValues|BM_AbsorbedRank|BM_InBr|BM_QueryRank' \
   --benchmark_out="$out/bench_spectrum.json" >"$out/bench_spectrum.txt"
-echo "=== PyTorch loops ($torch_repeats repeats)"
-"$py" bench/torch_loops.py --repeats "$torch_repeats" --seconds "$torch_seconds" --out "$out/torch.json"
+# PyTorch, twice: with the machine's BLAS (libblas.so.3 = BLIS here) and with
+# OpenBLAS, unpacked from its Debian package into the build directory and put
+# first on LD_LIBRARY_PATH for that process only (installing libopenblas0
+# would switch the system-wide libblas.so.3 alternative under the library and
+# its tests). The faster of the two is the baseline the targets are judged on.
+# glibc is told to keep freed memory: PyTorch allocates its w×w gradients
+# afresh every step and this VM's page faults cost ~20 µs each, which made the
+# row/col loop 3-4x slower at w = 1024 than the arithmetic warrants; the
+# stronger baseline is the fair one.
+torch_env=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=67108864
+           OPENBLAS_NUM_THREADS=1)
+torch_args=(bench/torch_loops.py --repeats "$torch_repeats" --seconds "$torch_seconds"
+            --dlnsgd-lib "$build/src/libdlnsgd.so")
+echo "=== PyTorch loops, machine BLAS ($torch_repeats repeats, interleaved with dlnsgd)"
+env "${torch_env[@]}" "$py" "${torch_args[@]}" --label "torch+BLIS" --out "$out/torch_blis.json"
+torch_files=("$out/torch_blis.json")
+openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' 2>/dev/null | head -n1 || true)
+if [[ -z "$openblas" ]]; then
+  mkdir -p "$build/openblas/deb"
+  if (cd "$build/openblas/deb" && apt-get download libopenblas0-pthread >/dev/null 2>&1); then
+    dpkg -x "$build"/openblas/deb/libopenblas0-pthread_*.deb "$build/openblas"
+    openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' | head -n1 || true)
+  fi
+fi
+if [[ -n "$openblas" ]]; then
+  echo "=== PyTorch loops, OpenBLAS ($(dirname "$openblas"), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell})"
+  env "${torch_env[@]}" LD_LIBRARY_PATH="$(dirname "$openblas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}" \
+    "$py" "${torch_args[@]}" --label "torch+OpenBLAS" --out "$out/torch_openblas.json"
+  torch_files+=("$out/torch_openblas.json")
+else
+  echo "=== OpenBLAS could not be fetched: PyTorch measured with the machine BLAS only"
+fi
 
 { lscpu; getconf -a | grep CACHE_SIZE || true; } >"$out/lscpu.txt"
 "$py" bench/report.py --bench "$out/bench_step.json" --spectrum "$out/bench_spectrum.json" \
-  --torch "$out/torch.json" --lscpu "$out/lscpu.txt" --library "$build/src/libdlnsgd.so" \
+  --torch "${torch_files[@]}" --lscpu "$out/lscpu.txt" --library "$build/src/libdlnsgd.so" \
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include || echo '+local src changes')" \
   --markdown bench/RESULTS.md
 echo "raw results: $out/"
