@@ -277,12 +277,12 @@ def main():
     # ---- dead modes ------------------------------------------------------
     out("## Dead modes in the subnormal range (dlnsgd steps/s, batch 1)")
     out("")
-    out("| w | normal | dead 1e-155 | ratio | dead stored subnormal | ratio | equal (within 10%) |")
+    out("| w | normal | dead 1e-155 | ratio | dead stored subnormal | ratio | no slowdown (ratios ≥ 0.9) |")
     out("|---|---|---|---|---|---|---|")
     dead_ok = True
     for w in WIDTHS:
         r = [med_counter(runs, f"BM_DeadModes/w:{w}/kind:{k}", "steps_per_second") for k in (0, 1, 2)]
-        ok = all(abs(x / r[0] - 1) <= 0.10 for x in r[1:])
+        ok = all(x / r[0] >= 0.90 for x in r[1:])  # 10%: the run-to-run noise of this shared machine
         dead_ok = dead_ok and ok
         out(f"| {w} | {fmt_rate(r[0])} | {fmt_rate(r[1])} | {r[1] / r[0]:.2f} | {fmt_rate(r[2])} | {r[2] / r[0]:.2f} | {mark(ok)} |")
     out("")
