@@ -104,12 +104,16 @@ void print_run_table(std::ostream& out, const RunResult& r, int rows) {
 }
 
 void print_summary(std::ostream& out, const std::vector<RunResult>& runs) {
-  out << std::left << std::setw(34) << "method" << std::right << std::setw(11) << "train_mse"
+  // Labels carry the hyperparameters: never cut them, widen the column instead.
+  size_t width = 8;
+  for (const auto& r : runs) width = std::max(width, r.label.size() + 2);
+  const int w = int(width);
+  out << std::left << std::setw(w) << "method" << std::right << std::setw(11) << "train_mse"
       << std::setw(11) << "test_mse" << std::setw(5) << "rk" << std::setw(6) << "absrk" << std::setw(7)
       << "jumps" << std::setw(9) << "seconds" << '\n';
   for (const auto& r : runs) {
     const Sample& s = r.last();
-    out << std::left << std::setw(34) << r.label.substr(0, 33) << std::right << std::setw(11)
+    out << std::left << std::setw(w) << r.label << std::right << std::setw(11)
         << format_g(s.data_cost) << std::setw(11) << format_g(s.test_error) << std::setw(5)
         << s.numerical_rank << std::setw(6) << s.absorbed_rank << std::setw(7) << r.jumps.size()
         << std::setw(9) << format_g(r.seconds, 3) << (r.diverged ? "  diverged" : "") << '\n';
