@@ -132,6 +132,11 @@ DLN_API const char *dln_param_name(int param); /* "DLN_PARAM_..." or NULL */
  * Weights start at zero; use dln_init_weights or dln_set_weights. */
 DLN_API int dln_create(int64_t depth, const int64_t *widths, uint64_t seed,
                        dln_model **out);
+/* dln_create that also explains a failure: "dln_create: <detail>" is written
+ * to message (NUL-terminated, truncated to capacity; may be NULL), since
+ * there is no handle to hold it. message is set to "" on success. */
+DLN_API int dln_create_ex(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out,
+                          char *message, int64_t capacity);
 DLN_API void dln_destroy(dln_model *model); /* NULL is a no-op */
 /* Deep copy of everything (weights, data, options, schedules, log, step). */
 DLN_API int dln_clone(const dln_model *model, dln_model **out);

@@ -35,15 +35,27 @@ int64_t checked_product(int64_t a, int64_t b, const char *what) {
   return r;
 }
 
-int report(const dln_model *model, const char *function, const Error &e) {
-  if (model) {
-    try {
-      model->last_error = std::string(function) + ": " + e.message;
-    } catch (...) {
-      model->last_error.clear();  // keep the status even if the text cannot be stored
-    }
+int keep(std::string &into, const char *text, int status) noexcept {
+  try {
+    into = text;
+  } catch (...) {
+    into.clear();
   }
-  return e.status;
+  return status;
+}
+
+void record(const dln_model *model, const char *function, const std::string &detail) noexcept {
+  if (!model) return;
+  try {
+    model->last_error = std::string(function) + ": " + detail;
+  } catch (...) {
+    model->last_error.clear();  // the status still tells what happened
+  }
+}
+
+void record(char *buffer, int64_t capacity, const char *function, const std::string &detail) noexcept {
+  if (!buffer || capacity <= 0) return;
+  std::snprintf(buffer, size_t(capacity), "%s: %s", function, detail.c_str());
 }
 
 }  // namespace dln

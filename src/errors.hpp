@@ -32,25 +32,52 @@ void require_all_finite(const double *x, int64_t n, const char *name);
 // n*m (and more factors) without int64_t overflow, or DLN_ERR_NOMEM.
 int64_t checked_product(int64_t a, int64_t b, const char *what);
 
-int report(const dln_model *model, const char *function, const Error &e);
+// Stores text in *into without throwing (an empty text if memory is short).
+int keep(std::string &into, const char *text, int status) noexcept;
 
-// Runs body(); returns DLN_OK or the status of what it threw.
+// Runs body(); on failure returns its status and leaves the detail in message.
 template <class Body>
-int guarded(const dln_model *model, const char *function, Body &&body) noexcept {
+int run_caught(Body &&body, std::string &message) noexcept {
   try {
     body();
     return DLN_OK;
   } catch (const Error &e) {
-    return report(model, function, e);
+    return keep(message, e.message.c_str(), e.status);
   } catch (const std::bad_alloc &) {
-    return report(model, function, Error{DLN_ERR_NOMEM, "memory allocation failed"});
+    return keep(message, "memory allocation failed", DLN_ERR_NOMEM);
   } catch (const std::length_error &) {
-    return report(model, function, Error{DLN_ERR_NOMEM, "requested size is too large"});
+    return keep(message, "requested size is too large", DLN_ERR_NOMEM);
   } catch (const std::exception &e) {
-    return report(model, function, Error{DLN_ERR_INTERNAL, e.what()});
+    return keep(message, e.what(), DLN_ERR_INTERNAL);
   } catch (...) {
-    return report(model, function, Error{DLN_ERR_INTERNAL, "unknown exception"});
+    return keep(message, "unknown exception", DLN_ERR_INTERNAL);
   }
+}
+
+// "function: detail" into the handle's last-error string (if there is a handle).
+void record(const dln_model *model, const char *function, const std::string &detail) noexcept;
+// "function: detail" into a caller buffer of capacity bytes, NUL-terminated, truncated.
+void record(char *buffer, int64_t capacity, const char *function, const std::string &detail) noexcept;
+
+// The body of every C entry point: returns DLN_OK or the status of what it
+// threw, with the detail in the handle's last-error string.
+template <class Body>
+int guarded(const dln_model *model, const char *function, Body &&body) noexcept {
+  std::string detail;
+  int status = run_caught(body, detail);
+  if (status != DLN_OK) record(model, function, detail);
+  return status;
+}
+
+// The same for entry points without a handle (dln_create_ex, dln_load_ex):
+// the detail goes to a caller-owned buffer, which may be NULL.
+template <class Body>
+int guarded_into(char *buffer, int64_t capacity, const char *function, Body &&body) noexcept {
+  std::string detail;
+  int status = run_caught(body, detail);
+  if (status != DLN_OK) record(buffer, capacity, function, detail);
+  else if (buffer && capacity > 0) buffer[0] = '\0';
+  return status;
 }
 
 }  // namespace dln

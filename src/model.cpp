@@ -94,38 +94,49 @@ void require_layer(const dln_model &model, int64_t layer) {
 
 using namespace dln;
 
+namespace {
+
+void create_model(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out) {
+  require_pointer(out, "out");
+  if (depth < 1 || depth > 1024)
+    fail(DLN_ERR_INVALID_ARGUMENT, "depth=%lld must be in [1, 1024]", (long long)depth);
+  require_pointer(widths, "widths");
+  int64_t total = 0;
+  for (int64_t l = 0; l <= depth; ++l) {
+    if (widths[l] < 1 || widths[l] > (int64_t(1) << 40))
+      fail(DLN_ERR_INVALID_ARGUMENT, "widths[%lld]=%lld must be in [1, 2^40]", (long long)l,
+           (long long)widths[l]);
+    if (l > 0) {
+      int64_t size = checked_product(widths[l], widths[l - 1], "a layer");
+      if (__builtin_add_overflow(total, size, &total) || total > (int64_t(1) << 58))
+        fail(DLN_ERR_NOMEM, "the weights total more than 2^58 entries");
+    }
+  }
+  auto model = std::make_unique<dln_model>();
+  model->depth = depth;
+  model->widths.assign(widths, widths + depth + 1);
+  model->seed = seed;
+  model->layers.resize(size_t(depth));
+  for (int64_t l = 1; l <= depth; ++l) {
+    Layer &layer = model->layer(l);
+    layer.rows = widths[l];
+    layer.cols = widths[l - 1];
+    layer.v.assign(size_t(layer.rows * layer.cols), 0.0);
+  }
+  *out = model.release();
+}
+
+}  // namespace
+
 extern "C" {
 
 int dln_create(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out) {
-  return guarded(nullptr, "dln_create", [&] {
-    require_pointer(out, "out");
-    if (depth < 1 || depth > 1024)
-      fail(DLN_ERR_INVALID_ARGUMENT, "depth=%lld must be in [1, 1024]", (long long)depth);
-    require_pointer(widths, "widths");
-    int64_t total = 0;
-    for (int64_t l = 0; l <= depth; ++l) {
-      if (widths[l] < 1 || widths[l] > (int64_t(1) << 40))
-        fail(DLN_ERR_INVALID_ARGUMENT, "widths[%lld]=%lld must be in [1, 2^40]", (long long)l,
-             (long long)widths[l]);
-      if (l > 0) {
-        int64_t size = checked_product(widths[l], widths[l - 1], "a layer");
-        if (__builtin_add_overflow(total, size, &total) || total > (int64_t(1) << 58))
-          fail(DLN_ERR_NOMEM, "the weights total more than 2^58 entries");
-      }
-    }
-    auto model = std::make_unique<dln_model>();
-    model->depth = depth;
-    model->widths.assign(widths, widths + depth + 1);
-    model->seed = seed;
-    model->layers.resize(size_t(depth));
-    for (int64_t l = 1; l <= depth; ++l) {
-      Layer &layer = model->layer(l);
-      layer.rows = widths[l];
-      layer.cols = widths[l - 1];
-      layer.v.assign(size_t(layer.rows * layer.cols), 0.0);
-    }
-    *out = model.release();
-  });
+  return guarded(nullptr, "dln_create", [&] { create_model(depth, widths, seed, out); });
+}
+
+int dln_create_ex(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out, char *message,
+                  int64_t capacity) {
+  return guarded_into(message, capacity, "dln_create", [&] { create_model(depth, widths, seed, out); });
 }
 
 void dln_destroy(dln_model *model) { delete model; }

@@ -49,6 +49,7 @@ PROTOTYPES = {
     "dln_param_name": (c_char_p, (c_int,)),
     # lifecycle and shape
     "dln_create": (c_int, (c_int64, I64P, c_uint64, ModelPP)),
+    "dln_create_ex": (c_int, (c_int64, I64P, c_uint64, ModelPP, c_char_p, c_int64)),
     "dln_destroy": (None, (ModelP,)),
     "dln_clone": (c_int, (ModelP, ModelPP)),
     "dln_get_depth": (c_int, (ModelP, I64P)),

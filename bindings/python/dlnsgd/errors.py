@@ -28,15 +28,16 @@ class DlnError(Exception):
         return f"{where}{self.name} ({self.status}): {detail}"
 
 
-def check(status, handle, function):
-    """Raise DlnError for a non-zero status; ``handle`` may be None."""
+def check(status, handle, function, message=None):
+    """Raise DlnError for a non-zero status; ``handle`` may be None, and
+    ``message`` replaces dln_last_error(handle) for the *_ex calls."""
     if status == 0:
         return
     lib = _lib.lib()
     raise DlnError(
         status,
         _lib.text(lib.dln_status_name(status)),
-        _lib.text(lib.dln_last_error(handle)),
+        message if message is not None else _lib.text(lib.dln_last_error(handle)),
         _lib.text(lib.dln_status_string(status)),
         function,
     )

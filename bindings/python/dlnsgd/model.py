@@ -79,6 +79,13 @@ def _free_call(fname, *args):
     check(status, None, fname)
 
 
+def _explained_call(fname, *args):
+    """A *_ex call: the library writes the error detail into our buffer."""
+    buffer = ctypes.create_string_buffer(512)
+    status = getattr(_lib.lib(), fname)(*args, buffer, len(buffer))
+    check(status, None, fname, _lib.text(buffer.value))
+
+
 # ------------------------------------------------------------ free functions
 def version_number():
     """DLN_VERSION_NUMBER of the loaded library (major*10000+minor*100+patch)."""
@@ -162,8 +169,8 @@ class Model:
             raise TypeError(f"unknown option(s) {unknown}; known: {sorted(OPTIONS)}")
         w = _i64_array(widths, "widths")
         out = _lib.ModelP()
-        _free_call("dln_create", w.size - 1, _i64p(w), _uint64(seed, "seed"),
-                   ctypes.byref(out))
+        _explained_call("dln_create_ex", w.size - 1, _i64p(w), _uint64(seed, "seed"),
+                        ctypes.byref(out))
         self._adopt(out)
         try:
             self.configure(**options)

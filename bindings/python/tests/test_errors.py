@@ -100,14 +100,14 @@ def test_decay_factor_must_stay_positive(model):
     assert same(before, snapshot(model))
 
 
-def test_create_errors_use_the_static_message():
+def test_create_errors_name_the_argument():
     with pytest.raises(DlnError) as info:
         dlnsgd.Model([3, 0, 4])
     e = info.value
     assert e.status == Status.ERR_INVALID_ARGUMENT and e.name == "DLN_ERR_INVALID_ARGUMENT"
-    assert e.function == "dln_create"
-    # No handle, so no detail: the header gives dln_last_error(NULL)'s text.
-    assert e.message == _lib.text(_lib.lib().dln_last_error(None))
+    assert e.function == "dln_create_ex"
+    # No handle: dln_create_ex writes the detail into the binding's buffer.
+    assert e.message == "dln_create: widths[1]=0 must be in [1, 2^40]"
     for widths in ([], [3]):  # depth -1 and 0
         with pytest.raises(DlnError) as info:
             dlnsgd.Model(widths)
