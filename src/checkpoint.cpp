@@ -649,8 +649,11 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
       if (!std::isfinite(x)) bad("LAYR %lld: V[%zu]=%g is not finite", (long long)l, i, x);
       largest = std::max(largest, std::fabs(x));
     }
-    // The step's overflow guard relies on the bound: it must really bound V.
-    if (!(L.max_abs_bound >= largest))
+    // The step's overflow guard relies on the bound, so it must bound V. The
+    // step accumulates it in floating point, which can leave it a few ulps
+    // short of max|V| (found by fuzz_checkpoint): a relative shortfall up to
+    // 2^-20 is accepted, far inside the guard's margin (1e290 vs DBL_MAX).
+    if (!(L.max_abs_bound >= largest * (1.0 - 0x1p-20)))
       bad("LAYR %lld: max_abs_bound=%.17g is below max|V|=%.17g", (long long)l, L.max_abs_bound, largest);
   }
 
