@@ -698,7 +698,8 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
 // Reads a whole checkpoint file: the header first, checked against the file
 // size, so that no buffer is allocated for a file that cannot be one.
 std::unique_ptr<dln_model> load_file(const char *path) {
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) io_fail("cannot open", path, errno);
   struct Closer {
     int fd;

@@ -266,6 +266,9 @@ TEST_CASE("file errors answer DLN_ERR_IO naming the path and the system's reason
   }
   CHECK(dln_load(file.c_str(), &out) == DLN_ERR_FORMAT);
   CHECK(dln_load("/dev/null", &out) == DLN_ERR_FORMAT);  // not a regular file
+  const fs::path fifo = dir.path / "fifo";
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(dln_load(fifo.c_str(), &out) == DLN_ERR_FORMAT);  // refused without waiting for a writer
   CHECK(out == kSentinel);
 }
 
