@@ -22,6 +22,7 @@ const double kInf = std::numeric_limits<double>::infinity();
 enum class Fixture {
   Rich,   // depth 3, widths {4, 3, 3, 5}: data, schedules, subset, steps taken
   Fresh,  // depth 3, widths {4, 3, 3, 5}: just created (no data)
+  FreshRidge,  // Fresh with a ridge, so the default eps of B_r needs residuals
   Deep1,  // depth 1, widths {4, 5}, with data
   Subset  // Deep1 with DLN_SAMPLER_SUBSET chosen but no subset given
 };
@@ -45,6 +46,11 @@ ModelPtr fixture(Fixture f) {
       const int64_t r[3] = {0, 1, 4}, c[3] = {0, 3, 2};
       const double v[3] = {1, -1, 0.5};
       REQUIRE_OK(dln_set_observations(m.get(), 3, r, c, v));
+      return m;
+    }
+    case Fixture::FreshRidge: {
+      ModelPtr m = fixture(Fixture::Fresh);
+      REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
       return m;
     }
     case Fixture::Subset: {
@@ -611,17 +617,17 @@ TEST_CASE("absorbing sets and the jump log") {
       [&](dln_model *m) { return dln_in_Br(m, 1, -1, -1, kNaN, &inside); });
   add("in_Br NULL", Fixture::Rich, DLN_ERR_NULL_POINTER, {"inside is NULL"},
       [&](dln_model *m) { return dln_in_Br(m, 1, -1, -1, -1, nullptr); });
-  add("in_Br default eps before observations", Fixture::Fresh, DLN_ERR_STATE, {"dln_set_observations"},
+  add("in_Br default eps before observations", Fixture::FreshRidge, DLN_ERR_STATE, {"dln_set_observations"},
       [&](dln_model *m) { return dln_in_Br(m, 1, -1, -1, -1, &inside); });
   add("Br report r=INT64_MIN", Fixture::Rich, DLN_ERR_INVALID_ARGUMENT, {"r=-9223372036854775808"},
       [&](dln_model *m) { return dln_Br_report(m, INT64_MIN, -1, -1, -1, report); });
   add("Br report NULL", Fixture::Rich, DLN_ERR_NULL_POINTER, {"report is NULL"},
       [&](dln_model *m) { return dln_Br_report(m, 1, -1, -1, -1, nullptr); });
-  add("Br report before observations", Fixture::Fresh, DLN_ERR_STATE, {"dln_set_observations"},
-      [&](dln_model *m) { return dln_Br_report(m, 1, 0.1, 1.0, 10.0, report); });
+  add("Br report default eps before observations", Fixture::FreshRidge, DLN_ERR_STATE, {"dln_set_observations"},
+      [&](dln_model *m) { return dln_Br_report(m, 1, -1, 1.0, 10.0, report); });
   add("absorbed rank NULL", Fixture::Rich, DLN_ERR_NULL_POINTER, {"rank is NULL"},
       [&](dln_model *m) { return dln_query_absorbed_rank(m, nullptr); });
-  add("absorbed rank before observations", Fixture::Fresh, DLN_ERR_STATE, {"dln_set_observations"},
+  add("absorbed rank before observations", Fixture::FreshRidge, DLN_ERR_STATE, {"dln_set_observations"},
       [&](dln_model *m) { return dln_query_absorbed_rank(m, &n); });
   add("jump count NULL", Fixture::Rich, DLN_ERR_NULL_POINTER, {"count is NULL"},
       [&](dln_model *m) { return dln_jump_count(m, nullptr); });
