@@ -90,6 +90,9 @@ struct LineReader {
     if (!try_int(field, v))
       fail(std::string(what) + " '" + std::string(field) + "' is not an integer");
     if (v < 0) fail(std::string(what) + " " + std::to_string(v) + " is negative");
+    // The library's widths are at most 2^40; larger indices are refused here,
+    // which also keeps 1 + index from overflowing.
+    if (v > (std::int64_t{1} << 40)) fail(std::string(what) + " " + std::to_string(v) + " exceeds 2^40");
     return v;
   }
 };
@@ -98,6 +101,15 @@ void check_size_fits(const LineReader& r, std::int64_t rows, std::int64_t cols) 
   constexpr std::int64_t kMax = std::int64_t{1} << 31;
   if (rows <= 0 || cols <= 0) r.fail("matrix size must be positive");
   if (rows > kMax || cols > kMax) r.fail("matrix size too large");
+}
+
+// A dense matrix is held in memory: refuse sizes past 2^27 entries (1 GiB)
+// before allocating, whatever the (possibly tiny) file claims.
+void check_dense_size(const LineReader& r, std::int64_t rows, std::int64_t cols) {
+  constexpr std::int64_t kMaxEntries = std::int64_t{1} << 27;
+  if (rows > kMaxEntries / cols)
+    r.fail("a dense " + std::to_string(rows) + " x " + std::to_string(cols) +
+           " matrix exceeds the 2^27 entries a dense file may hold");
 }
 
 struct MMHeader {
@@ -215,6 +227,7 @@ DenseMatrix parse_dense(std::istream& in, const std::string& name, FileFormat fo
       copy.seekg(0);
       Observations obs = parse_matrix_market(copy, name);
       m.rows = obs.n_rows, m.cols = obs.n_cols;
+      check_dense_size(peek, m.rows, m.cols);
       m.values.assign(static_cast<std::size_t>(m.rows * m.cols), 0.0);
       for (std::size_t k = 0; k < obs.size(); ++k)
         m.values[static_cast<std::size_t>(obs.rows[k] * m.cols + obs.cols[k])] = obs.values[k];
@@ -227,15 +240,20 @@ DenseMatrix parse_dense(std::istream& in, const std::string& name, FileFormat fo
     m.rows = r.index(f[0], "row count");
     m.cols = r.index(f[1], "column count");
     check_size_fits(r, m.rows, m.cols);
-    m.values.assign(static_cast<std::size_t>(m.rows * m.cols), 0.0);
-    for (std::int64_t j = 0; j < m.cols; ++j)  // column-major in the file
-      for (std::int64_t i = 0; i < m.rows; ++i) {
-        if (!r.next("%")) throw ParseError(name, r.number, "truncated: fewer than rows*cols values");
-        f = split_fields(r.text);
-        if (f.size() != 1) r.fail("array entry needs 1 field, found " + std::to_string(f.size()));
-        m.values[static_cast<std::size_t>(i * m.cols + j)] = r.value(f[0], "value");
-      }
+    check_dense_size(r, m.rows, m.cols);
+    // Values arrive column-major; memory grows with what the file really holds.
+    std::vector<double> by_column;
+    for (std::int64_t k = 0; k < m.rows * m.cols; ++k) {
+      if (!r.next("%")) throw ParseError(name, r.number, "truncated: fewer than rows*cols values");
+      f = split_fields(r.text);
+      if (f.size() != 1) r.fail("array entry needs 1 field, found " + std::to_string(f.size()));
+      by_column.push_back(r.value(f[0], "value"));
+    }
     if (r.next("%")) r.fail("more values than rows*cols");
+    m.values.resize(by_column.size());
+    for (std::int64_t j = 0; j < m.cols; ++j)
+      for (std::int64_t i = 0; i < m.rows; ++i)
+        m.values[static_cast<std::size_t>(i * m.cols + j)] = by_column[static_cast<std::size_t>(j * m.rows + i)];
     return m;
   }
   LineReader r{in, name, 0, {}};

@@ -175,3 +175,24 @@ TEST_CASE("TOML experiment files") {
   CHECK_THROWS_AS(load_toml(path, e), std::invalid_argument);
   std::remove(path.c_str());
 }
+
+TEST_CASE("absurd sizes and indices are refused before allocating (fuzzer findings)") {
+  // A 3-line file claiming a 100000 x 100000 dense array used to allocate 80 GB.
+  std::string msg;
+  auto dense = [](const std::string& text) {
+    std::istringstream in(text);
+    return parse_dense(in, "t.mtx", FileFormat::MatrixMarket);
+  };
+  CHECK(error_line([&] { dense("%%MatrixMarket matrix array real general\n100000 100000\n1\n"); }, &msg) == 2);
+  CHECK(msg.find("exceeds the 2^27 entries") != std::string::npos);
+  // Past vector::max_size(): used to escape as std::length_error.
+  CHECK(error_line([&] { dense("%%MatrixMarket matrix array real general\n2147483648 2147483648\n1\n"); }) == 2);
+  // 1 + INT64_MAX used to overflow when sizing the matrix from its indices.
+  CHECK(error_line([] { trip("9223372036854775807,0,1\n"); }, &msg) == 1);
+  CHECK(msg.find("exceeds 2^40") != std::string::npos);
+  // A dense array is still read column-major into a row-major matrix.
+  DenseMatrix m = dense("%%MatrixMarket matrix array real general\n2 3\n1\n2\n3\n4\n5\n6\n");
+  CHECK(m.rows == 2);
+  CHECK(m.cols == 3);
+  CHECK(m.values == std::vector<double>{1, 3, 5, 2, 4, 6});
+}
