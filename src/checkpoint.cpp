@@ -732,6 +732,29 @@ std::unique_ptr<dln_model> load_file(const char *path) {
   return decode(data.get(), size);
 }
 
+// Bodies of dln_load / dln_load_buffer (and their _ex forms): *out is only
+// written once everything has been validated.
+void load_path_into(const char *path, dln_model **out) {
+  require_pointer(out, "out");
+  require_pointer(path, "path");
+  std::unique_ptr<dln_model> m;
+  try {
+    m = load_file(path);
+  } catch (const Error &e) {
+    if (e.status != DLN_ERR_FORMAT) throw;
+    fail(DLN_ERR_FORMAT, "'%s': %s", path, e.message.c_str());
+  }
+  *out = m.release();
+}
+
+void load_bytes_into(const void *buffer, int64_t size, dln_model **out) {
+  require_pointer(out, "out");
+  if (size < 0) fail(DLN_ERR_INVALID_ARGUMENT, "size=%lld is negative", (long long)size);
+  require_pointer(buffer, "buffer");
+  auto m = decode(static_cast<const unsigned char *>(buffer), uint64_t(size));
+  *out = m.release();
+}
+
 }  // namespace
 }  // namespace ckpt
 }  // namespace dln
@@ -772,28 +795,22 @@ int dln_save_buffer(const dln_model *model, void *buffer, int64_t capacity, int6
 }
 
 int dln_load(const char *path, dln_model **out) {
-  return guarded(nullptr, "dln_load", [&] {
-    require_pointer(out, "out");
-    require_pointer(path, "path");
-    std::unique_ptr<dln_model> m;
-    try {
-      m = ckpt::load_file(path);
-    } catch (const Error &e) {
-      if (e.status != DLN_ERR_FORMAT) throw;
-      fail(DLN_ERR_FORMAT, "'%s': %s", path, e.message.c_str());
-    }
-    *out = m.release();
-  });
+  return guarded(nullptr, "dln_load", [&] { ckpt::load_path_into(path, out); });
 }
 
 int dln_load_buffer(const void *buffer, int64_t size, dln_model **out) {
-  return guarded(nullptr, "dln_load_buffer", [&] {
-    require_pointer(out, "out");
-    if (size < 0) fail(DLN_ERR_INVALID_ARGUMENT, "size=%lld is negative", (long long)size);
-    require_pointer(buffer, "buffer");
-    auto m = ckpt::decode(static_cast<const unsigned char *>(buffer), uint64_t(size));
-    *out = m.release();
-  });
+  return guarded(nullptr, "dln_load_buffer", [&] { ckpt::load_bytes_into(buffer, size, out); });
+}
+
+// The same with the failure explained in a caller buffer, like dln_create_ex
+// (a handle-free call has no dln_last_error). Not yet declared in dlnsgd.h,
+// hence hidden: adding the two declarations with DLN_API exports them.
+int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity) {
+  return guarded_into(message, capacity, "dln_load", [&] { ckpt::load_path_into(path, out); });
+}
+
+int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message, int64_t capacity) {
+  return guarded_into(message, capacity, "dln_load_buffer", [&] { ckpt::load_bytes_into(buffer, size, out); });
 }
 
 }  // extern "C"
