@@ -23,6 +23,9 @@
 //                              0 normal (the BM_Step state), 1 tiny (1e-155:
 //                              every dead·dead product is subnormal), 2 stored
 //                              as subnormals (1e-309), reset every K steps
+//   BM_PairedStepVsLimit/w, BM_PairedDeadModes/w   the same comparisons paired:
+//                              alternated inside each iteration, thread CPU time,
+//                              so the shared machine's drift cancels in the ratios
 //   BM_DeadModesBlis/w/kind/ftz  the machine-limit kernels on those states'
 //                              inner layers with flush-to-zero off / on: shows
 //                              what subnormal arithmetic costs on this CPU
@@ -40,6 +43,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <random>
@@ -593,6 +597,97 @@ BENCHMARK(BM_DeadModesBlis)
     ->ArgNames({"w", "kind", "ftz"})
     ->Unit(benchmark::kMicrosecond)
     ;
+
+// ------------------------------------------------------------ paired ----
+// The machine is shared: its speed drifts between seconds (other sessions'
+// builds, and the host's sibling thread). Comparisons that a verdict rests on
+// are therefore also measured paired: inside every iteration the things
+// compared run back to back, K steps each, timed with this thread's CPU clock,
+// and the ratio of the summed times is reported per repetition.
+double thread_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// dlnsgd steps vs the machine-limit kernels (BLIS) vs the plain-loop kernels.
+void BM_PairedStepVsLimit(benchmark::State &state) {
+  const int64_t w = state.range(0);
+  ModelPtr model = make_model(w, w, w, kObservations);
+  const double sd = 1.0 / std::sqrt(double(w));
+  InnerLayers inner(w, Dense(w, w, sd, 11).a, Dense(w, w, sd, 12).a, gaussian_vector(w, 13), gaussian_vector(w, 14));
+  std::vector<double> W2 = Dense(w, w, sd, 11).a, W3 = Dense(w, w, sd, 12).a;
+  std::vector<double> x1 = gaussian_vector(w, 13), b3 = gaussian_vector(w, 14);
+  std::vector<double> x2(static_cast<size_t>(w)), x3(static_cast<size_t>(w)), b2(static_cast<size_t>(w)),
+      b1(static_cast<size_t>(w));
+  const int64_t K = steps_per_iteration(w);
+  double t_step = 0, t_limit = 0, t_loop = 0;
+  int64_t steps = 0;
+  for (auto _ : state) {
+    double t0 = thread_seconds();
+    if (dln_step(model.get(), K) != DLN_OK) {
+      state.SkipWithError(dln_last_error(model.get()));
+      break;
+    }
+    double t1 = thread_seconds();
+    for (int64_t k = 0; k < K; ++k) inner.run();
+    double t2 = thread_seconds();
+    for (int64_t k = 0; k < K; ++k) {
+      dln_bench_loops::gemv(w, w, W2.data(), x1.data(), x2.data());
+      dln_bench_loops::gemv(w, w, W3.data(), x2.data(), x3.data());
+      dln_bench_loops::gemv_t(w, w, W3.data(), b3.data(), b2.data());
+      dln_bench_loops::gemv_t(w, w, W2.data(), b2.data(), b1.data());
+      dln_bench_loops::ger(w, w, W3.data(), 1e-12, b3.data(), x2.data());
+      dln_bench_loops::ger(w, w, W2.data(), 1e-12, b2.data(), x1.data());
+      benchmark::DoNotOptimize(b1.data());
+      benchmark::DoNotOptimize(x3.data());
+      benchmark::ClobberMemory();
+    }
+    double t3 = thread_seconds();
+    t_step += t1 - t0;
+    t_limit += t2 - t1;
+    t_loop += t3 - t2;
+    steps += K;
+  }
+  state.counters["dlnsgd_steps_per_second"] = double(steps) / t_step;
+  state.counters["limit_steps_per_second"] = double(steps) / t_limit;
+  state.counters["loop_steps_per_second"] = double(steps) / t_loop;
+  state.counters["time_ratio_dlnsgd_over_limit"] = t_step / t_limit;
+  state.counters["time_ratio_dlnsgd_over_loops"] = t_step / t_loop;
+}
+BENCHMARK(BM_PairedStepVsLimit)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
+
+// dlnsgd steps on the three dead-mode states, back to back (order rotated
+// every iteration); the weights are reset (untimed) before each K steps.
+void BM_PairedDeadModes(benchmark::State &state) {
+  const int64_t w = state.range(0);
+  ModelPtr model = make_model(w, w, w, kObservations);
+  std::vector<std::vector<double>> start[3];
+  for (int64_t kind = 0; kind < 3; ++kind) start[kind] = dead_mode_weights(model.get(), w, kind);
+  const int64_t K = steps_per_iteration(w);
+  double seconds[3] = {0, 0, 0};
+  int64_t steps = 0, round = 0;
+  for (auto _ : state) {
+    for (int64_t r = 0; r < 3; ++r) {
+      const int64_t kind = (round + r) % 3;
+      for (int64_t l = 1; l <= kDepth; ++l)
+        DLN_CHECK(dln_set_weights(model.get(), l, start[kind][size_t(l - 1)].data()), model.get());
+      double t0 = thread_seconds();
+      if (dln_step(model.get(), K) != DLN_OK) {
+        state.SkipWithError(dln_last_error(model.get()));
+        break;
+      }
+      seconds[kind] += thread_seconds() - t0;
+    }
+    ++round;
+    steps += K;
+  }
+  for (int64_t kind = 0; kind < 3; ++kind)
+    state.counters["kind" + std::to_string(kind) + "_steps_per_second"] = double(steps) / seconds[kind];
+  state.counters["rate_ratio_kind1_over_kind0"] = seconds[0] / seconds[1];
+  state.counters["rate_ratio_kind2_over_kind0"] = seconds[0] / seconds[2];
+}
+BENCHMARK(BM_PairedDeadModes)->Arg(64)->Arg(256)->Arg(1024)->Unit(benchmark::kMicrosecond);
 
 std::string read_cpu_model() {
   std::ifstream in("/proc/cpuinfo");
