@@ -118,10 +118,12 @@ struct Loss {
 // ---------------------------------------------------------------- the handle
 class Model {
  public:
-  // dln_create; widths holds depth+1 values.
+  // dln_create_ex (the failure detail comes back without a handle); widths holds depth+1 values.
   Model(std::int64_t depth, std::span<const std::int64_t> widths, std::uint64_t seed) {
     detail::expect_size("dln_create", "widths", widths.size(), depth + 1);
-    detail::check(dln_create(depth, widths.data(), seed, &h_), nullptr, "dln_create");
+    char message[512];
+    int status = dln_create_ex(depth, widths.data(), seed, &h_, message, sizeof message);
+    if (status != DLN_OK) throw Error(status, "dln_create_ex", message);
   }
   // dln_create with depth = widths.size() - 1.
   Model(std::span<const std::int64_t> widths, std::uint64_t seed)

@@ -108,8 +108,9 @@ TEST_CASE("a non-zero status becomes dln::Error with status, name and detail") {
     dln::Model bad_model(bad, 1);
     FAIL("no exception");
   } catch (const dln::Error& e) {
-    CHECK(e.status() < 0);
-    CHECK(e.function() == "dln_create");
+    CHECK(e.status() == DLN_ERR_INVALID_ARGUMENT);
+    CHECK(e.function() == "dln_create_ex");
+    CHECK(std::string(e.what()).find("widths[1]=0") != std::string::npos);
   }
   try {
     m.test_error();  // neither held-out set nor ground truth
