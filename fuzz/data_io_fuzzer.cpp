@@ -11,31 +11,6 @@
 
 namespace {
 
-// Known open issues of cli/data_io.cpp, found by this fuzzer (reproducers in
-// fuzz/known/data_io/, reported to the CLI's owner):
-//   1. parse_dense allocates rows*cols values from the size line before
-//      reading any value: "100000 100000" asks for 80 GB (out of memory).
-//   2. a size line whose rows*cols passes vector::max_size() throws
-//      std::length_error, which is not a ParseError.
-//   3. parse_triplets computes 1 + (largest index): signed overflow (UB) for
-//      an index of INT64_MAX.
-// Until they are fixed, inputs that can reach them are skipped so that this
-// fuzzer stays a regression test for everything else: dense Matrix Market
-// input (selector 4) with a number of 4 or more digits, and any input with a
-// run of 18 or more digits. Build with -DDLN_FUZZ_STRICT_CLI to fuzz them too.
-bool known_issue(const uint8_t *data, size_t size) {
-#ifdef DLN_FUZZ_STRICT_CLI
-  return false;
-#else
-  size_t run = 0, longest = 0;
-  for (size_t i = 1; i < size; ++i) {
-    run = (data[i] >= '0' && data[i] <= '9') ? run + 1 : 0;
-    longest = run > longest ? run : longest;
-  }
-  return longest >= 18 || (data[0] % 6 == 4 && longest >= 4);
-#endif
-}
-
 void require(bool ok) {
   if (!ok) __builtin_trap();
 }
@@ -49,7 +24,7 @@ void check(const dlncli::Observations &o) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1 || known_issue(data, size)) return 0;
+  if (size < 1) return 0;
   std::istringstream in(std::string(reinterpret_cast<const char *>(data) + 1, size - 1));
   try {
     switch (data[0] % 6) {

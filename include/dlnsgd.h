@@ -329,6 +329,10 @@ DLN_API int dln_load(const char *path, dln_model **out);
 DLN_API int dln_save_buffer(const dln_model *model, void *buffer, int64_t capacity,
                             int64_t *size);
 DLN_API int dln_load_buffer(const void *buffer, int64_t size, dln_model **out);
+/* The same, with the failure explained in message (like dln_create_ex). */
+DLN_API int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity);
+DLN_API int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message,
+                               int64_t capacity);
 
 #ifdef __cplusplus
 }

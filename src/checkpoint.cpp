@@ -803,8 +803,7 @@ int dln_load_buffer(const void *buffer, int64_t size, dln_model **out) {
 }
 
 // The same with the failure explained in a caller buffer, like dln_create_ex
-// (a handle-free call has no dln_last_error). Not yet declared in dlnsgd.h,
-// hence hidden: adding the two declarations with DLN_API exports them.
+// (a handle-free call has no dln_last_error).
 int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity) {
   return guarded_into(message, capacity, "dln_load", [&] { ckpt::load_path_into(path, out); });
 }

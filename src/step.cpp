@@ -65,6 +65,17 @@ struct StepPlan {
   int64_t n(int64_t l) const { return model.widths[size_t(l)]; }
 };
 
+// Upper bound on |a·b·c·d| whatever association and rounding the kernels
+// use. In double, (|η/s|·Σ|g|)·max|B|·max|F| can flush to zero under FTZ
+// while a kernel that multiplies in another order gets a normal number (a
+// fuzzer found this); long double (x87 on x86-64) has the exponent range to
+// hold such products and is outside SSE's flush-to-zero, and a relative
+// margin covers the kernels' roundings.
+double product_bound(long double a, long double b, long double c, long double d) {
+  const long double p = a * b * c * d * (1.0L + 0x1p-40L);
+  return p > static_cast<long double>(DBL_MAX) ? HUGE_VAL : static_cast<double>(p);
+}
+
 double max_abs_y(dln_model &model) {
   if (model.work.max_abs_y < 0.0) model.work.max_abs_y = max_magnitude(model.train.values.data(), model.train.size());
   return model.work.max_abs_y;
@@ -215,18 +226,18 @@ void step_on_batch(dln_model &model, const int64_t *batch, int64_t b) {
   for (int64_t l = 1; l < L; ++l) fmax[size_t(l)] = max_magnitude(p.Fl(l), n[size_t(l)] * b);
   if (L > 1) bmax[L - 1] = max_magnitude(p.Bl(L - 1), n[size_t(L - 1)] * b);
   for (int64_t l = L - 1; l >= 2; --l)
-    bmax[l - 1] = fused ? model.layer(l).scale * model.layer(l).max_abs_bound * double(n[size_t(l)]) * bmax[l]
+    bmax[l - 1] = fused ? product_bound(model.layer(l).scale, model.layer(l).max_abs_bound, double(n[size_t(l)]), bmax[l])
                         : max_magnitude(p.Bl(l - 1), n[size_t(l - 1)] * b);
   bool risky = false;
-  double entry = 1.0;
+  long double entry = 1.0L;  // bound on |A_ij| after the step, in the range of long double
   for (int64_t l = 1; l <= L; ++l) {
     const Layer &W = model.layer(l);
     coefficient[l] = -eta / (decay * W.scale);
     const double left = l == L ? 1.0 : bmax[l], right = l == 1 ? 1.0 : fmax[size_t(l - 1)];
-    growth[l] = std::fabs(coefficient[l]) * gsum * left * right;
+    growth[l] = product_bound(std::fabs(coefficient[l]), gsum, left, right);
     const double after = W.max_abs_bound + growth[l];
     if (!(after < kSafeWeight) || !(left < kSafeWeight) || !(right < kSafeWeight)) risky = true;
-    entry *= decay * W.scale * after * (l < L ? double(n[size_t(l)]) : 1.0);
+    entry *= static_cast<long double>(decay) * W.scale * after * (l < L ? double(n[size_t(l)]) : 1.0);
   }
   if (!(entry + max_abs_y(model) < kSafeEntry)) risky = true;
 
@@ -279,7 +290,7 @@ void step_on_batch(dln_model &model, const int64_t *batch, int64_t b) {
   // ---- commit the scalar decay; fold it in before it gets tiny ------------
   for (int64_t l = 1; l <= L; ++l) {
     Layer &W = model.layer(l);
-    W.max_abs_bound += growth[l];
+    W.max_abs_bound = (W.max_abs_bound + growth[l]) * (1.0 + 0x1p-50);  // rounding of V + update
     W.scale *= decay;
     if (W.scale < kRenormalizeBelow) W.fold_scale();
   }
