@@ -154,16 +154,20 @@ class Model {
     check(dln_clone(h_, &out), "dln_clone");
     return Model(out);
   }
-  // dln_load / dln_load_buffer
+  // dln_load_ex / dln_load_buffer_ex (the failure detail comes back without a handle)
   static Model load(const std::string& path) {
     dln_model* out = nullptr;
-    detail::check(dln_load(path.c_str(), &out), nullptr, "dln_load");
+    char message[512];
+    int status = dln_load_ex(path.c_str(), &out, message, sizeof message);
+    if (status != DLN_OK) throw Error(status, "dln_load_ex", message);
     return Model(out);
   }
   static Model load_buffer(std::span<const std::byte> buffer) {
     dln_model* out = nullptr;
-    detail::check(dln_load_buffer(buffer.data(), static_cast<std::int64_t>(buffer.size()), &out),
-                  nullptr, "dln_load_buffer");
+    char message[512];
+    int status = dln_load_buffer_ex(buffer.data(), static_cast<std::int64_t>(buffer.size()), &out,
+                                    message, sizeof message);
+    if (status != DLN_OK) throw Error(status, "dln_load_buffer_ex", message);
     return Model(out);
   }
   void save(const std::string& path) const { check(dln_save(h_, path.c_str()), "dln_save"); }

@@ -103,6 +103,8 @@ PROTOTYPES = {
     "dln_load": (c_int, (c_char_p, ModelPP)),
     "dln_save_buffer": (c_int, (ModelP, c_void_p, c_int64, I64P)),
     "dln_load_buffer": (c_int, (c_void_p, c_int64, ModelPP)),
+    "dln_load_ex": (c_int, (c_char_p, ModelPP, c_char_p, c_int64)),
+    "dln_load_buffer_ex": (c_int, (c_void_p, c_int64, ModelPP, c_char_p, c_int64)),
 }
 
 

@@ -505,7 +505,7 @@ class Model:
     @classmethod
     def load(cls, path):
         out = _lib.ModelP()
-        _free_call("dln_load", _fs_path(path), ctypes.byref(out))
+        _explained_call("dln_load_ex", _fs_path(path), ctypes.byref(out))
         return cls._from_handle(out)
 
     def save_buffer(self):
@@ -521,5 +521,5 @@ class Model:
     def load_buffer(cls, data):
         data = bytes(data)
         out = _lib.ModelP()
-        _free_call("dln_load_buffer", data, len(data), ctypes.byref(out))
+        _explained_call("dln_load_buffer_ex", data, len(data), ctypes.byref(out))
         return cls._from_handle(out)

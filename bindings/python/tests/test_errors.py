@@ -122,6 +122,7 @@ def test_handle_free_errors():
     with pytest.raises(DlnError) as info:
         dlnsgd.Model.load_buffer(b"not a checkpoint")
     assert info.value.status == Status.ERR_FORMAT
+    assert info.value.message.startswith("dln_load_buffer: ")  # the detail, through dln_load_buffer_ex
 
 
 def test_load_missing_file(tmp_path):
