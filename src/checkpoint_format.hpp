@@ -78,5 +78,7 @@ inline double bits_double(uint64_t u) {
 
 // zlib crc32 of n bytes (any n: fed to zlib in chunks of at most 1 GiB).
 uint32_t crc32_of(const unsigned char *p, uint64_t n, uint32_t crc = 0);
+// DLN_ERR_IO naming the operation, the path and the system's reason.
+[[noreturn]] void io_fail(const char *what, const char *path, int err);
 
 }  // namespace dln::ckpt

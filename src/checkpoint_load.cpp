@@ -1,0 +1,515 @@
+// Checkpoints, the reading half (docs/checkpoint-format.md).
+//
+// Loading trusts nothing: the header (magic, header CRC, version, payload size
+// against the bytes actually present) and the payload CRC are checked first,
+// then a structural pass walks every section and checks that each count is
+// consistent with the section's byte size and the widths, all without
+// allocating; only then is a model built, every value validated with the
+// rules of the setters (validate_observations, make_schedule, check_decay,
+// the parameter bounds), and handed out only if all of it passed. Every
+// allocation is thus bounded by the size of the input.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstdarg>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "checkpoint_format.hpp"
+#include "errors.hpp"
+#include "model.hpp"
+#include "schedule.hpp"
+
+namespace dln {
+namespace ckpt {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------
+
+[[noreturn]] void bad(const char *format, ...) __attribute__((format(printf, 1, 2)));
+void bad(const char *format, ...) {
+  char buffer[400];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  fail(DLN_ERR_FORMAT, "%s", buffer);
+}
+
+// Reads little-endian values from a byte range, failing on truncation.
+class Cursor {
+ public:
+  Cursor(const unsigned char *p, uint64_t n, const char *where) : p_(p), left_(n), where_(where) {}
+  uint64_t u64() {
+    need(8);
+    uint64_t x = get_u64(p_);
+    p_ += 8;
+    left_ -= 8;
+    return x;
+  }
+  uint32_t u32() {
+    need(4);
+    uint32_t x = get_u32(p_);
+    p_ += 4;
+    left_ -= 4;
+    return x;
+  }
+  int64_t i64() { return int64_t(u64()); }
+  double f64() { return bits_double(u64()); }
+  // n 8-byte values into out (already sized by the caller).
+  template <class T>
+  void array(T *out, uint64_t n) {
+    static_assert(sizeof(T) == 8);
+    if (n > left_ / 8) need(8 * n);  // reports the truncation
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n) std::memcpy(out, p_, size_t(8 * n));
+    } else {
+      for (uint64_t i = 0; i < n; ++i) {
+        uint64_t u = get_u64(p_ + 8 * i);
+        std::memcpy(out + i, &u, 8);
+      }
+    }
+    p_ += 8 * n;
+    left_ -= 8 * n;
+  }
+  void skip(uint64_t n) {
+    need(n);
+    p_ += n;
+    left_ -= n;
+  }
+  Cursor take(uint64_t n, const char *where) {
+    need(n);
+    Cursor c(p_, n, where);
+    p_ += n;
+    left_ -= n;
+    return c;
+  }
+  uint64_t left() const { return left_; }
+  const char *where() const { return where_; }
+
+ private:
+  void need(uint64_t n) const {
+    if (n > left_)
+      bad("%s is truncated: %llu more bytes needed, %llu present", where_, (unsigned long long)n,
+          (unsigned long long)left_);
+  }
+  const unsigned char *p_;
+  uint64_t left_;
+  const char *where_;
+};
+
+std::string tag_text(uint32_t tag) {
+  char s[32];
+  unsigned char b[4];
+  put_u32(b, tag);
+  bool printable = true;
+  for (unsigned char c : b) printable = printable && c >= 0x20 && c < 0x7f;
+  if (printable) std::snprintf(s, sizeof s, "'%c%c%c%c'", b[0], b[1], b[2], b[3]);
+  else std::snprintf(s, sizeof s, "0x%08x", unsigned(tag));
+  return s;
+}
+
+// Opens the next section, which must carry `tag`; returns its body.
+Cursor open_section(Cursor &payload, uint32_t tag, const char *name) {
+  uint64_t offset_left = payload.left();
+  if (payload.left() < kSectionHeaderSize)
+    bad("section %s is missing: only %llu bytes are left in the payload", name,
+        (unsigned long long)payload.left());
+  uint32_t found = payload.u32();
+  if (found != tag)
+    bad("expected section %s, found tag %s (%llu bytes before the end of the payload)", name,
+        tag_text(found).c_str(), (unsigned long long)offset_left);
+  uint32_t reserved = payload.u32();
+  if (reserved != 0) bad("section %s: reserved field is %u, not 0", name, unsigned(reserved));
+  uint64_t size = payload.u64();
+  if (size > payload.left())
+    bad("section %s declares %llu bytes but only %llu remain", name, (unsigned long long)size,
+        (unsigned long long)payload.left());
+  return payload.take(size, name);
+}
+
+// The rest of a section body holds exactly `count` entries of `unit` bytes.
+void require_count(const Cursor &body, uint64_t unit, int64_t count, const char *what) {
+  if (count < 0) bad("%s: count=%lld is negative", what, (long long)count);
+  if (uint64_t(count) > body.left() / unit || uint64_t(count) * unit != body.left())
+    bad("%s: count=%lld does not match the section size (%llu bytes left for %llu-byte entries)", what,
+        (long long)count, (unsigned long long)body.left(), (unsigned long long)unit);
+}
+
+struct Layout {
+  int64_t depth = 0;
+  int64_t widths[1025] = {};
+};
+
+// Structural pass: every tag, every size and count, against the bytes present
+// and the widths. Allocates nothing.
+Layout scan(const unsigned char *payload, uint64_t size) {
+  Layout lay;
+  Cursor all(payload, size, "payload");
+
+  Cursor shape = open_section(all, kTagShape, "SHAP");
+  int64_t depth = shape.i64();
+  if (depth < 1 || depth > 1024) bad("SHAP: depth=%lld must be in [1, 1024]", (long long)depth);
+  shape.skip(16);  // seed, step
+  require_count(shape, 8, depth + 1, "SHAP widths");
+  lay.depth = depth;
+  uint64_t total = 0;
+  for (int64_t l = 0; l <= depth; ++l) {
+    int64_t w = shape.i64();
+    if (w < 1 || w > (int64_t(1) << 40))
+      bad("SHAP: widths[%lld]=%lld must be in [1, 2^40]", (long long)l, (long long)w);
+    lay.widths[l] = w;
+    if (l > 0) {
+      uint64_t entries;
+      if (__builtin_mul_overflow(uint64_t(w), uint64_t(lay.widths[l - 1]), &entries) ||
+          __builtin_add_overflow(total, entries, &total) || total > (uint64_t(1) << 58))
+        bad("SHAP: the layers total more than 2^58 entries");
+    }
+  }
+
+  Cursor opts = open_section(all, kTagOptions, "OPTS");
+  opts.skip(8 * kOptionScalars);
+  for (const char *name : {"OPTS learning-rate schedule", "OPTS ridge schedule"}) {
+    opts.skip(8);  // kind
+    int64_t nargs = opts.i64();
+    if (nargs < 0 || uint64_t(nargs) > opts.left() / 8)
+      bad("%s: nargs=%lld does not fit in the %llu bytes left", name, (long long)nargs,
+          (unsigned long long)opts.left());
+    opts.skip(8 * uint64_t(nargs));
+  }
+  if (opts.left() != 0) bad("OPTS: %llu unexpected trailing bytes", (unsigned long long)opts.left());
+
+  for (int64_t l = 1; l <= depth; ++l) {
+    Cursor layer = open_section(all, kTagLayer, "LAYR");
+    int64_t index = layer.i64(), rows = layer.i64(), cols = layer.i64();
+    if (index != l) bad("LAYR: layer %lld found where layer %lld belongs", (long long)index, (long long)l);
+    if (rows != lay.widths[l] || cols != lay.widths[l - 1])
+      bad("LAYR %lld: shape %lld x %lld differs from the widths (%lld x %lld)", (long long)l, (long long)rows,
+          (long long)cols, (long long)lay.widths[l], (long long)lay.widths[l - 1]);
+    layer.skip(16);  // scale, bound
+    // rows·cols <= 2^58 was checked above.
+    if (layer.left() / 8 != uint64_t(rows * cols) || layer.left() % 8 != 0)
+      bad("LAYR %lld: %llu bytes of weights for %lld x %lld values", (long long)l,
+          (unsigned long long)layer.left(), (long long)rows, (long long)cols);
+  }
+
+  for (auto [tag, name] : {std::pair{kTagTrain, "TRAN"}, std::pair{kTagTest, "TEST"}}) {
+    Cursor obs = open_section(all, tag, name);
+    int64_t count = obs.i64();
+    require_count(obs, 24, count, name);
+  }
+
+  Cursor truth = open_section(all, kTagTruth, "TRUT");
+  int64_t count = truth.i64();
+  uint64_t cells = 0;
+  if (count != 0 && (__builtin_mul_overflow(uint64_t(lay.widths[depth]), uint64_t(lay.widths[0]), &cells) ||
+                     uint64_t(count) != cells))
+    bad("TRUT: count=%lld must be 0 or n*m = %lld*%lld", (long long)count, (long long)lay.widths[depth],
+        (long long)lay.widths[0]);
+  require_count(truth, 8, count, "TRUT");
+
+  Cursor subset = open_section(all, kTagSubset, "SUBS");
+  count = subset.i64();
+  require_count(subset, 8, count, "SUBS");
+
+  Cursor jumps = open_section(all, kTagJumps, "JUMP");
+  jumps.skip(16);
+  count = jumps.i64();
+  require_count(jumps, 8 * DLN_JUMP_RECORD_SIZE, count, "JUMP");
+
+  if (all.left() != 0)
+    bad("%llu unexpected bytes after the last section", (unsigned long long)all.left());
+  return lay;
+}
+
+// Runs f; a validation error of the library's setters becomes DLN_ERR_FORMAT
+// naming the section (allocation failures stay DLN_ERR_NOMEM).
+template <class F>
+void as_format(const char *section, F &&f) {
+  try {
+    f();
+  } catch (const Error &e) {
+    if (e.status == DLN_ERR_NOMEM) throw;
+    fail(DLN_ERR_FORMAT, "%s: %s", section, e.message.c_str());
+  }
+}
+
+void check_param(int param, double value, bool integral) {
+  double lo = 0, hi = 0;
+  dln_param_bounds(param, &lo, &hi);
+  const char *name = dln_param_name(param);
+  if (!std::isfinite(value)) bad("OPTS: %s=%g is not finite", name, value);
+  if (value < lo || value > hi) bad("OPTS: %s=%.17g is outside [%g, %.17g]", name, value, lo, hi);
+  if (integral && value != std::floor(value)) bad("OPTS: %s=%.17g must be an integer", name, value);
+}
+
+void check_param(int param, int64_t value) {
+  double lo = 0, hi = 0;
+  dln_param_bounds(param, &lo, &hi);
+  if (double(value) < lo || double(value) > hi)
+    bad("OPTS: %s=%lld is outside [%g, %g]", dln_param_name(param), (long long)value, lo, hi);
+}
+
+Schedule read_schedule(Cursor &c, const char *what) {
+  int64_t kind = c.i64(), nargs = c.i64();
+  std::vector<double> args(static_cast<size_t>(nargs));  // nargs checked by scan()
+  c.array(args.data(), uint64_t(nargs));
+  if (kind < 0 || kind > 1000) bad("%s: kind=%lld is not a DLN_SCHEDULE_* value", what, (long long)kind);
+  Schedule s;
+  as_format(what, [&] { s = make_schedule(int(kind), nargs, args.data()); });
+  return s;
+}
+
+void read_observations(Cursor body, const dln_model &m, Observations &o, const char *what) {
+  int64_t count = body.i64();
+  o.rows.resize(size_t(count));
+  o.cols.resize(size_t(count));
+  o.values.resize(size_t(count));
+  body.array(o.rows.data(), uint64_t(count));
+  body.array(o.cols.data(), uint64_t(count));
+  body.array(o.values.data(), uint64_t(count));
+  as_format(what, [&] { validate_observations(m, count, o.rows.data(), o.cols.data(), o.values.data()); });
+}
+
+std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size);
+
+// The header checks, shared by files (before reading the rest) and buffers.
+// `present` is the number of bytes that exist; returns the payload size.
+uint64_t check_header(const unsigned char *h, uint64_t available_header, uint64_t present) {
+  if (available_header < 8 && std::memcmp(h, kMagic, size_t(available_header)) == 0)
+    bad("truncated: %llu bytes, the checkpoint header alone is %llu", (unsigned long long)available_header,
+        (unsigned long long)kHeaderSize);
+  if (available_header < 8 || std::memcmp(h, kMagic, 8) != 0)
+    bad("not a dlnsgd checkpoint: the first 8 bytes are not the magic \\x89DLNSGD\\n");
+  if (available_header < kHeaderSize)
+    bad("truncated: %llu bytes, the checkpoint header alone is %llu", (unsigned long long)available_header,
+        (unsigned long long)kHeaderSize);
+  uint32_t stored = get_u32(h + kOffHeaderCrc), computed = crc32_of(h, kOffHeaderCrc);
+  if (stored != computed)
+    bad("the header is corrupted: its CRC is 0x%08x, computed 0x%08x", unsigned(stored), unsigned(computed));
+  uint32_t version = get_u32(h + kOffVersion);
+  if (version != kVersion)
+    bad("format version %u is not supported: this library reads version %u", unsigned(version),
+        unsigned(kVersion));
+  uint32_t header_size = get_u32(h + kOffHeaderSize);
+  if (header_size != kHeaderSize)
+    bad("header size %u, version %u headers are %llu bytes", unsigned(header_size), unsigned(version),
+        (unsigned long long)kHeaderSize);
+  uint64_t payload = get_u64(h + kOffPayloadSize);
+  if (payload > present - kHeaderSize)
+    bad("truncated: the header announces %llu payload bytes but only %llu are present",
+        (unsigned long long)payload, (unsigned long long)(present - kHeaderSize));
+  if (payload < present - kHeaderSize)
+    bad("%llu unexpected bytes after the %llu-byte payload", (unsigned long long)(present - kHeaderSize - payload),
+        (unsigned long long)payload);
+  return payload;
+}
+
+std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
+  const uint64_t payload_bytes = check_header(data, size, size);
+  const unsigned char *payload = data + kHeaderSize;
+  uint32_t stored = get_u32(data + kOffPayloadCrc), computed = crc32_of(payload, payload_bytes);
+  if (stored != computed)
+    bad("the payload is corrupted: its CRC is 0x%08x, computed 0x%08x", unsigned(stored), unsigned(computed));
+  const Layout lay = scan(payload, payload_bytes);
+
+  // Everything is consistent with the bytes present: build and validate.
+  auto m = std::make_unique<dln_model>();
+  Cursor all(payload, payload_bytes, "payload");
+
+  Cursor shape = open_section(all, kTagShape, "SHAP");
+  m->depth = shape.i64();
+  m->seed = shape.u64();
+  m->step = shape.i64();
+  if (m->step < 0) bad("SHAP: step=%lld is negative", (long long)m->step);
+  m->widths.assign(lay.widths, lay.widths + lay.depth + 1);
+
+  Cursor opts = open_section(all, kTagOptions, "OPTS");
+  Options &o = m->options;
+  o.learning_rate = opts.f64();
+  o.ridge = opts.f64();
+  o.batch_size = opts.i64();
+  int64_t sampler = opts.i64();
+  o.threads = opts.i64();
+  o.jump_interval = opts.i64();
+  o.jump_rtol = opts.f64();
+  o.rank_atol = opts.f64();
+  check_param(DLN_PARAM_LEARNING_RATE, o.learning_rate, false);
+  check_param(DLN_PARAM_RIDGE, o.ridge, false);
+  check_param(DLN_PARAM_BATCH_SIZE, o.batch_size);
+  check_param(DLN_PARAM_SAMPLER, sampler);
+  o.sampler = int(sampler);
+  check_param(DLN_PARAM_THREADS, o.threads);
+  check_param(DLN_PARAM_JUMP_INTERVAL, o.jump_interval);
+  check_param(DLN_PARAM_JUMP_RTOL, o.jump_rtol, false);
+  check_param(DLN_PARAM_RANK_ATOL, o.rank_atol, false);
+  o.learning_rate_schedule = read_schedule(opts, "OPTS learning-rate schedule");
+  o.ridge_schedule = read_schedule(opts, "OPTS ridge schedule");
+  as_format("OPTS", [&] { check_decay(o); });
+
+  m->layers.resize(size_t(m->depth));
+  for (int64_t l = 1; l <= m->depth; ++l) {
+    Cursor body = open_section(all, kTagLayer, "LAYR");
+    Layer &L = m->layer(l);
+    body.skip(8);
+    L.rows = body.i64();
+    L.cols = body.i64();
+    L.scale = body.f64();
+    L.max_abs_bound = body.f64();
+    if (!std::isfinite(L.scale) || !(L.scale > 0.0))
+      bad("LAYR %lld: scale=%g must be finite and > 0", (long long)l, L.scale);
+    if (!std::isfinite(L.max_abs_bound))
+      bad("LAYR %lld: max_abs_bound=%g is not finite", (long long)l, L.max_abs_bound);
+    L.v.resize(size_t(L.rows * L.cols));
+    body.array(L.v.data(), L.v.size());
+    double largest = 0.0;
+    for (size_t i = 0; i < L.v.size(); ++i) {
+      double x = L.v[i];
+      if (!std::isfinite(x)) bad("LAYR %lld: V[%zu]=%g is not finite", (long long)l, i, x);
+      largest = std::max(largest, std::fabs(x));
+    }
+    // The step's overflow guard relies on the bound, so it must bound V. The
+    // step accumulates it in floating point, which can leave it a few ulps
+    // short of max|V| (found by fuzz_checkpoint): a relative shortfall up to
+    // 2^-20 is accepted, far inside the guard's margin (1e290 vs DBL_MAX).
+    if (!(L.max_abs_bound >= largest * (1.0 - 0x1p-20)))
+      bad("LAYR %lld: max_abs_bound=%.17g is below max|V|=%.17g", (long long)l, L.max_abs_bound, largest);
+  }
+
+  read_observations(open_section(all, kTagTrain, "TRAN"), *m, m->train, "TRAN");
+  read_observations(open_section(all, kTagTest, "TEST"), *m, m->test, "TEST");
+
+  Cursor truth = open_section(all, kTagTruth, "TRUT");
+  int64_t count = truth.i64();
+  m->truth.resize(size_t(count));
+  truth.array(m->truth.data(), uint64_t(count));
+  as_format("TRUT", [&] { require_all_finite(m->truth.data(), count, "truth"); });
+
+  Cursor subset = open_section(all, kTagSubset, "SUBS");
+  count = subset.i64();
+  m->subset.resize(size_t(count));
+  subset.array(m->subset.data(), uint64_t(count));
+  for (int64_t k = 0; k < count; ++k)
+    if (m->subset[size_t(k)] < 0 || m->subset[size_t(k)] >= m->train.size())
+      bad("SUBS: indices[%lld]=%lld is outside [0, %lld)", (long long)k, (long long)m->subset[size_t(k)],
+          (long long)m->train.size());
+
+  Cursor jumps = open_section(all, kTagJumps, "JUMP");
+  JumpLog &j = m->jumps;
+  j.last_absorbed = jumps.i64();
+  j.last_numerical = jumps.i64();
+  if (j.last_absorbed < -1 || j.last_numerical < -1)
+    bad("JUMP: last ranks %lld and %lld must be >= -1", (long long)j.last_absorbed,
+        (long long)j.last_numerical);
+  count = jumps.i64();
+  j.records.resize(size_t(count));
+  for (int64_t k = 0; k < count; ++k) {
+    auto &r = j.records[size_t(k)];
+    jumps.array(r.data(), r.size());
+    if (r[DLN_JUMP_STEP] < 0 || (r[DLN_JUMP_KIND] != DLN_JUMP_ABSORBED && r[DLN_JUMP_KIND] != DLN_JUMP_NUMERICAL) ||
+        r[DLN_JUMP_AFTER] < 0 || r[DLN_JUMP_BEFORE] <= r[DLN_JUMP_AFTER])
+      bad("JUMP: record %lld {step %lld, kind %lld, before %lld, after %lld} is not a rank decrease",
+          (long long)k, (long long)r[0], (long long)r[1], (long long)r[2], (long long)r[3]);
+  }
+  return m;
+}
+
+// Reads a whole checkpoint file: the header first, checked against the file
+// size, so that no buffer is allocated for a file that cannot be one.
+std::unique_ptr<dln_model> load_file(const char *path) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) io_fail("cannot open", path, errno);
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) io_fail("cannot stat", path, errno);
+  if (S_ISDIR(st.st_mode)) io_fail("cannot read", path, EISDIR);
+  if (!S_ISREG(st.st_mode)) bad("not a regular file");
+  const uint64_t size = uint64_t(st.st_size);
+  auto read_all = [&](unsigned char *to, uint64_t n) -> uint64_t {
+    uint64_t done = 0;
+    while (done < n) {
+      ssize_t r = ::read(fd, to + done, size_t(std::min<uint64_t>(n - done, uint64_t(1) << 30)));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) io_fail("cannot read", path, errno);
+      if (r == 0) break;
+      done += uint64_t(r);
+    }
+    return done;
+  };
+  unsigned char header[kHeaderSize];
+  uint64_t got = read_all(header, std::min<uint64_t>(size, kHeaderSize));
+  check_header(header, got, size);
+  auto data = std::make_unique_for_overwrite<unsigned char[]>(size_t(size));
+  std::memcpy(data.get(), header, kHeaderSize);
+  got = kHeaderSize + read_all(data.get() + kHeaderSize, size - kHeaderSize);
+  if (got != size)
+    bad("truncated: the file shrank to %llu bytes while being read", (unsigned long long)got);
+  return decode(data.get(), size);
+}
+
+// Bodies of dln_load / dln_load_buffer (and their _ex forms): *out is only
+// written once everything has been validated.
+void load_path_into(const char *path, dln_model **out) {
+  require_pointer(out, "out");
+  require_pointer(path, "path");
+  std::unique_ptr<dln_model> m;
+  try {
+    m = load_file(path);
+  } catch (const Error &e) {
+    if (e.status != DLN_ERR_FORMAT) throw;
+    fail(DLN_ERR_FORMAT, "'%s': %s", path, e.message.c_str());
+  }
+  *out = m.release();
+}
+
+void load_bytes_into(const void *buffer, int64_t size, dln_model **out) {
+  require_pointer(out, "out");
+  if (size < 0) fail(DLN_ERR_INVALID_ARGUMENT, "size=%lld is negative", (long long)size);
+  require_pointer(buffer, "buffer");
+  auto m = decode(static_cast<const unsigned char *>(buffer), uint64_t(size));
+  *out = m.release();
+}
+
+}  // namespace
+}  // namespace ckpt
+}  // namespace dln
+
+using namespace dln;
+
+extern "C" {
+int dln_load(const char *path, dln_model **out) {
+  return guarded(nullptr, "dln_load", [&] { ckpt::load_path_into(path, out); });
+}
+
+int dln_load_buffer(const void *buffer, int64_t size, dln_model **out) {
+  return guarded(nullptr, "dln_load_buffer", [&] { ckpt::load_bytes_into(buffer, size, out); });
+}
+
+// The same with the failure explained in a caller buffer, like dln_create_ex
+// (a handle-free call has no dln_last_error).
+int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity) {
+  return guarded_into(message, capacity, "dln_load", [&] { ckpt::load_path_into(path, out); });
+}
+
+int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message, int64_t capacity) {
+  return guarded_into(message, capacity, "dln_load_buffer", [&] { ckpt::load_bytes_into(buffer, size, out); });
+}
+
+}  // extern "C"
