@@ -225,18 +225,33 @@ void step_on_batch(dln_model &model, const int64_t *batch, int64_t b) {
   for (int64_t k = 0; k < b; ++k) gsum += std::fabs(p.g[k]);
   for (int64_t l = 1; l < L; ++l) fmax[size_t(l)] = max_magnitude(p.Fl(l), n[size_t(l)] * b);
   if (L > 1) bmax[L - 1] = max_magnitude(p.Bl(L - 1), n[size_t(L - 1)] * b);
-  for (int64_t l = L - 1; l >= 2; --l)
-    bmax[l - 1] = fused ? product_bound(model.layer(l).scale, model.layer(l).max_abs_bound, double(n[size_t(l)]), bmax[l])
-                        : max_magnitude(p.Bl(l - 1), n[size_t(l - 1)] * b);
+  // Every partial product a kernel may form must stay finite too, not only
+  // the full bound: with a tiny scale s, η/s · g can overflow while
+  // η/s · g · max|B| · max|F| is moderate (a fuzzer found this).
   bool risky = false;
+  auto check = [&risky](double bound) {
+    if (!(bound < kSafeWeight)) risky = true;
+  };
+  for (int64_t l = L - 1; l >= 2; --l) {
+    const Layer &W = model.layer(l);
+    if (fused) {  // B_{ℓ-1} = s (V^T B_ℓ): the sum first, then the scale
+      check(product_bound(W.max_abs_bound, double(n[size_t(l)]), bmax[l], 1.0));
+      bmax[l - 1] = product_bound(W.scale, W.max_abs_bound, double(n[size_t(l)]), bmax[l]);
+    } else {
+      bmax[l - 1] = max_magnitude(p.Bl(l - 1), n[size_t(l - 1)] * b);
+    }
+  }
   long double entry = 1.0L;  // bound on |A_ij| after the step, in the range of long double
   for (int64_t l = 1; l <= L; ++l) {
     const Layer &W = model.layer(l);
     coefficient[l] = -eta / (decay * W.scale);
+    const double c = std::fabs(coefficient[l]);
     const double left = l == L ? 1.0 : bmax[l], right = l == 1 ? 1.0 : fmax[size_t(l - 1)];
-    growth[l] = product_bound(std::fabs(coefficient[l]), gsum, left, right);
+    growth[l] = product_bound(c, gsum, left, right);
     const double after = W.max_abs_bound + growth[l];
-    if (!(after < kSafeWeight) || !(left < kSafeWeight) || !(right < kSafeWeight)) risky = true;
+    for (double bound : {after, left, right, c, product_bound(c, gsum, 1.0, 1.0), product_bound(c, gsum, left, 1.0),
+                         product_bound(gsum, left, right, 1.0), product_bound(c, gsum, right, 1.0)})
+      check(bound);
     entry *= static_cast<long double>(decay) * W.scale * after * (l < L ? double(n[size_t(l)]) : 1.0);
   }
   if (!(entry + max_abs_y(model) < kSafeEntry)) risky = true;
