@@ -100,14 +100,22 @@ void check_jumps(dln_model &model) {
 
 using namespace dln;
 
+namespace {
+
+void require_br_arguments(const dln_model *model, int64_t r, double eps, double delta, double C) {
+  require_pointer(model, "model");
+  if (r < 0) fail(DLN_ERR_INVALID_ARGUMENT, "r=%lld is negative", (long long)r);
+  if (std::isnan(eps) || std::isnan(delta) || std::isnan(C))
+    fail(DLN_ERR_NOT_FINITE, "eps=%g, delta=%g, C=%g: thresholds must not be NaN", eps, delta, C);
+}
+
+}  // namespace
+
 extern "C" {
 
 int dln_in_Br(const dln_model *model, int64_t r, double eps, double delta, double C, int *inside) {
   return guarded(model, "dln_in_Br", [&] {
-    require_pointer(model, "model");
-    if (r < 0) fail(DLN_ERR_INVALID_ARGUMENT, "r=%lld is negative", (long long)r);
-    if (std::isnan(eps) || std::isnan(delta) || std::isnan(C))
-      fail(DLN_ERR_NOT_FINITE, "eps=%g, delta=%g, C=%g: thresholds must not be NaN", eps, delta, C);
+    require_br_arguments(model, r, eps, delta, C);
     require_pointer(inside, "inside");
     double report[DLN_BR_REPORT_SIZE];
     *inside = br_report(*model, r, eps, delta, C, false, report) ? 1 : 0;
@@ -117,10 +125,7 @@ int dln_in_Br(const dln_model *model, int64_t r, double eps, double delta, doubl
 int dln_Br_report(const dln_model *model, int64_t r, double eps, double delta, double C,
                   double *report) {
   return guarded(model, "dln_Br_report", [&] {
-    require_pointer(model, "model");
-    if (r < 0) fail(DLN_ERR_INVALID_ARGUMENT, "r=%lld is negative", (long long)r);
-    if (std::isnan(eps) || std::isnan(delta) || std::isnan(C))
-      fail(DLN_ERR_NOT_FINITE, "eps=%g, delta=%g, C=%g: thresholds must not be NaN", eps, delta, C);
+    require_br_arguments(model, r, eps, delta, C);
     require_pointer(report, "report");
     double out[DLN_BR_REPORT_SIZE];
     br_report(*model, r, eps, delta, C, true, out);
