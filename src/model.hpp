@@ -67,6 +67,20 @@ struct Workspace {
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };
 
+// Scratch of the spectral queries, O((n + m)·width) for a wide target: kept
+// by the handle so repeated queries neither zero nor page-fault tens of MB
+// again. Derived, so a copy (dln_clone) starts empty.
+struct QueryScratch {
+  std::vector<double> buffer;
+  QueryScratch() = default;
+  QueryScratch(const QueryScratch &) {}
+  QueryScratch &operator=(const QueryScratch &) { return *this; }
+  double *get(size_t size) {
+    if (buffer.size() < size) buffer.resize(size);
+    return buffer.data();
+  }
+};
+
 }  // namespace dln
 
 struct dln_model {
@@ -81,6 +95,7 @@ struct dln_model {
   dln::Options options;
   dln::JumpLog jumps;
   dln::Workspace work;
+  mutable dln::QueryScratch query_scratch;
   mutable std::string last_error;
 
   int64_t rows() const { return widths.back(); }  // n

@@ -31,15 +31,15 @@ std::vector<double> end_to_end_spectrum(const dln_model &model) {
   } else {
     // W_1^T = Q_1 R_1: the row-major n_1 × m matrix V_1 is V_1^T in column-major.
     const Layer &W1 = model.layer(1), &WL = model.layer(L);
-    std::vector<double> a(W1.v);
-    std::vector<double> R1 = qr_r_factor(n[0], n[1], a.data(), n[0]);  // r1 × n_1, r1 = min(m, n_1)
+    double *a = model.query_scratch.get(std::max(W1.v.size(), WL.v.size()));
+    std::copy(W1.v.begin(), W1.v.end(), a);
+    std::vector<double> R1 = qr_r_factor(n[0], n[1], a, n[0]);  // r1 × n_1, r1 = min(m, n_1)
     const int64_t r1 = std::min(n[0], n[1]);
     // W_L = Q_L R_L: transpose the row-major n × n_{L-1} matrix into column-major.
     const int64_t nl = n[size_t(L)], nh = n[size_t(L - 1)];
-    a.assign(size_t(nl * nh), 0.0);
     for (int64_t i = 0; i < nl; ++i)
       for (int64_t j = 0; j < nh; ++j) a[size_t(j * nl + i)] = WL.v[size_t(i * nh + j)];
-    std::vector<double> RL = qr_r_factor(nl, nh, a.data(), nl);  // rL × n_{L-1}
+    std::vector<double> RL = qr_r_factor(nl, nh, a, nl);  // rL × n_{L-1}
     const int64_t rL = std::min(nl, nh);
     // Core K = R_L V_{L-1} ⋯ V_2 R_1^T, built right to left as P (n_ℓ × r1, row-major).
     std::vector<double> P(static_cast<size_t>(n[1] * r1)), next;
@@ -71,13 +71,21 @@ std::vector<double> bottleneck_spectrum(const dln_model &model, int64_t k) {
   // M_k^T = [W_k^T; W_{k+1}] in column-major: column p holds row p of W_k,
   // then column p of W_{k+1}.
   const int64_t nk = Wk.rows, left = Wk.cols, right = Wn.rows, ld = left + right;
-  std::vector<double> a(static_cast<size_t>(ld * nk));
+  double *a = model.query_scratch.get(size_t(ld * nk));
   for (int64_t p = 0; p < nk; ++p) {
-    double *col = a.data() + p * ld;
+    double *col = a + p * ld;
     for (int64_t q = 0; q < left; ++q) col[q] = Wk.scale * Wk.v[size_t(p * left + q)];
-    for (int64_t q = 0; q < right; ++q) col[left + q] = Wn.scale * Wn.v[size_t(q * nk + p)];
   }
-  return singular_values_colmajor(ld, nk, a.data(), ld);
+  // W_{k+1} row by row (contiguous reads; nk sequential write streams): its
+  // column-by-column gather would sweep a tall matrix nk times.
+  for (int64_t q = 0; q < right; ++q) {
+    const double *row = Wn.v.data() + q * nk;
+    for (int64_t p = 0; p < nk; ++p) a[size_t(p * ld + left + q)] = Wn.scale * row[p];
+  }
+  if (ld <= 2 * nk) return singular_values_colmajor(ld, nk, a, ld);
+  // Tall (a wide target): the thin QR first, then the SVD of the nk × nk R.
+  std::vector<double> r = qr_r_factor(ld, nk, a, ld);
+  return singular_values_rowmajor(nk, nk, r.data());
 }
 
 int64_t numerical_rank(const std::vector<double> &sigma, double atol, double rtol) {
