@@ -184,6 +184,16 @@ module dlnsgd
       type(c_ptr), intent(out) :: out
       integer(c_int) :: c_dln_create
     end function
+    function c_dln_create_ex(depth, widths, seed, out, message, capacity) bind(C, name="dln_create_ex")
+      import :: c_int64_t, c_ptr, c_int, c_char
+      integer(c_int64_t), value :: depth
+      integer(c_int64_t), intent(in) :: widths(*)
+      integer(c_int64_t), value :: seed
+      type(c_ptr), intent(out) :: out
+      character(kind=c_char), intent(out) :: message(*)
+      integer(c_int64_t), value :: capacity
+      integer(c_int) :: c_dln_create_ex
+    end function
     subroutine c_dln_destroy(model) bind(C, name="dln_destroy")
       import :: c_ptr
       type(c_ptr), value :: model
@@ -621,16 +631,29 @@ contains
 
   ! ------------------------------------------------- lifecycle and shape
   !> widths = [n_0 = m, ..., n_L = n]; depth is size(widths) - 1.
-  integer(c_int) function dln_create(model, widths, seed) result(status)
+  !> On failure, the optional message receives dln_create_ex's detail
+  !> (there is no handle to hold it).
+  integer(c_int) function dln_create(model, widths, seed, message) result(status)
     type(dln_model), intent(inout) :: model
     integer(c_int64_t), intent(in) :: widths(:)
     integer(c_int64_t), intent(in) :: seed
+    character(len=*), intent(out), optional :: message
     integer(c_int64_t) :: w(max(size(widths), 1))
+    character(kind=c_char) :: buffer(512)
     type(c_ptr) :: out
+    integer :: i
     w = 0
     w(1:size(widths)) = widths
-    status = c_dln_create(int(size(widths), c_int64_t) - 1, w, seed, out)
+    status = c_dln_create_ex(int(size(widths), c_int64_t) - 1, w, seed, out, buffer, &
+                             int(size(buffer), c_int64_t))
     if (status == DLN_OK) model%ptr = out
+    if (present(message)) then
+      message = ''
+      do i = 1, min(len(message), size(buffer))
+        if (buffer(i) == c_null_char) exit
+        message(i:i) = buffer(i)
+      end do
+    end if
   end function
 
   !> dln_destroy, then the handle is null (a null handle is a no-op).

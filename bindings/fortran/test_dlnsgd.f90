@@ -227,6 +227,7 @@ contains
     logical :: inside
     integer :: j
     character(len=16) :: vs
+    character(len=128) :: create_message
 
     codes = [DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT, DLN_ERR_OUT_OF_RANGE, &
              DLN_ERR_NOT_FINITE, DLN_ERR_UNKNOWN_PARAM, DLN_ERR_STATE, DLN_ERR_DIVERGED, &
@@ -325,6 +326,9 @@ contains
     call expect_status(dln_create(copy, [3_c_int64_t, 0_c_int64_t, 2_c_int64_t], 0_c_int64_t), &
                        DLN_ERR_INVALID_ARGUMENT, none, "zero width")
     call check(.not. c_associated(copy%ptr), "failed create leaves the handle null")
+    s = dln_create(copy, [3_c_int64_t, 0_c_int64_t, 2_c_int64_t], 0_c_int64_t, message=create_message)
+    call check(trim(create_message) == "dln_create: widths[1]=0 must be in [1, 2^40]", &
+               "dln_create explains itself: "//trim(create_message))
 
     call dln_destroy(model)
     call check(.not. c_associated(model%ptr), "destroy nulls the handle")
