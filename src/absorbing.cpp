@@ -46,14 +46,14 @@ Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, 
     else t.eps = 0.5 * std::pow(lambda / t.rho, 1.0 / double(L - 2));
   }
   if (delta < 0.0) t.delta = kInf;
-  if (C < 0.0) t.C = 4.0 * weight_norm2(model);
   return t;
 }
 
 bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C, bool full,
                double *report) {
   Thresholds t = resolve_thresholds(model, eps, delta, C, full);
-  double norm2 = weight_norm2(model);
+  const double norm2 = weight_norm2(model);
+  if (C < 0.0) t.C = 4.0 * norm2;
   double sigma = worst_sigma(all_bottleneck_spectra(model), r);
   // The balancedness residual is a full spectral computation: skip it when δ = ∞ cannot fail.
   double balance = (full || std::isfinite(t.delta)) ? balancedness(model) : kNaN;

@@ -13,7 +13,9 @@ struct Thresholds {
   double eps, delta, C, rho;  // rho is NaN when the default ε was not needed
 };
 
-// Resolves negative (= default) thresholds; computes ρ only when needed.
+// Resolves negative (= default) ε and δ, computing ρ only when needed; the
+// default C = 4‖θ‖² is left to the caller, who has ‖θ‖² anyway (absorbed_rank
+// never needs it).
 Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, double C,
                               bool always_rho);
 // Fills a DLN_BR_REPORT_SIZE report; returns whether θ ∈ B_r.
