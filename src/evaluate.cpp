@@ -82,17 +82,21 @@ double residual_bound(const dln_model &model) {
 
 double test_error(const dln_model &model) {
   if (!model.truth.empty()) {
+    // Row by row: the positions of one row at a time, never n·m of them.
     const int64_t n = model.rows(), m = model.cols();
-    Observations all;
-    all.rows.resize(size_t(n * m));
-    all.cols.resize(size_t(n * m));
-    for (int64_t i = 0; i < n; ++i)
+    std::vector<int64_t> rows(static_cast<size_t>(m)), cols(static_cast<size_t>(m));
+    std::vector<double> a(static_cast<size_t>(m));
+    for (int64_t j = 0; j < m; ++j) cols[size_t(j)] = j;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+      std::fill(rows.begin(), rows.end(), i);
+      predict(model, m, rows.data(), cols.data(), a.data());
       for (int64_t j = 0; j < m; ++j) {
-        all.rows[size_t(i * m + j)] = i;
-        all.cols[size_t(i * m + j)] = j;
+        const double r = a[size_t(j)] - model.truth[size_t(i * m + j)];
+        sum += r * r;
       }
-    all.values = model.truth;
-    return mean_square(residuals(model, all));
+    }
+    return sum / double(n * m);
   }
   if (model.test.size() == 0)
     fail(DLN_ERR_STATE, "no test data: call dln_set_test_observations or dln_set_ground_truth first");
