@@ -23,9 +23,6 @@ struct Error {
 inline void require_pointer(const void *p, const char *name) {
   if (!p) fail(DLN_ERR_NULL_POINTER, "%s is NULL", name);
 }
-inline void require_finite(double x, const char *name) {
-  if (!std::isfinite(x)) fail(DLN_ERR_NOT_FINITE, "%s=%g is not finite", name, x);
-}
 // First non-finite entry of an array, or -1.
 int64_t first_non_finite(const double *x, int64_t n);
 void require_all_finite(const double *x, int64_t n, const char *name);

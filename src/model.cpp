@@ -10,12 +10,6 @@
 
 namespace dln {
 
-std::vector<double> Layer::materialize() const {
-  std::vector<double> w(v.size());
-  for (size_t i = 0; i < v.size(); ++i) w[i] = scale * v[i];
-  return w;
-}
-
 double Layer::frobenius2() const {
   double s = 0.0;
   for (double x : v) s += x * x;
