@@ -23,20 +23,12 @@
 #include <vector>
 
 #include "dlnsgd.h"
+#include "harness.hpp"
 
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-std::vector<unsigned char> save(const dln_model *m) {
-  int64_t size = 0;
-  require(dln_save_buffer(m, nullptr, 0, &size) == DLN_OK);
-  std::vector<unsigned char> b(static_cast<size_t>(size));
-  require(dln_save_buffer(m, b.data(), size, &size) == DLN_OK);
-  return b;
-}
+using fuzz::require;
+using fuzz::save;
 
 class Driver {
  public:

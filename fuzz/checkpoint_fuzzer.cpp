@@ -18,22 +18,14 @@
 
 #include "checkpoint_format.hpp"
 #include "dlnsgd.h"
+#include "harness.hpp"
 
 namespace {
 
-void require(bool ok) {
-  if (!ok) __builtin_trap();
-}
+using fuzz::require;
+using fuzz::save;
 
 void require_status(int s) { require(s <= 0 && s >= DLN_STATUS_LAST_); }
-
-std::vector<unsigned char> save(const dln_model *m) {
-  int64_t size = 0;
-  require(dln_save_buffer(m, nullptr, 0, &size) == DLN_OK);
-  std::vector<unsigned char> b(static_cast<size_t>(size));
-  require(dln_save_buffer(m, b.data(), size, &size) == DLN_OK);
-  return b;
-}
 
 void exercise(dln_model *m) {
   double d = 0, e = 0, out[64];
