@@ -1,4 +1,4 @@
-// Reader of the shared SGD test vectors (../shared/testdata/README.md).
+// Reader of the SGD test vectors (tests/data/vectors/README.md).
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -1,4 +1,4 @@
-// Reader for the shared SGD test vectors (/work/shared/testdata/README.md),
+// Reader for the SGD test vectors (tests/data/vectors/README.md),
 // used by the wrapper's test only.
 #ifndef DLN_TEST_VECTOR_HPP
 #define DLN_TEST_VECTOR_HPP

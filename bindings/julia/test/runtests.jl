@@ -1,5 +1,5 @@
 # Tests of the Julia binding against the real library (run where `julia`
-# exists):  DLNSGD_LIBRARY=.../libdlnsgd.so DLNSGD_TESTDATA=.../shared/testdata \
+# exists):  DLNSGD_LIBRARY=.../libdlnsgd.so DLNSGD_TESTDATA=.../tests/data/vectors \
 #           julia --startup-file=no bindings/julia/test/runtests.jl
 # Every shared SGD vector is replayed with explicit batches (dln_step_batch)
 # and compared to 1e-10 relative, as in the Python and Fortran tests.
@@ -12,7 +12,7 @@ using .Dlnsgd
 const D = Dlnsgd
 
 const TESTDATA = get(ENV, "DLNSGD_TESTDATA",
-                     joinpath(@__DIR__, "..", "..", "..", "..", "shared", "testdata"))
+                     joinpath(@__DIR__, "..", "..", "..", "tests", "data", "vectors"))
 
 struct Vec
     path::String

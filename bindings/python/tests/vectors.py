@@ -1,4 +1,4 @@
-"""Reader of the shared SGD test vectors (format: shared/testdata/README.md)."""
+"""Reader of the SGD test vectors (format: tests/data/vectors/README.md)."""
 import glob
 import os
 from pathlib import Path
@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 def testdata_dir():
-    return Path(os.environ.get("DLNSGD_TESTDATA") or REPO.parent / "shared" / "testdata")
+    return Path(os.environ.get("DLNSGD_TESTDATA") or REPO / "tests" / "data" / "vectors")
 
 
 def header_path():
