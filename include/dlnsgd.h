@@ -103,11 +103,16 @@ DLN_API const char *dln_version_string(void); /* "MAJOR.MINOR.PATCH" */
   X(DLN_PARAM_SAMPLER, 4, "batch sampler, a DLN_SAMPLER_* value")             \
   X(DLN_PARAM_THREADS, 5, "threads for batched products (integral, >= 1)")    \
   X(DLN_PARAM_JUMP_INTERVAL, 6, "check ranks every k steps in dln_step, 0 = off") \
-  X(DLN_PARAM_JUMP_RTOL, 7, "rtol of the numerical rank logged with jumps")   \
-  X(DLN_PARAM_RANK_ATOL, 8, "atol of the numerical ranks of this handle")
+  X(DLN_PARAM_JUMP_RTOL, 7, "rtol of the numerical rank of A in the rank-change log") \
+  X(DLN_PARAM_RANK_ATOL, 8, "atol of the numerical ranks of this handle")     \
+  X(DLN_PARAM_BR_RHO, 9, "residual bound rho of B_r; negative = default max|y_k|") \
+  X(DLN_PARAM_BR_EPS, 10, "eps of B_r; negative = default (lambda_t/rho)^(1/(L-2))/2") \
+  X(DLN_PARAM_BR_DELTA, 11, "balancedness bound delta of B_r; negative = default +inf") \
+  X(DLN_PARAM_BR_C, 12, "norm bound C of B_r; negative = default 4 mean(y^2)/lambda_t") \
+  X(DLN_PARAM_TRACE_INTERVAL, 13, "record a trace row every k steps in dln_step, 0 = off")
 
 #define DLN_PARAM_ENUM_ENTRY_(name, value, text) name = value,
-enum dln_param { DLN_PARAM_TABLE(DLN_PARAM_ENUM_ENTRY_) DLN_PARAM_LAST_ = 8 };
+enum dln_param { DLN_PARAM_TABLE(DLN_PARAM_ENUM_ENTRY_) DLN_PARAM_LAST_ = 13 };
 #undef DLN_PARAM_ENUM_ENTRY_
 
 /* Samplers (§4). Full batch ignores the batch size (b = N). */
@@ -274,36 +279,77 @@ DLN_API int dln_output_column_norms(const dln_model *model, double *out, int64_t
 DLN_API int dln_input_row_norms(const dln_model *model, double *out, int64_t capacity);
 
 /* ------------------------------------------------------------------------
- * Absorbing sets B_r (§6)
+ * Absorbing sets B_r (§6). The thresholds are fixed numbers, never
+ * functions of the current θ: a handle's ρ, ε, δ, C are the options
+ * DLN_PARAM_BR_RHO … DLN_PARAM_BR_C, each a caller's number (>= 0) or, when
+ * negative (the default, read back as -1), the default of §6 for the ridge
+ * λ_t in force at the current step t:
+ *   ρ = max_k |y_k|,  ε = ½ (λ_t/ρ)^(1/(L−2)) (0 for L <= 2 or λ_t = 0,
+ *   +inf for ρ = 0),  δ = +inf,  C = 4 mean_k(y_k²)/λ_t (+inf for λ_t = 0).
+ * The barrier's premise is max_k |r_k| <= ρ at θ; reports show it.
  * ------------------------------------------------------------------------ */
-/* A negative threshold means "use the default of §6". */
+/* θ ∈ B_r(eps, delta, C)? A negative threshold means "the handle's value".
+ * Returns DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT (r < 0),
+ * DLN_ERR_NOT_FINITE (a NaN threshold), DLN_ERR_STATE (a default needs the
+ * observations and there are none), DLN_ERR_NOMEM, DLN_ERR_LAPACK. */
 DLN_API int dln_in_Br(const dln_model *model, int64_t r, double eps, double delta,
                       double C, int *inside);
-/* Smallest r >= 0 with θ ∈ B_r at the default thresholds. */
+/* Smallest r >= 0 with θ ∈ B_r at the handle's thresholds; if θ is in no
+ * B_r (‖θ‖² > C or balancedness > δ) it is one more than the largest
+ * possible rank (max_k min(n_k, n_{k-1} + n_{k+1})). Statuses as dln_in_Br. */
 DLN_API int dln_query_absorbed_rank(const dln_model *model, int64_t *rank);
 
 /* Fields of the report: each measured quantity next to its threshold. */
 enum dln_br_field {
-  DLN_BR_NORM2 = 0,       /* ‖θ‖²                                   */
-  DLN_BR_C = 1,           /* bound C it is compared with            */
-  DLN_BR_SIGMA = 2,       /* max_k σ_{r+1}(M_k)                     */
-  DLN_BR_EPS = 3,         /* ε                                      */
-  DLN_BR_BALANCE = 4,     /* balancedness residual                  */
-  DLN_BR_DELTA = 5,       /* δ (+inf by default)                    */
-  DLN_BR_RHO = 6,         /* ρ of §6 (NaN without observations)     */
-  DLN_BR_INSIDE = 7,      /* 1.0 if θ ∈ B_r else 0.0                */
-  DLN_BR_REPORT_SIZE = 8
+  DLN_BR_NORM2 = 0,        /* ‖θ‖²                                            */
+  DLN_BR_C = 1,            /* bound C it is compared with                     */
+  DLN_BR_SIGMA = 2,        /* max_k σ_{r+1}(M_k)                              */
+  DLN_BR_EPS = 3,          /* ε                                               */
+  DLN_BR_BALANCE = 4,      /* balancedness residual                           */
+  DLN_BR_DELTA = 5,        /* δ (+inf by default)                             */
+  DLN_BR_RHO = 6,          /* ρ (NaN without observations)                    */
+  DLN_BR_INSIDE = 7,       /* 1.0 if θ ∈ B_r else 0.0                         */
+  DLN_BR_MAX_RESIDUAL = 8, /* max_k |r_k| at θ (NaN without observations)     */
+  DLN_BR_PREMISE = 9,      /* 1.0 if max_k |r_k| <= ρ: the barrier applies    */
+  DLN_BR_SIGMA_LAYER = 10, /* the hidden layer k attaining DLN_BR_SIGMA       */
+  DLN_BR_REPORT_SIZE = 11
 };
-/* report: DLN_BR_REPORT_SIZE doubles indexed by enum dln_br_field. */
+/* report: DLN_BR_REPORT_SIZE doubles indexed by enum dln_br_field.
+ * Statuses as dln_in_Br. */
 DLN_API int dln_Br_report(const dln_model *model, int64_t r, double eps, double delta,
                           double C, double *report);
 
 /* ------------------------------------------------------------------------
- * Jump log (§6): with DLN_PARAM_JUMP_INTERVAL = k > 0, dln_step checks the
- * absorbed rank and the numerical rank of A_θ (rtol DLN_PARAM_JUMP_RTOL)
- * every k steps and records each decrease. Costs nothing when k = 0.
+ * Rank-change log (§6): with DLN_PARAM_JUMP_INTERVAL = k > 0, dln_step
+ * checks every k steps the absorbed rank and the numerical rank of A_θ
+ * (atol DLN_PARAM_RANK_ATOL, rtol DLN_PARAM_JUMP_RTOL) and records every
+ * change of either, decreases and increases. A check costs no pass over the
+ * observations (the premise is evaluated only when a change is recorded),
+ * never changes the trajectory, and nothing is computed when k = 0.
  * ------------------------------------------------------------------------ */
 enum dln_jump_kind { DLN_JUMP_ABSORBED = 1, DLN_JUMP_NUMERICAL = 2 };
+enum dln_change_field {
+  DLN_CHANGE_STEP = 0,         /* step count t at which the new rank was observed  */
+  DLN_CHANGE_KIND = 1,         /* a dln_jump_kind                                  */
+  DLN_CHANGE_BEFORE = 2,       /* rank at the previous check                       */
+  DLN_CHANGE_AFTER = 3,        /* rank now                                         */
+  DLN_CHANGE_SIGMA = 4,        /* deciding value σ_{min(before,after)+1}: of M_k    */
+                               /* (max over k) for ABSORBED, of A_θ for NUMERICAL  */
+  DLN_CHANGE_SIGMA_LAYER = 5,  /* its hidden layer k (0 for NUMERICAL)             */
+  DLN_CHANGE_THRESHOLD = 6,    /* ε (ABSORBED) or max(atol, rtol σ_1) (NUMERICAL)  */
+  DLN_CHANGE_MAX_RESIDUAL = 7, /* max_k |r_k| at that step                         */
+  DLN_CHANGE_RHO = 8,          /* ρ at that step                                   */
+  DLN_CHANGE_PREMISE = 9,      /* 1.0 if max_k |r_k| <= ρ                          */
+  DLN_CHANGE_RECORD_SIZE = 10
+};
+/* Number of records. DLN_OK or DLN_ERR_NULL_POINTER. */
+DLN_API int dln_rank_change_count(const dln_model *model, int64_t *count);
+/* Records first..first+count-1, each DLN_CHANGE_RECORD_SIZE doubles (ranks and
+ * steps are exact integers). DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE. */
+DLN_API int dln_get_rank_changes(const dln_model *model, int64_t first, int64_t count,
+                                 double *records);
+
+/* The jump view of the log: its decreases only, in order, as int64_t. */
 enum dln_jump_field {
   DLN_JUMP_STEP = 0,   /* step count t at which the lower rank was observed */
   DLN_JUMP_KIND = 1,   /* a dln_jump_kind                                    */
@@ -311,12 +357,63 @@ enum dln_jump_field {
   DLN_JUMP_AFTER = 3,  /* rank now                                           */
   DLN_JUMP_RECORD_SIZE = 4
 };
+/* DLN_OK or DLN_ERR_NULL_POINTER. */
 DLN_API int dln_jump_count(const dln_model *model, int64_t *count);
-/* Records first..first+count-1, each DLN_JUMP_RECORD_SIZE int64_t. */
+/* Decreases first..first+count-1, each DLN_JUMP_RECORD_SIZE int64_t.
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE. */
 DLN_API int dln_get_jumps(const dln_model *model, int64_t first, int64_t count,
                           int64_t *records);
-/* Empties the log and forgets the ranks of the last check. */
+/* Empties the rank-change log and forgets the ranks of the last check.
+ * DLN_OK or DLN_ERR_NULL_POINTER. */
 DLN_API int dln_clear_jumps(dln_model *model);
+
+/* ------------------------------------------------------------------------
+ * Trace (§6): with DLN_PARAM_TRACE_INTERVAL = k > 0, dln_step appends one
+ * row every k steps (at t ≡ 0 mod k, after the step). Each row is a pass over
+ * the observations (losses, residuals, gradient), so choose k accordingly.
+ * Recording never changes the trajectory.
+ * ------------------------------------------------------------------------ */
+enum dln_trace_field {
+  DLN_TRACE_STEP = 0,           /* step count t                                  */
+  DLN_TRACE_DATA_COST = 1,      /* C(A_θ)                                        */
+  DLN_TRACE_RIDGE_TERM = 2,     /* λ_t ‖θ‖²                                      */
+  DLN_TRACE_TEST_ERROR = 3,     /* test error, NaN without test data             */
+  DLN_TRACE_ABSORBED_RANK = 4,  /* absorbed rank r                               */
+  DLN_TRACE_SIGMA = 5,          /* max_k σ_{r+1}(M_k) at that r                  */
+  DLN_TRACE_EPS = 6,            /* ε                                             */
+  DLN_TRACE_BALANCE = 7,        /* balancedness residual                         */
+  DLN_TRACE_MAX_RESIDUAL = 8,   /* max_k |r_k|                                   */
+  DLN_TRACE_GRADIENT_NORM = 9,  /* ‖∇L_λ(θ)‖ over all observations              */
+  DLN_TRACE_RECORD_SIZE = 10
+};
+/* DLN_OK or DLN_ERR_NULL_POINTER. */
+DLN_API int dln_trace_count(const dln_model *model, int64_t *count);
+/* Rows first..first+count-1, each DLN_TRACE_RECORD_SIZE doubles.
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE. */
+DLN_API int dln_get_trace(const dln_model *model, int64_t first, int64_t count,
+                          double *rows);
+/* DLN_OK or DLN_ERR_NULL_POINTER. */
+DLN_API int dln_clear_trace(dln_model *model);
+
+/* ------------------------------------------------------------------------
+ * Gradient (§5): ∇L_λ(θ) over all observations at the ridge λ_t in force.
+ * ------------------------------------------------------------------------ */
+enum dln_gradient_field {
+  DLN_GRAD_NORM = 0,      /* ‖∇L_λ(θ)‖ = (Σ_ℓ ‖∂L_λ/∂W_ℓ‖_F²)^(1/2)                */
+  DLN_GRAD_DATA = 1,      /* ‖∇C(A_θ)‖, the data part alone                        */
+  DLN_GRAD_RIDGE = 2,     /* 2 λ_t ‖θ‖, the ridge part alone                       */
+  DLN_GRAD_RELATIVE = 3,  /* NORM / (DATA + RIDGE), 0 when both parts are 0        */
+  DLN_GRAD_CRITICAL = 4,  /* 1.0 if RELATIVE <= DLN_GRAD_CRITICAL_RTOL: θ is a     */
+                          /* critical point up to rounding                         */
+  DLN_GRAD_REPORT_SIZE = 5
+};
+#define DLN_GRAD_CRITICAL_RTOL 1e-12
+/* report: DLN_GRAD_REPORT_SIZE doubles; per_layer (may be NULL when capacity
+ * is 0): ‖∂L_λ/∂W_ℓ‖_F for ℓ = 1..L into per_layer[0..L-1], capacity >= L.
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE (capacity), DLN_ERR_STATE
+ * (no observations), DLN_ERR_NOMEM. */
+DLN_API int dln_gradient_norm(const dln_model *model, double *report, double *per_layer,
+                              int64_t capacity);
 
 /* ------------------------------------------------------------------------
  * Checkpoints: the whole state in a versioned binary format with a CRC.

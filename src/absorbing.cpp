@@ -1,3 +1,4 @@
+// The absorbing sets B_r(ε, δ, C) of math §6 with fixed thresholds.
 #include "absorbing.hpp"
 
 #include <algorithm>
@@ -15,12 +16,48 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// max_k σ_{r+1}(M_k) from the spectra of every M_k (σ beyond the list is 0).
-double worst_sigma(const std::vector<std::vector<double>> &spectra, int64_t r) {
+}  // namespace
+
+Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, double C) {
+  const Options &o = model.options;
+  const int64_t L = model.depth;
+  const double lambda = model.ridge_at(model.step);
+  const bool have_data = model.train.size() > 0;
+  // A caller's argument (>= 0) wins over the handle's option (>= 0), which
+  // wins over the default (both negative).
+  auto pick = [](double argument, double option) { return argument >= 0.0 ? argument : option; };
+  Thresholds t{pick(-1.0, o.br_rho), pick(eps, o.br_eps), pick(delta, o.br_delta), pick(C, o.br_C)};
+  const bool eps_needs_rho = t.eps < 0.0 && L >= 3 && lambda != 0.0;
+  if (t.rho < 0.0) {
+    if (eps_needs_rho) require_observations(model, "the default rho = max|y_k| (math §6)");
+    t.rho = have_data ? model.train_stats.max_abs_y : kNaN;
+  }
+  if (t.eps < 0.0) {
+    if (L <= 2 || lambda == 0.0) t.eps = 0.0;
+    else if (t.rho == 0.0) t.eps = kInf;  // nothing to fit: weight decay wins at every scale
+    else t.eps = 0.5 * std::pow(lambda / t.rho, 1.0 / double(L - 2));
+  }
+  if (t.delta < 0.0) t.delta = kInf;
+  if (t.C < 0.0) {
+    if (lambda == 0.0) {
+      t.C = kInf;
+    } else {
+      require_observations(model, "the default C = 4 mean(y_k^2)/lambda_t (math §6)");
+      t.C = 4.0 * model.train_stats.mean_y2 / lambda;
+    }
+  }
+  return t;
+}
+
+namespace {
+
+// max_k σ_{r+1}(M_k) and the k attaining it (0 when every M_k has <= r values).
+std::pair<double, int64_t> worst_sigma(const std::vector<std::vector<double>> &spectra, int64_t r) {
   double worst = 0.0;
-  for (const auto &s : spectra)
-    if (r < int64_t(s.size())) worst = std::max(worst, s[size_t(r)]);
-  return worst;
+  int64_t at = 0;
+  for (size_t k = 0; k < spectra.size(); ++k)
+    if (r < int64_t(spectra[k].size()) && spectra[k][size_t(r)] > worst) worst = spectra[k][size_t(r)], at = int64_t(k) + 1;
+  return {worst, at};
 }
 
 std::vector<std::vector<double>> all_bottleneck_spectra(const dln_model &model) {
@@ -31,33 +68,37 @@ std::vector<std::vector<double>> all_bottleneck_spectra(const dln_model &model) 
 
 }  // namespace
 
-Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, double C,
-                              bool always_rho) {
-  Thresholds t{eps, delta, C, kNaN};
-  const int64_t L = model.depth;
-  const double lambda = model.ridge_at(model.step);
-  const bool need_rho = eps < 0.0 && L >= 3 && lambda != 0.0;
-  if (need_rho) require_observations(model, "the default eps (it needs the residuals, SPEC §6)");
-  // A report shows ρ whenever there are residuals to take it from.
-  if (need_rho || (always_rho && model.train.size() > 0)) t.rho = residual_bound(model);
-  if (eps < 0.0) {
-    if (L <= 2 || lambda == 0.0) t.eps = 0.0;
-    else if (t.rho == 0.0) t.eps = kInf;  // nothing to fit: weight decay wins at every scale
-    else t.eps = 0.5 * std::pow(lambda / t.rho, 1.0 / double(L - 2));
-  }
-  if (delta < 0.0) t.delta = kInf;
-  return t;
+int64_t rank_beyond_all(const std::vector<std::vector<double>> &spectra) {
+  int64_t widest = 0;
+  for (const auto &s : spectra) widest = std::max<int64_t>(widest, int64_t(s.size()));
+  return widest + 1;
+}
+
+int64_t absorbed_rank_of(const dln_model &model, const std::vector<std::vector<double>> &spectra,
+                         const Thresholds &t) {
+  // ‖θ‖² <= C and balancedness <= δ do not depend on r; the σ condition is
+  // monotone in r, so the smallest r is found by a scan.
+  const int64_t none = rank_beyond_all(spectra);
+  if (std::isfinite(t.C) && !(weight_norm2(model) <= t.C)) return none;
+  if (std::isfinite(t.delta) && !(balancedness(model) <= t.delta)) return none;
+  for (int64_t r = 0; r < none; ++r)
+    if (worst_sigma(spectra, r).first <= t.eps) return r;
+  return none - 1;
+}
+
+int64_t absorbed_rank(const dln_model &model) {
+  return absorbed_rank_of(model, all_bottleneck_spectra(model), resolve_thresholds(model, -1.0, -1.0, -1.0));
 }
 
 bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C, bool full,
                double *report) {
-  Thresholds t = resolve_thresholds(model, eps, delta, C, full);
+  const Thresholds t = resolve_thresholds(model, eps, delta, C);
   const double norm2 = weight_norm2(model);
-  if (C < 0.0) t.C = 4.0 * norm2;
-  double sigma = worst_sigma(all_bottleneck_spectra(model), r);
+  const auto [sigma, layer] = worst_sigma(all_bottleneck_spectra(model), r);
   // The balancedness residual is a full spectral computation: skip it when δ = ∞ cannot fail.
-  double balance = (full || std::isfinite(t.delta)) ? balancedness(model) : kNaN;
-  bool inside = norm2 <= t.C && sigma <= t.eps && (std::isnan(balance) || balance <= t.delta);
+  const double balance = (full || std::isfinite(t.delta)) ? balancedness(model) : kNaN;
+  const bool inside = norm2 <= t.C && sigma <= t.eps && (std::isnan(balance) || balance <= t.delta);
+  const double max_r = (full && model.train.size() > 0) ? max_residual(model) : kNaN;
   report[DLN_BR_NORM2] = norm2;
   report[DLN_BR_C] = t.C;
   report[DLN_BR_SIGMA] = sigma;
@@ -66,34 +107,10 @@ bool br_report(const dln_model &model, int64_t r, double eps, double delta, doub
   report[DLN_BR_DELTA] = t.delta;
   report[DLN_BR_RHO] = t.rho;
   report[DLN_BR_INSIDE] = inside ? 1.0 : 0.0;
+  report[DLN_BR_MAX_RESIDUAL] = max_r;
+  report[DLN_BR_PREMISE] = max_r <= t.rho ? 1.0 : 0.0;
+  report[DLN_BR_SIGMA_LAYER] = double(layer);
   return inside;
-}
-
-int64_t absorbed_rank(const dln_model &model) {
-  Thresholds t = resolve_thresholds(model, -1.0, -1.0, -1.0, false);
-  // With the default C = 4‖θ‖² and δ = ∞ only the σ condition can fail, and it
-  // is monotone in r: the smallest r with max_k σ_{r+1}(M_k) <= ε.
-  auto spectra = all_bottleneck_spectra(model);
-  int64_t widest = 0;
-  for (const auto &s : spectra) widest = std::max<int64_t>(widest, int64_t(s.size()));
-  for (int64_t r = 0; r < widest; ++r)
-    if (worst_sigma(spectra, r) <= t.eps) return r;
-  return widest;
-}
-
-void check_jumps(dln_model &model) {
-  const int64_t k = model.options.jump_interval;
-  if (k <= 0 || model.step % k != 0) return;
-  JumpLog &log = model.jumps;
-  int64_t absorbed = absorbed_rank(model);
-  int64_t numerical = numerical_rank(end_to_end_spectrum(model), model.options.rank_atol,
-                                     model.options.jump_rtol);
-  if (log.last_absorbed >= 0 && absorbed < log.last_absorbed)
-    log.records.push_back({model.step, DLN_JUMP_ABSORBED, log.last_absorbed, absorbed});
-  if (log.last_numerical >= 0 && numerical < log.last_numerical)
-    log.records.push_back({model.step, DLN_JUMP_NUMERICAL, log.last_numerical, numerical});
-  log.last_absorbed = absorbed;
-  log.last_numerical = numerical;
 }
 
 }  // namespace dln
@@ -138,37 +155,6 @@ int dln_query_absorbed_rank(const dln_model *model, int64_t *rank) {
     require_pointer(model, "model");
     require_pointer(rank, "rank");
     *rank = absorbed_rank(*model);
-  });
-}
-
-int dln_jump_count(const dln_model *model, int64_t *count) {
-  return guarded(model, "dln_jump_count", [&] {
-    require_pointer(model, "model");
-    require_pointer(count, "count");
-    *count = int64_t(model->jumps.records.size());
-  });
-}
-
-int dln_get_jumps(const dln_model *model, int64_t first, int64_t count, int64_t *records) {
-  return guarded(model, "dln_get_jumps", [&] {
-    require_pointer(model, "model");
-    const int64_t total = int64_t(model->jumps.records.size());
-    if (first < 0 || first > total)
-      fail(DLN_ERR_OUT_OF_RANGE, "first=%lld is outside [0, %lld]", (long long)first, (long long)total);
-    if (count < 0 || count > total - first)
-      fail(DLN_ERR_OUT_OF_RANGE, "count=%lld is outside [0, %lld] for first=%lld", (long long)count,
-           (long long)(total - first), (long long)first);
-    if (count > 0) require_pointer(records, "records");
-    for (int64_t i = 0; i < count; ++i)
-      std::copy(model->jumps.records[size_t(first + i)].begin(), model->jumps.records[size_t(first + i)].end(),
-                records + i * DLN_JUMP_RECORD_SIZE);
-  });
-}
-
-int dln_clear_jumps(dln_model *model) {
-  return guarded(model, "dln_clear_jumps", [&] {
-    require_pointer(model, "model");
-    model->jumps = JumpLog{};
   });
 }
 

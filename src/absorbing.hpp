@@ -1,4 +1,5 @@
-// The absorbing sets B_r(ε, δ, C) of SPEC §6 and the jump log.
+// The absorbing sets B_r(ε, δ, C) of math §6, the rank-change log and the
+// trace.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -9,20 +10,31 @@ struct dln_model;
 
 namespace dln {
 
+// ρ, ε, δ, C in force at the current step: a caller's argument (>= 0) wins,
+// then the handle's option, then the default of math §6 — functions of the
+// data and λ_t only, never of θ. ρ is NaN when there are no observations
+// and no default needs it.
 struct Thresholds {
-  double eps, delta, C, rho;  // rho is NaN when the default ε was not needed
+  double rho, eps, delta, C;
 };
+Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, double C);
 
-// Resolves negative (= default) ε and δ, computing ρ only when needed; the
-// default C = 4‖θ‖² is left to the caller, who has ‖θ‖² anyway (absorbed_rank
-// never needs it).
-Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, double C,
-                              bool always_rho);
-// Fills a DLN_BR_REPORT_SIZE report; returns whether θ ∈ B_r.
-bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C,
-               bool full, double *report);
+// Fills a DLN_BR_REPORT_SIZE report; returns whether θ ∈ B_r. `full` also
+// computes what the verdict does not need (balancedness at δ = ∞, the
+// premise).
+bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C, bool full,
+               double *report);
+// Smallest r with θ ∈ B_r at the handle's thresholds (accurate spectra).
 int64_t absorbed_rank(const dln_model &model);
-// Called by dln_step after each step: records rank decreases at the cadence.
-void check_jumps(dln_model &model);
+// Called by dln_step after each step: the rank-change checks and the trace
+// rows at their cadences.
+void after_step(dln_model &model);
 
+}  // namespace dln
+
+namespace dln {
+// For the rank-change checks, which bring their own spectra.
+int64_t rank_beyond_all(const std::vector<std::vector<double>> &spectra);
+int64_t absorbed_rank_of(const dln_model &model, const std::vector<std::vector<double>> &spectra,
+                         const Thresholds &t);
 }  // namespace dln

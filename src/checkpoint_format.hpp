@@ -1,10 +1,10 @@
-// The checkpoint format, version 1 (docs/checkpoint-format.md is the
+// The checkpoint format, version 2 (version 1 still loads; docs/checkpoint-format.md is the
 // normative description; this header is its executable form, shared by the
 // library and the fuzz harnesses).
 //
 //   header (32 bytes, layout fixed in every version)
 //     0  8  magic 89 44 4C 4E 53 47 44 0A ("\x89DLNSGD\n")
-//     8  4  u32 format version (1)
+//     8  4  u32 format version (2; 1 is read too)
 //    12  4  u32 header size (32)
 //    16  8  u64 payload size P; the checkpoint is exactly 32 + P bytes
 //    24  4  u32 zlib crc32 of the P payload bytes
@@ -23,7 +23,8 @@
 namespace dln::ckpt {
 
 inline constexpr unsigned char kMagic[8] = {0x89, 'D', 'L', 'N', 'S', 'G', 'D', '\n'};
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kOldestVersion = 1;
 inline constexpr uint64_t kHeaderSize = 32;
 inline constexpr uint64_t kSectionHeaderSize = 16;
 
@@ -44,10 +45,14 @@ inline constexpr uint32_t kTagTrain = make_tag("TRAN");     // training observat
 inline constexpr uint32_t kTagTest = make_tag("TEST");      // held-out observations
 inline constexpr uint32_t kTagTruth = make_tag("TRUT");     // ground truth (0 or n·m values)
 inline constexpr uint32_t kTagSubset = make_tag("SUBS");    // sample subset
-inline constexpr uint32_t kTagJumps = make_tag("JUMP");     // jump log
+inline constexpr uint32_t kTagJumps = make_tag("JUMP");     // v1: jump log (decreases, 4 i64 each)
+inline constexpr uint32_t kTagChanges = make_tag("CHNG");   // v2: rank-change log (10 f64 each)
+inline constexpr uint32_t kTagTrace = make_tag("TRAC");     // v2: trace rows (10 f64 each)
 
-// Fixed part of the OPTS body before the two schedules: 8 scalars.
-inline constexpr uint64_t kOptionScalars = 8;
+// v1: the OPTS body starts with these 8 scalars in the order of params 1..8.
+// v2: with a count K, then K pairs (i64 param id, f64 value) in the order of
+// params.hpp's table: every option, a default threshold stored as -1.
+inline constexpr uint64_t kOptionScalarsV1 = 8;
 
 inline void put_u32(unsigned char *p, uint32_t x) {
   for (int i = 0; i < 4; ++i) p[i] = uint8_t(x >> (8 * i));

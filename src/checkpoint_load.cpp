@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +31,7 @@
 #include "checkpoint_format.hpp"
 #include "errors.hpp"
 #include "model.hpp"
+#include "params.hpp"
 #include "schedule.hpp"
 
 namespace dln {
@@ -151,14 +153,16 @@ void require_count(const Cursor &body, uint64_t unit, int64_t count, const char 
 }
 
 struct Layout {
+  uint32_t version = kVersion;
   int64_t depth = 0;
   int64_t widths[1025] = {};
 };
 
 // Structural pass: every tag, every size and count, against the bytes present
 // and the widths. Allocates nothing.
-Layout scan(const unsigned char *payload, uint64_t size) {
+Layout scan(const unsigned char *payload, uint64_t size, uint32_t version) {
   Layout lay;
+  lay.version = version;
   Cursor all(payload, size, "payload");
 
   Cursor shape = open_section(all, kTagShape, "SHAP");
@@ -182,7 +186,15 @@ Layout scan(const unsigned char *payload, uint64_t size) {
   }
 
   Cursor opts = open_section(all, kTagOptions, "OPTS");
-  opts.skip(8 * kOptionScalars);
+  if (version == 1) {
+    opts.skip(8 * kOptionScalarsV1);
+  } else {
+    int64_t count = opts.i64();
+    if (count < 0 || uint64_t(count) > opts.left() / 16)
+      bad("OPTS: count=%lld options do not fit in the %llu bytes left", (long long)count,
+          (unsigned long long)opts.left());
+    opts.skip(16 * uint64_t(count));
+  }
   for (const char *name : {"OPTS learning-rate schedule", "OPTS ridge schedule"}) {
     opts.skip(8);  // kind
     int64_t nargs = opts.i64();
@@ -226,10 +238,20 @@ Layout scan(const unsigned char *payload, uint64_t size) {
   count = subset.i64();
   require_count(subset, 8, count, "SUBS");
 
-  Cursor jumps = open_section(all, kTagJumps, "JUMP");
-  jumps.skip(16);
-  count = jumps.i64();
-  require_count(jumps, 8 * DLN_JUMP_RECORD_SIZE, count, "JUMP");
+  if (version == 1) {
+    Cursor jumps = open_section(all, kTagJumps, "JUMP");
+    jumps.skip(16);
+    count = jumps.i64();
+    require_count(jumps, 8 * DLN_JUMP_RECORD_SIZE, count, "JUMP");
+  } else {
+    Cursor changes = open_section(all, kTagChanges, "CHNG");
+    changes.skip(16);
+    count = changes.i64();
+    require_count(changes, 8 * DLN_CHANGE_RECORD_SIZE, count, "CHNG");
+    Cursor trace = open_section(all, kTagTrace, "TRAC");
+    count = trace.i64();
+    require_count(trace, 8 * DLN_TRACE_RECORD_SIZE, count, "TRAC");
+  }
 
   if (all.left() != 0)
     bad("%llu unexpected bytes after the last section", (unsigned long long)all.left());
@@ -246,22 +268,6 @@ void as_format(const char *section, F &&f) {
     if (e.status == DLN_ERR_NOMEM) throw;
     fail(DLN_ERR_FORMAT, "%s: %s", section, e.message.c_str());
   }
-}
-
-void check_param(int param, double value, bool integral) {
-  double lo = 0, hi = 0;
-  dln_param_bounds(param, &lo, &hi);
-  const char *name = dln_param_name(param);
-  if (!std::isfinite(value)) bad("OPTS: %s=%g is not finite", name, value);
-  if (value < lo || value > hi) bad("OPTS: %s=%.17g is outside [%g, %.17g]", name, value, lo, hi);
-  if (integral && value != std::floor(value)) bad("OPTS: %s=%.17g must be an integer", name, value);
-}
-
-void check_param(int param, int64_t value) {
-  double lo = 0, hi = 0;
-  dln_param_bounds(param, &lo, &hi);
-  if (double(value) < lo || double(value) > hi)
-    bad("OPTS: %s=%lld is outside [%g, %g]", dln_param_name(param), (long long)value, lo, hi);
 }
 
 Schedule read_schedule(Cursor &c, const char *what) {
@@ -302,9 +308,9 @@ uint64_t check_header(const unsigned char *h, uint64_t available_header, uint64_
   if (stored != computed)
     bad("the header is corrupted: its CRC is 0x%08x, computed 0x%08x", unsigned(stored), unsigned(computed));
   uint32_t version = get_u32(h + kOffVersion);
-  if (version != kVersion)
-    bad("format version %u is not supported: this library reads version %u", unsigned(version),
-        unsigned(kVersion));
+  if (version < kOldestVersion || version > kVersion)
+    bad("format version %u is not supported: this library reads versions %u to %u", unsigned(version),
+        unsigned(kOldestVersion), unsigned(kVersion));
   uint32_t header_size = get_u32(h + kOffHeaderSize);
   if (header_size != kHeaderSize)
     bad("header size %u, version %u headers are %llu bytes", unsigned(header_size), unsigned(version),
@@ -325,7 +331,7 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
   uint32_t stored = get_u32(data + kOffPayloadCrc), computed = crc32_of(payload, payload_bytes);
   if (stored != computed)
     bad("the payload is corrupted: its CRC is 0x%08x, computed 0x%08x", unsigned(stored), unsigned(computed));
-  const Layout lay = scan(payload, payload_bytes);
+  const Layout lay = scan(payload, payload_bytes, get_u32(data + kOffVersion));
 
   // Everything is consistent with the bytes present: build and validate.
   auto m = std::make_unique<dln_model>();
@@ -339,24 +345,26 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
   m->widths.assign(lay.widths, lay.widths + lay.depth + 1);
 
   Cursor opts = open_section(all, kTagOptions, "OPTS");
-  Options &o = m->options;
-  o.learning_rate = opts.f64();
-  o.ridge = opts.f64();
-  o.batch_size = opts.i64();
-  int64_t sampler = opts.i64();
-  o.threads = opts.i64();
-  o.jump_interval = opts.i64();
-  o.jump_rtol = opts.f64();
-  o.rank_atol = opts.f64();
-  check_param(DLN_PARAM_LEARNING_RATE, o.learning_rate, false);
-  check_param(DLN_PARAM_RIDGE, o.ridge, false);
-  check_param(DLN_PARAM_BATCH_SIZE, o.batch_size);
-  check_param(DLN_PARAM_SAMPLER, sampler);
-  o.sampler = int(sampler);
-  check_param(DLN_PARAM_THREADS, o.threads);
-  check_param(DLN_PARAM_JUMP_INTERVAL, o.jump_interval);
-  check_param(DLN_PARAM_JUMP_RTOL, o.jump_rtol, false);
-  check_param(DLN_PARAM_RANK_ATOL, o.rank_atol, false);
+  Options &o = m->options;  // options a v1 file does not hold keep their defaults
+  if (lay.version == 1) {
+    // Params 1..8 in id order; the integral ones were stored as i64.
+    for (int id = 1; id <= int(kOptionScalarsV1); ++id) {
+      const OptionRow &r = *option_row(id);
+      double value = r.integral ? double(opts.i64()) : opts.f64();
+      as_format("OPTS", [&] { r.set(o, validated_option(r, value)); });
+    }
+  } else {
+    const int64_t count = opts.i64();
+    for (int64_t k = 0; k < count; ++k) {
+      const int64_t id = opts.i64();
+      const double value = opts.f64();
+      const OptionRow *r = id >= INT32_MIN && id <= INT32_MAX ? option_row(int(id)) : nullptr;
+      if (!r) bad("OPTS: option %lld has id %lld, which is not a DLN_PARAM_* id", (long long)k, (long long)id);
+      if (r->negative_is_default && value < 0.0 && value != -1.0)
+        bad("OPTS: %s=%.17g: a default is stored as -1", r->name, value);
+      as_format("OPTS", [&] { r->set(o, validated_option(*r, value)); });
+    }
+  }
   o.learning_rate_schedule = read_schedule(opts, "OPTS learning-rate schedule");
   o.ridge_schedule = read_schedule(opts, "OPTS ridge schedule");
   as_format("OPTS", [&] { check_decay(o); });
@@ -393,6 +401,7 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
   }
 
   read_observations(open_section(all, kTagTrain, "TRAN"), *m, m->train, "TRAN");
+  m->train_stats = DataStats::of(m->train);
   read_observations(open_section(all, kTagTest, "TEST"), *m, m->test, "TEST");
 
   Cursor truth = open_section(all, kTagTruth, "TRUT");
@@ -410,23 +419,50 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
       bad("SUBS: indices[%lld]=%lld is outside [0, %lld)", (long long)k, (long long)m->subset[size_t(k)],
           (long long)m->train.size());
 
-  Cursor jumps = open_section(all, kTagJumps, "JUMP");
   JumpLog &j = m->jumps;
-  j.last_absorbed = jumps.i64();
-  j.last_numerical = jumps.i64();
-  if (j.last_absorbed < -1 || j.last_numerical < -1)
-    bad("JUMP: last ranks %lld and %lld must be >= -1", (long long)j.last_absorbed,
-        (long long)j.last_numerical);
-  count = jumps.i64();
-  j.records.resize(size_t(count));
-  for (int64_t k = 0; k < count; ++k) {
-    auto &r = j.records[size_t(k)];
-    jumps.array(r.data(), r.size());
-    if (r[DLN_JUMP_STEP] < 0 || (r[DLN_JUMP_KIND] != DLN_JUMP_ABSORBED && r[DLN_JUMP_KIND] != DLN_JUMP_NUMERICAL) ||
-        r[DLN_JUMP_AFTER] < 0 || r[DLN_JUMP_BEFORE] <= r[DLN_JUMP_AFTER])
-      bad("JUMP: record %lld {step %lld, kind %lld, before %lld, after %lld} is not a rank decrease",
-          (long long)k, (long long)r[0], (long long)r[1], (long long)r[2], (long long)r[3]);
+  if (lay.version == 1) {
+    Cursor jumps = open_section(all, kTagJumps, "JUMP");
+    j.last_absorbed = jumps.i64();
+    j.last_numerical = jumps.i64();
+    count = jumps.i64();
+    j.records.resize(size_t(count));
+    for (int64_t k = 0; k < count; ++k) {
+      int64_t r[DLN_JUMP_RECORD_SIZE];
+      jumps.array(r, DLN_JUMP_RECORD_SIZE);
+      if (r[DLN_JUMP_STEP] < 0 || (r[DLN_JUMP_KIND] != DLN_JUMP_ABSORBED && r[DLN_JUMP_KIND] != DLN_JUMP_NUMERICAL) ||
+          r[DLN_JUMP_AFTER] < 0 || r[DLN_JUMP_BEFORE] <= r[DLN_JUMP_AFTER])
+        bad("JUMP: record %lld {step %lld, kind %lld, before %lld, after %lld} is not a rank decrease",
+            (long long)k, (long long)r[0], (long long)r[1], (long long)r[2], (long long)r[3]);
+      // A v1 log held decreases only, without the deciding values.
+      auto &c = j.records[size_t(k)];
+      c.fill(std::numeric_limits<double>::quiet_NaN());
+      for (int f = 0; f < DLN_JUMP_RECORD_SIZE; ++f) c[size_t(f)] = double(r[f]);
+    }
+  } else {
+    Cursor changes = open_section(all, kTagChanges, "CHNG");
+    j.last_absorbed = changes.i64();
+    j.last_numerical = changes.i64();
+    count = changes.i64();
+    j.records.resize(size_t(count));
+    for (int64_t k = 0; k < count; ++k) {
+      auto &c = j.records[size_t(k)];
+      changes.array(c.data(), c.size());
+      const double step = c[DLN_CHANGE_STEP], kind = c[DLN_CHANGE_KIND], before = c[DLN_CHANGE_BEFORE],
+                   after = c[DLN_CHANGE_AFTER];
+      auto whole = [](double x) { return x >= 0.0 && x <= 9007199254740992.0 && x == std::floor(x); };
+      if (!whole(step) || (kind != DLN_JUMP_ABSORBED && kind != DLN_JUMP_NUMERICAL) || !whole(before) ||
+          !whole(after) || before == after)
+        bad("CHNG: record %lld {step %g, kind %g, before %g, after %g} is not a rank change", (long long)k,
+            step, kind, before, after);
+    }
+    Cursor trace = open_section(all, kTagTrace, "TRAC");
+    count = trace.i64();
+    m->trace.rows.resize(size_t(count));
+    for (auto &row : m->trace.rows) trace.array(row.data(), row.size());
   }
+  if (j.last_absorbed < -1 || j.last_numerical < -1)
+    bad("rank-change log: last ranks %lld and %lld must be >= -1", (long long)j.last_absorbed,
+        (long long)j.last_numerical);
   return m;
 }
 

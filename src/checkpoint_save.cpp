@@ -27,6 +27,7 @@
 #include "checkpoint_format.hpp"
 #include "errors.hpp"
 #include "model.hpp"
+#include "params.hpp"
 #include "schedule.hpp"
 
 namespace dln {
@@ -57,6 +58,8 @@ uint64_t schedule_bytes(const Schedule &s) { return 16 + 8 * uint64_t(s.args.siz
 
 uint64_t observation_bytes(const Observations &o) { return 8 + 24 * uint64_t(o.size()); }
 
+uint64_t option_bytes() { return 8 + 16 * uint64_t(option_rows_end() - option_rows_begin()); }
+
 // Body sizes of every section, in order; the payload size is their sum plus
 // one section header each. Sizes of an existing model cannot overflow: its
 // arrays are in memory.
@@ -64,14 +67,15 @@ uint64_t payload_size(const dln_model &m) {
   uint64_t total = 0;
   auto add = [&](uint64_t body) { total += kSectionHeaderSize + body; };
   add(24 + 8 * uint64_t(m.widths.size()));
-  add(8 * kOptionScalars + schedule_bytes(m.options.learning_rate_schedule) +
+  add(option_bytes() + schedule_bytes(m.options.learning_rate_schedule) +
       schedule_bytes(m.options.ridge_schedule));
   for (const Layer &l : m.layers) add(40 + 8 * uint64_t(l.v.size()));
   add(observation_bytes(m.train));
   add(observation_bytes(m.test));
   add(8 + 8 * uint64_t(m.truth.size()));
   add(8 + 8 * uint64_t(m.subset.size()));
-  add(24 + 8 * uint64_t(DLN_JUMP_RECORD_SIZE) * uint64_t(m.jumps.records.size()));
+  add(24 + 8 * uint64_t(DLN_CHANGE_RECORD_SIZE) * uint64_t(m.jumps.records.size()));
+  add(8 + 8 * uint64_t(DLN_TRACE_RECORD_SIZE) * uint64_t(m.trace.rows.size()));
   return total;
 }
 
@@ -160,16 +164,13 @@ void emit_payload(const dln_model &m, Encoder<Out> &e) {
   e.array(m.widths.data(), m.widths.size());
 
   const Options &o = m.options;
-  e.section(kTagOptions, 8 * kOptionScalars + schedule_bytes(o.learning_rate_schedule) +
+  e.section(kTagOptions, option_bytes() + schedule_bytes(o.learning_rate_schedule) +
                              schedule_bytes(o.ridge_schedule));
-  e.f64(o.learning_rate);
-  e.f64(o.ridge);
-  e.i64(o.batch_size);
-  e.i64(o.sampler);
-  e.i64(o.threads);
-  e.i64(o.jump_interval);
-  e.f64(o.jump_rtol);
-  e.f64(o.rank_atol);
+  e.i64(int64_t(option_rows_end() - option_rows_begin()));
+  for (const OptionRow *r = option_rows_begin(); r != option_rows_end(); ++r) {
+    e.i64(r->id);
+    e.f64(r->get(o));
+  }
   emit_schedule(e, o.learning_rate_schedule);
   emit_schedule(e, o.ridge_schedule);
 
@@ -196,11 +197,15 @@ void emit_payload(const dln_model &m, Encoder<Out> &e) {
   e.array(m.subset.data(), m.subset.size());
 
   const JumpLog &j = m.jumps;
-  e.section(kTagJumps, 24 + 8 * uint64_t(DLN_JUMP_RECORD_SIZE) * uint64_t(j.records.size()));
+  e.section(kTagChanges, 24 + 8 * uint64_t(DLN_CHANGE_RECORD_SIZE) * uint64_t(j.records.size()));
   e.i64(j.last_absorbed);
   e.i64(j.last_numerical);
   e.i64(int64_t(j.records.size()));
   for (const auto &r : j.records) e.array(r.data(), r.size());
+
+  e.section(kTagTrace, 8 + 8 * uint64_t(DLN_TRACE_RECORD_SIZE) * uint64_t(m.trace.rows.size()));
+  e.i64(int64_t(m.trace.rows.size()));
+  for (const auto &r : m.trace.rows) e.array(r.data(), r.size());
 }
 
 void fill_header(unsigned char *h, uint64_t payload, uint32_t payload_crc) {

@@ -72,12 +72,10 @@ double weight_norm2(const dln_model &model) {
   return s;
 }
 
-double residual_bound(const dln_model &model) {
-  std::vector<double> r = residuals(model, model.train);
-  double rmax = 0.0, ymax = 0.0;
-  for (double x : r) rmax = std::max(rmax, std::fabs(x));
-  for (double y : model.train.values) ymax = std::max(ymax, std::fabs(y));
-  return std::max(2.0 * rmax, ymax);
+double max_residual(const dln_model &model) {
+  double rmax = 0.0;
+  for (double x : residuals(model, model.train)) rmax = std::max(rmax, std::fabs(x));
+  return rmax;
 }
 
 double test_error(const dln_model &model) {

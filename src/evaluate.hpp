@@ -14,8 +14,9 @@ void predict(const dln_model &model, int64_t count, const int64_t *rows, const i
 // Mean squared error of A_θ on the training observations.
 double data_cost(const dln_model &model);
 double weight_norm2(const dln_model &model);
-// ρ = max(2 max_k |r_k|, max_k |y_k|) over the training observations (SPEC §6).
-double residual_bound(const dln_model &model);
+// max_k |r_k| over the training observations: the premise of math §6 is
+// that it stays <= ρ.
+double max_residual(const dln_model &model);
 // MSE on the ground truth if set, else the held-out set; throws DLN_ERR_STATE if neither.
 double test_error(const dln_model &model);
 

@@ -33,6 +33,18 @@ void Layer::fold_scale() {
   scale = 1.0;
 }
 
+DataStats DataStats::of(const Observations &o) {
+  DataStats d;
+  for (double y : o.values) d.max_abs_y = std::max(d.max_abs_y, std::fabs(y));
+  if (o.size() == 0 || d.max_abs_y == 0.0) return d;
+  // Scaled so that finite data never overflows the sum (an infinite mean
+  // stands only where the true mean exceeds DBL_MAX).
+  double sum = 0.0;
+  for (double y : o.values) sum += (y / d.max_abs_y) * (y / d.max_abs_y);
+  d.mean_y2 = (sum / double(o.size())) * d.max_abs_y * d.max_abs_y;
+  return d;
+}
+
 void require_observations(const dln_model &model, const char *what) {
   if (model.train.size() == 0)
     fail(DLN_ERR_STATE, "%s needs observations: call dln_set_observations first", what);
@@ -209,6 +221,7 @@ int dln_set_observations(dln_model *model, int64_t count, const int64_t *rows,
              "first with dln_set_sample_subset(model, 0, NULL)",
              (long long)count, (long long)s);
     Observations o = copy_observations(count, rows, cols, values);
+    model->train_stats = DataStats::of(o);
     model->train = std::move(o);
     model->work.permutation_epoch = -1;
     model->work.max_abs_y = -1.0;

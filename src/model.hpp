@@ -31,22 +31,37 @@ struct Observations {
   int64_t size() const { return int64_t(values.size()); }
 };
 
+// Statistics of the training values that fix the default thresholds of B_r
+// (math §6); derived, recomputed whenever the observations are replaced.
+struct DataStats {
+  double max_abs_y = 0.0;  // ρ's default
+  double mean_y2 = 0.0;    // L_λ(0), C's default numerator
+  static DataStats of(const Observations &o);
+};
+
+// The rank-change log (math §6): every change of the absorbed rank or of the
+// numerical rank of A_θ, DLN_CHANGE_RECORD_SIZE doubles each.
 struct JumpLog {
-  std::vector<std::array<int64_t, DLN_JUMP_RECORD_SIZE>> records;
+  std::vector<std::array<double, DLN_CHANGE_RECORD_SIZE>> records;
   int64_t last_absorbed = -1;   // rank at the previous check, -1 if none yet
   int64_t last_numerical = -1;
 };
 
+struct Trace {
+  std::vector<std::array<double, DLN_TRACE_RECORD_SIZE>> rows;
+};
+
+// Every option of DLN_OPTION_ROWS (params.hpp), defaults from that table.
 struct Options {
-  double learning_rate = 0.01;
-  double ridge = 0.0;
-  int64_t batch_size = 1;
-  int sampler = DLN_SAMPLER_WITH_REPLACEMENT;
-  int64_t threads = 1;
-  int64_t jump_interval = 0;
-  double jump_rtol = 1e-6;
-  double rank_atol = 0.0;
+  double learning_rate, ridge;
+  int64_t batch_size;
+  int sampler;
+  int64_t threads, jump_interval;
+  double jump_rtol, rank_atol;
+  double br_rho, br_eps, br_delta, br_C;  // -1 = the default of math §6
+  int64_t trace_interval;
   Schedule learning_rate_schedule, ridge_schedule;
+  Options();
 };
 
 // Scratch memory of the step: derived, never part of the state (not saved,
@@ -89,10 +104,12 @@ struct dln_model {
   int64_t step = 0;             // t of the next step
   std::vector<dln::Layer> layers;  // layers[ℓ-1] is W_ℓ
   dln::Observations train, test;
+  dln::DataStats train_stats;     // of train, kept in step with it
   std::vector<double> truth;      // n × m ground truth, empty if none
   std::vector<int64_t> subset;    // pool of DLN_SAMPLER_SUBSET
   dln::Options options;
   dln::JumpLog jumps;
+  dln::Trace trace;
   dln::Workspace work;
   mutable dln::QueryScratch query_scratch;
   mutable std::string last_error;

@@ -5,46 +5,57 @@
 
 #include "errors.hpp"
 #include "model.hpp"
+#include "params.hpp"
 
 namespace dln {
-namespace {
 
-struct Bounds {
-  double min, max;
-  bool integral;
-};
-
-bool lookup_bounds(int param, Bounds *b) {
-  const double huge = std::numeric_limits<double>::max();
-  switch (param) {
-    case DLN_PARAM_LEARNING_RATE: *b = {0.0, huge, false}; return true;
-    case DLN_PARAM_RIDGE: *b = {0.0, huge, false}; return true;
-    case DLN_PARAM_BATCH_SIZE: *b = {1.0, double(int64_t(1) << 40), true}; return true;
-    case DLN_PARAM_SAMPLER: *b = {0.0, 3.0, true}; return true;
-    case DLN_PARAM_THREADS: *b = {1.0, 1024.0, true}; return true;
-    case DLN_PARAM_JUMP_INTERVAL: *b = {0.0, double(int64_t(1) << 52), true}; return true;
-    case DLN_PARAM_JUMP_RTOL: *b = {0.0, std::nextafter(1.0, 0.0), false}; return true;
-    case DLN_PARAM_RANK_ATOL: *b = {0.0, huge, false}; return true;
-  }
-  return false;
+Options::Options() {
+  for (const OptionRow *r = option_rows_begin(); r != option_rows_end(); ++r) r->set(*this, r->default_value);
 }
 
-const char *param_name(int param) {
-  switch (param) {
-#define DLN_CASE_(name, value, text) \
-  case value:                        \
-    return #name;
-    DLN_PARAM_TABLE(DLN_CASE_)
-#undef DLN_CASE_
-  }
+namespace {
+
+#define DLN_OPTION_ROW_(id, member, integral, lo, hi, def, neg)                                    \
+  OptionRow{id, #id, integral, lo, hi, def, neg, [](const Options &o) { return double(o.member); }, \
+            [](Options &o, double v) { o.member = static_cast<decltype(o.member)>(v); }},
+const OptionRow kRows[] = {DLN_OPTION_ROWS(DLN_OPTION_ROW_)};
+#undef DLN_OPTION_ROW_
+
+// The internal table and the header's public table list the same ids in the same order.
+#define DLN_COUNT_(...) +1
+constexpr int kPublicCount = 0 DLN_PARAM_TABLE(DLN_COUNT_);
+constexpr int kInternalCount = 0 DLN_OPTION_ROWS(DLN_COUNT_);
+#undef DLN_COUNT_
+static_assert(kPublicCount == kInternalCount, "DLN_OPTION_ROWS must list every DLN_PARAM_TABLE id");
+static_assert(kPublicCount == DLN_PARAM_LAST_, "parameter ids are 1..DLN_PARAM_LAST_");
+
+}  // namespace
+
+const OptionRow *option_rows_begin() { return kRows; }
+const OptionRow *option_rows_end() { return kRows + kInternalCount; }
+const OptionRow *option_row(int id) {
+  for (const OptionRow &r : kRows)
+    if (r.id == id) return &r;
   return nullptr;
 }
 
-Bounds require_known(int param) {
-  Bounds b;
-  if (!lookup_bounds(param, &b))
-    fail(DLN_ERR_UNKNOWN_PARAM, "param=%d is not a DLN_PARAM_* id", param);
-  return b;
+double validated_option(const OptionRow &r, double value) {
+  if (!std::isfinite(value))
+    fail(DLN_ERR_NOT_FINITE, "value=%g for %s is not finite", value, r.name);
+  if (r.negative_is_default && value < 0.0) return -1.0;
+  if (value < r.min || value > r.max)
+    fail(DLN_ERR_INVALID_ARGUMENT, "value=%.17g for %s is outside [%g, %.17g]", value, r.name, r.min, r.max);
+  if (r.integral && value != std::floor(value))
+    fail(DLN_ERR_INVALID_ARGUMENT, "value=%.17g for %s must be an integer", value, r.name);
+  return value;
+}
+
+namespace {
+
+const OptionRow &require_known(int param) {
+  const OptionRow *r = option_row(param);
+  if (!r) fail(DLN_ERR_UNKNOWN_PARAM, "param=%d is not a DLN_PARAM_* id", param);
+  return *r;
 }
 
 void require_rate_param(int param) {
@@ -60,40 +71,27 @@ using namespace dln;
 
 extern "C" {
 
-const char *dln_param_name(int param) { return param_name(param); }
+const char *dln_param_name(int param) {
+  const OptionRow *r = option_row(param);
+  return r ? r->name : nullptr;
+}
 
 int dln_param_bounds(int param, double *min_value, double *max_value) {
   return guarded(nullptr, "dln_param_bounds", [&] {
-    Bounds b = require_known(param);
+    const OptionRow &r = require_known(param);
     require_pointer(min_value, "min_value");
     require_pointer(max_value, "max_value");
-    *min_value = b.min;
-    *max_value = b.max;
+    *min_value = r.min;
+    *max_value = r.max;
   });
 }
 
 int dln_set_param(dln_model *model, int param, double value) {
   return guarded(model, "dln_set_param", [&] {
     require_pointer(model, "model");
-    Bounds b = require_known(param);
-    const char *name = param_name(param);
-    if (!std::isfinite(value)) fail(DLN_ERR_NOT_FINITE, "value=%g for %s is not finite", value, name);
-    if (value < b.min || value > b.max)
-      fail(DLN_ERR_INVALID_ARGUMENT, "value=%.17g for %s is outside [%g, %g]", value, name, b.min,
-           b.max);
-    if (b.integral && value != std::floor(value))
-      fail(DLN_ERR_INVALID_ARGUMENT, "value=%.17g for %s must be an integer", value, name);
+    const OptionRow &r = require_known(param);
     Options o = model->options;
-    switch (param) {
-      case DLN_PARAM_LEARNING_RATE: o.learning_rate = value; break;
-      case DLN_PARAM_RIDGE: o.ridge = value; break;
-      case DLN_PARAM_BATCH_SIZE: o.batch_size = int64_t(value); break;
-      case DLN_PARAM_SAMPLER: o.sampler = int(value); break;
-      case DLN_PARAM_THREADS: o.threads = int64_t(value); break;
-      case DLN_PARAM_JUMP_INTERVAL: o.jump_interval = int64_t(value); break;
-      case DLN_PARAM_JUMP_RTOL: o.jump_rtol = value; break;
-      case DLN_PARAM_RANK_ATOL: o.rank_atol = value; break;
-    }
+    r.set(o, validated_option(r, value));
     check_decay(o);
     model->options = std::move(o);
   });
@@ -102,19 +100,9 @@ int dln_set_param(dln_model *model, int param, double value) {
 int dln_get_param(const dln_model *model, int param, double *value) {
   return guarded(model, "dln_get_param", [&] {
     require_pointer(model, "model");
-    require_known(param);
+    const OptionRow &r = require_known(param);
     require_pointer(value, "value");
-    const Options &o = model->options;
-    switch (param) {
-      case DLN_PARAM_LEARNING_RATE: *value = o.learning_rate; break;
-      case DLN_PARAM_RIDGE: *value = o.ridge; break;
-      case DLN_PARAM_BATCH_SIZE: *value = double(o.batch_size); break;
-      case DLN_PARAM_SAMPLER: *value = double(o.sampler); break;
-      case DLN_PARAM_THREADS: *value = double(o.threads); break;
-      case DLN_PARAM_JUMP_INTERVAL: *value = double(o.jump_interval); break;
-      case DLN_PARAM_JUMP_RTOL: *value = o.jump_rtol; break;
-      case DLN_PARAM_RANK_ATOL: *value = o.rank_atol; break;
-    }
+    *value = r.get(model->options);
   });
 }
 

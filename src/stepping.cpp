@@ -22,7 +22,7 @@ int dln_step(dln_model *model, int64_t steps) {
       sample_batch(*model, model->step);
       step_on_batch(*model, model->work.batch.data(), int64_t(model->work.batch.size()));
       ++model->step;
-      check_jumps(*model);
+      after_step(*model);
     }
   });
 }
@@ -41,7 +41,7 @@ int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indic
     FlushDenormalsGuard guard;
     step_on_batch(*model, observation_indices, b);
     ++model->step;
-    check_jumps(*model);
+    after_step(*model);
   });
 }
 

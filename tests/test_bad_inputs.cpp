@@ -111,7 +111,7 @@ TEST_CASE("options: ids, non-finite values, ranges, integrality, 2*eta*lambda >=
     cases.push_back({name, f, expect, std::move(mentions),
                      [=](dln_model *m) { return dln_set_param(m, param, value); }});
   };
-  for (int bad : {0, 9, -1, INT_MAX, INT_MIN})
+  for (int bad : {0, DLN_PARAM_LAST_ + 1, -1, INT_MAX, INT_MIN})
     set("unknown param " + std::to_string(bad), bad, 1.0, DLN_ERR_UNKNOWN_PARAM,
         {"param=" + std::to_string(bad)});
   for (int p = 1; p <= DLN_PARAM_LAST_; ++p) {
@@ -159,7 +159,7 @@ TEST_CASE("options: ids, non-finite values, ranges, integrality, 2*eta*lambda >=
   // Handle-free: dln_param_bounds and dln_param_name.
   double lo = 7, hi = 7;
   CHECK(dln_param_bounds(0, &lo, &hi) == DLN_ERR_UNKNOWN_PARAM);
-  CHECK(dln_param_bounds(9, &lo, &hi) == DLN_ERR_UNKNOWN_PARAM);
+  CHECK(dln_param_bounds(DLN_PARAM_LAST_ + 1, &lo, &hi) == DLN_ERR_UNKNOWN_PARAM);
   CHECK(dln_param_bounds(DLN_PARAM_RIDGE, nullptr, &hi) == DLN_ERR_NULL_POINTER);
   CHECK(dln_param_bounds(DLN_PARAM_RIDGE, &lo, nullptr) == DLN_ERR_NULL_POINTER);
   CHECK(lo == 7);

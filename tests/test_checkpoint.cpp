@@ -117,7 +117,7 @@ TEST_CASE("a checkpoint holds the whole state, bit for bit") {
   std::vector<std::string> tags;
   for (const Section &s : sections(b)) tags.push_back(s.tag);
   CHECK(tags == std::vector<std::string>{"SHAP", "OPTS", "LAYR", "LAYR", "LAYR", "TRAN", "TEST", "TRUT",
-                                         "SUBS", "JUMP"});
+                                         "SUBS", "CHNG", "TRAC"});
 }
 
 TEST_CASE("a checkpoint keeps the jump log, its last ranks and cleared pieces") {
@@ -379,10 +379,10 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   };
   const Section shap = find(good, "SHAP"), opts = find(good, "OPTS"), layr1 = find(good, "LAYR", 0),
                 tran = find(good, "TRAN"), test = find(good, "TEST"), trut = find(good, "TRUT"),
-                subs = find(good, "SUBS"), jump = find(good, "JUMP");
+                subs = find(good, "SUBS"), jump = find(good, "CHNG"), trac = find(good, "TRAC");
   // Header.
   forged("wrong magic", [](Bytes &b) { b[1] = 'X'; });
-  forged("version 2", [](Bytes &b) { put32(b, 8, 2); });
+  forged("version 3", [](Bytes &b) { put32(b, 8, 3); });
   forged("version 0", [](Bytes &b) { put32(b, 8, 0); });
   forged("header size 40", [](Bytes &b) { put32(b, 12, 40); });
   forged("payload size 2^63", [](Bytes &b) { put64(b, 16, uint64_t(1) << 63); });
@@ -395,7 +395,8 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   forged("reserved field set", [&](Bytes &b) { b[opts.header + 4] = 1; });
   forged("sections swapped", [&](Bytes &b) { std::memcpy(b.data() + tran.header, "TEST", 4); });
   forged("trailing section", [&](Bytes &b) { b.insert(b.end(), {'X', 'T', 'R', 'A', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}); }, true);
-  forged("missing last section", [&](Bytes &b) { b.resize(jump.header); }, true);
+  forged("missing last section", [&](Bytes &b) { b.resize(trac.header); }, true);
+  forged("missing change log", [&](Bytes &b) { b.erase(b.begin() + long(jump.header), b.begin() + long(trac.header)); }, true);
   // Shapes.
   forged("depth 0", [&](Bytes &b) { put64(b, shap.body, 0); });
   forged("depth 2^62", [&](Bytes &b) { put64(b, shap.body, uint64_t(1) << 62); });
@@ -417,13 +418,33 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   forged("bound infinite", [&](Bytes &b) { put_f64(b, layr1.body + 32, INFINITY); });
   forged("weight NaN", [&](Bytes &b) { put_f64(b, layr1.body + 40, NAN); });
   forged("weight +inf", [&](Bytes &b) { put_f64(b, layr1.body + 48, INFINITY); });
-  // Options.
+  // Options: a count, then (id, value) pairs in the table's order, then the
+  // two schedules. Index i < kOptions is option i's value; larger indices
+  // count 8-byte words into the schedules, as in version 1.
+  const size_t kOptions = size_t(DLN_PARAM_LAST_);
+  REQUIRE(get64(good, opts.body) == kOptions);
+  auto opt_offset = [&](size_t index) {
+    return index < 8 ? opts.body + 16 * index + 16 : opts.body + 8 + 16 * kOptions + 8 * (index - 8);
+  };
   auto opt = [&](const char *what, size_t index, double value) {
-    forged(what, [&](Bytes &b) { put_f64(b, opts.body + 8 * index, value); });
+    forged(what, [&](Bytes &b) { put_f64(b, opt_offset(index), value); });
   };
   auto opt_int = [&](const char *what, size_t index, int64_t value) {
-    forged(what, [&](Bytes &b) { put64(b, opts.body + 8 * index, uint64_t(value)); });
+    if (index < 8) opt(what, index, double(value));  // every option is stored as a double
+    else forged(what, [&](Bytes &b) { put64(b, opt_offset(index), uint64_t(value)); });
   };
+  auto threshold = [&](const char *what, int param, double value) {
+    forged(what, [&](Bytes &b) { put_f64(b, opts.body + 16 * size_t(param), value); });
+  };
+  threshold("rho NaN", DLN_PARAM_BR_RHO, NAN);
+  threshold("eps +inf", DLN_PARAM_BR_EPS, INFINITY);
+  threshold("delta: a default not stored as -1", DLN_PARAM_BR_DELTA, -0.5);
+  threshold("C -inf", DLN_PARAM_BR_C, -INFINITY);
+  threshold("trace interval 0.5", DLN_PARAM_TRACE_INTERVAL, 0.5);
+  forged("option id unknown", [&](Bytes &b) { put64(b, opts.body + 8, 99); });
+  forged("option id 2^32 + 1", [&](Bytes &b) { put64(b, opts.body + 8, (uint64_t(1) << 32) + 1); });
+  forged("option count 2^60", [&](Bytes &b) { put64(b, opts.body, uint64_t(1) << 60); });
+  forged("option count -1", [&](Bytes &b) { put64(b, opts.body, ~uint64_t(0)); });
   opt("learning rate NaN", 0, NAN);
   opt("learning rate negative", 0, -0.1);
   opt("learning rate infinite", 0, INFINITY);
@@ -470,36 +491,37 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   forged("subset count 2^62", [&](Bytes &b) { put64(b, subs.body, uint64_t(1) << 62); });
   forged("subset index out of range", [&](Bytes &b) { put64(b, subs.body + 8, 99); });
   forged("subset index negative", [&](Bytes &b) { put64(b, subs.body + 16, ~uint64_t(0)); });
-  forged("jump count 2^60", [&](Bytes &b) { put64(b, jump.body + 16, uint64_t(1) << 60); });
-  forged("jump count -1", [&](Bytes &b) { put64(b, jump.body + 16, ~uint64_t(0)); });
+  forged("change count 2^60", [&](Bytes &b) { put64(b, jump.body + 16, uint64_t(1) << 60); });
+  forged("change count -1", [&](Bytes &b) { put64(b, jump.body + 16, ~uint64_t(0)); });
   forged("last absorbed -2", [&](Bytes &b) { put64(b, jump.body, uint64_t(-2)); });
-  forged("jump record kind 3", [&](Bytes &b) {
-    b.insert(b.end(), 32, 0);
-    put64(b, jump.body + 16, get64(b, jump.body + 16) + 1);
-    put64(b, jump.header + 8, get64(b, jump.header + 8) + 32);
-    size_t r = b.size() - 32;
-    put64(b, r, 4), put64(b, r + 8, 3), put64(b, r + 16, 2), put64(b, r + 24, 1);
-  }, true);
-  forged("jump record that is not a decrease", [&](Bytes &b) {
-    b.insert(b.end(), 32, 0);
-    put64(b, jump.body + 16, get64(b, jump.body + 16) + 1);
-    put64(b, jump.header + 8, get64(b, jump.header + 8) + 32);
-    size_t r = b.size() - 32;
-    put64(b, r, 4), put64(b, r + 8, 1), put64(b, r + 16, 2), put64(b, r + 24, 2);
-  }, true);
-  // A well-formed jump record is accepted (the forging helper itself is right).
-  {
+  forged("trace count 2^60", [&](Bytes &b) { put64(b, trac.body, uint64_t(1) << 60); });
+  // One more record at the end of the CHNG body: step, kind, before, after, then NaNs.
+  auto with_change = [&](double step, double kind, double before, double after) {
     Bytes b = good;
-    b.insert(b.end(), 32, 0);
+    const size_t at = trac.header, size = 8 * DLN_CHANGE_RECORD_SIZE;
+    b.insert(b.begin() + long(at), size, 0);
     put64(b, jump.body + 16, get64(b, jump.body + 16) + 1);
-    put64(b, jump.header + 8, get64(b, jump.header + 8) + 32);
-    size_t r = b.size() - 32;
-    put64(b, r, 4), put64(b, r + 8, 1), put64(b, r + 16, 3), put64(b, r + 24, 2);
+    put64(b, jump.header + 8, get64(b, jump.header + 8) + size);
+    const double record[4] = {step, kind, before, after};
+    for (size_t f = 0; f < DLN_CHANGE_RECORD_SIZE; ++f) put_f64(b, at + 8 * f, f < 4 ? record[f] : NAN);
     fix_sizes_and_crcs(b);
-    ModelPtr ok = load(b);
-    int64_t count = 0;
-    REQUIRE_OK(dln_jump_count(ok.get(), &count));
-    CHECK(count >= 1);
+    return b;
+  };
+  expect_format_error(with_change(4, 3, 2, 1), "change record kind 3");
+  expect_format_error(with_change(4, 1, 2, 2), "change record that changes nothing");
+  expect_format_error(with_change(4.5, 1, 3, 2), "change record at step 4.5");
+  expect_format_error(with_change(-1, 1, 3, 2), "change record at step -1");
+  expect_format_error(with_change(4, 1, NAN, 2), "change record before NaN");
+  // Well-formed records are accepted (the forging helper itself is right):
+  // a decrease is a jump, an increase is not.
+  for (double after : {2.0, 4.0}) {
+    ModelPtr ok = load(with_change(4, 1, 3, after));
+    int64_t changes = 0, jumps_before = 0, jumps = 0;
+    REQUIRE_OK(dln_rank_change_count(ok.get(), &changes));
+    REQUIRE_OK(dln_jump_count(m.get(), &jumps_before));
+    REQUIRE_OK(dln_jump_count(ok.get(), &jumps));
+    CHECK(changes >= 1);
+    CHECK(jumps == jumps_before + (after < 3 ? 1 : 0));
   }
   // Untouched but re-CRC'd bytes still load: the forgeries above fail for
   // what they change, not for the CRC.
@@ -523,4 +545,48 @@ TEST_CASE("dln_load_buffer argument errors") {
   const char text[] = "not a checkpoint";
   CHECK(dln_load_buffer(text, sizeof text, &out) == DLN_ERR_FORMAT);
   CHECK(out == kSentinel);
+}
+
+TEST_CASE("a version-1 checkpoint of dlnsgd 0.1.0 still loads, its thresholds read as defaults") {
+  // tests/data/checkpoints/make_v1.c wrote these files with the 0.1.0 library.
+  const std::string dir = DLN_CHECKPOINT_DATA_DIR;
+  dln_model *raw = nullptr;
+  REQUIRE_OK(dln_load((dir + "/v1_depth3.dln").c_str(), &raw));
+  ModelPtr m(raw);
+  double v = 0;
+  const std::pair<int, double> expected[] = {
+      {DLN_PARAM_LEARNING_RATE, 0.05}, {DLN_PARAM_RIDGE, 0.01},  {DLN_PARAM_BATCH_SIZE, 1},
+      {DLN_PARAM_JUMP_INTERVAL, 2},    {DLN_PARAM_JUMP_RTOL, 0.2}, {DLN_PARAM_RANK_ATOL, 1e-12},
+      {DLN_PARAM_BR_RHO, -1},          {DLN_PARAM_BR_EPS, -1},   {DLN_PARAM_BR_DELTA, -1},
+      {DLN_PARAM_BR_C, -1},            {DLN_PARAM_TRACE_INTERVAL, 0}};
+  for (auto [param, value] : expected) {
+    CAPTURE(dln_param_name(param));
+    REQUIRE_OK(dln_get_param(m.get(), param, &v));
+    CHECK(v == value);
+  }
+  int64_t step = 0;
+  REQUIRE_OK(dln_get_step_count(m.get(), &step));
+  CHECK(step == 40);
+  int64_t jumps = 0, changes = 0;  // the v1 jump log became the change log
+  REQUIRE_OK(dln_jump_count(m.get(), &jumps));
+  REQUIRE_OK(dln_rank_change_count(m.get(), &changes));
+  CHECK(jumps == 1);
+  CHECK(changes == 1);
+  // Five more single-entry steps land on the weights 0.1.0 itself reached.
+  REQUIRE_OK(dln_step(m.get(), 5));
+  std::ifstream in(dir + "/v1_depth3_after5.txt");
+  std::string line;
+  std::vector<double> old;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') old.push_back(std::stod(line));
+  std::vector<double> now;
+  for (int64_t l = 1; l <= 3; ++l) {
+    std::vector<double> w(size_t(l == 1 ? 12 : l == 2 ? 9 : 15));
+    REQUIRE_OK(dln_get_weights(m.get(), l, w.data()));
+    now.insert(now.end(), w.begin(), w.end());
+  }
+  CHECK(now == old);
+  // Saved again, it is a version-2 file.
+  Bytes b = snapshot(m.get());
+  CHECK((get64(b, 8) & 0xffffffffu) == 2);
 }

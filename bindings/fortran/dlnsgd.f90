@@ -87,7 +87,7 @@ module dlnsgd
   integer(c_int), parameter, public :: DLN_BR_DELTA = 5
   integer(c_int), parameter, public :: DLN_BR_RHO = 6
   integer(c_int), parameter, public :: DLN_BR_INSIDE = 7
-  integer(c_int), parameter, public :: DLN_BR_REPORT_SIZE = 8
+  integer(c_int), parameter, public :: DLN_BR_REPORT_SIZE = 11
 
   integer(c_int), parameter, public :: DLN_JUMP_ABSORBED = 1
   integer(c_int), parameter, public :: DLN_JUMP_NUMERICAL = 2

@@ -13,8 +13,13 @@ the same calls, numpy arrays in and out, DlnError for every non-zero status.
 from ._lib import ABI_MAJOR, library_path
 from .constants import (
     BR_REPORT_SIZE,
+    CHANGE_RECORD_SIZE,
+    GRAD_REPORT_SIZE,
     JUMP_RECORD_SIZE,
+    TRACE_RECORD_SIZE,
     BrField,
+    ChangeField,
+    GradField,
     Init,
     JumpField,
     JumpKind,
@@ -23,6 +28,7 @@ from .constants import (
     Sampler,
     Schedule,
     Status,
+    TraceField,
 )
 from .errors import DlnError
 from .model import (
@@ -44,5 +50,6 @@ __all__ = [
     "JumpField", "JumpKind", "Model", "OPTIONS", "Param", "RankMeasure", "Sampler",
     "Schedule", "Status", "library_path", "param_bounds", "param_name",
     "rank_of_spectrum", "status_name", "status_string", "version_number",
-    "version_string",
+    "version_string", "CHANGE_RECORD_SIZE", "GRAD_REPORT_SIZE", "TRACE_RECORD_SIZE",
+    "ChangeField", "GradField", "TraceField",
 ]

@@ -98,6 +98,13 @@ PROTOTYPES = {
     "dln_jump_count": (c_int, (ModelP, I64P)),
     "dln_get_jumps": (c_int, (ModelP, c_int64, c_int64, I64P)),
     "dln_clear_jumps": (c_int, (ModelP,)),
+    "dln_rank_change_count": (c_int, (ModelP, I64P)),
+    "dln_get_rank_changes": (c_int, (ModelP, c_int64, c_int64, F64P)),
+    # trace and gradient
+    "dln_trace_count": (c_int, (ModelP, I64P)),
+    "dln_get_trace": (c_int, (ModelP, c_int64, c_int64, F64P)),
+    "dln_clear_trace": (c_int, (ModelP,)),
+    "dln_gradient_norm": (c_int, (ModelP, F64P, F64P, c_int64)),
     # checkpoints
     "dln_save": (c_int, (ModelP, c_char_p)),
     "dln_load": (c_int, (c_char_p, ModelPP)),

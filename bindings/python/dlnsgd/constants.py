@@ -28,6 +28,11 @@ class Param(enum.IntEnum):
     JUMP_INTERVAL = 6
     JUMP_RTOL = 7
     RANK_ATOL = 8
+    BR_RHO = 9
+    BR_EPS = 10
+    BR_DELTA = 11
+    BR_C = 12
+    TRACE_INTERVAL = 13
 
 
 class Sampler(enum.IntEnum):
@@ -69,9 +74,12 @@ class BrField(enum.IntEnum):
     DELTA = 5
     RHO = 6
     INSIDE = 7
+    MAX_RESIDUAL = 8
+    PREMISE = 9
+    SIGMA_LAYER = 10
 
 
-BR_REPORT_SIZE = 8
+BR_REPORT_SIZE = 11
 
 
 class JumpKind(enum.IntEnum):
@@ -88,6 +96,49 @@ class JumpField(enum.IntEnum):
 
 JUMP_RECORD_SIZE = 4
 
+
+class ChangeField(enum.IntEnum):
+    STEP = 0
+    KIND = 1
+    BEFORE = 2
+    AFTER = 3
+    SIGMA = 4
+    SIGMA_LAYER = 5
+    THRESHOLD = 6
+    MAX_RESIDUAL = 7
+    RHO = 8
+    PREMISE = 9
+
+
+CHANGE_RECORD_SIZE = 10
+
+
+class TraceField(enum.IntEnum):
+    STEP = 0
+    DATA_COST = 1
+    RIDGE_TERM = 2
+    TEST_ERROR = 3
+    ABSORBED_RANK = 4
+    SIGMA = 5
+    EPS = 6
+    BALANCE = 7
+    MAX_RESIDUAL = 8
+    GRADIENT_NORM = 9
+
+
+TRACE_RECORD_SIZE = 10
+
+
+class GradField(enum.IntEnum):
+    NORM = 0
+    DATA = 1
+    RIDGE = 2
+    RELATIVE = 3
+    CRITICAL = 4
+
+
+GRAD_REPORT_SIZE = 5
+
 # C prefix of each enumeration's names in dlnsgd.h.
 C_PREFIX = {
     Status: "DLN_",
@@ -98,5 +149,8 @@ C_PREFIX = {
     RankMeasure: "DLN_RANK_",
     BrField: "DLN_BR_",
     JumpKind: "DLN_JUMP_",
+    ChangeField: "DLN_CHANGE_",
+    TraceField: "DLN_TRACE_",
+    GradField: "DLN_GRAD_",
     JumpField: "DLN_JUMP_",
 }

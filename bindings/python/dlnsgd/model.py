@@ -14,7 +14,8 @@ import weakref
 import numpy as np
 
 from . import _lib
-from .constants import BR_REPORT_SIZE, JUMP_RECORD_SIZE, Param
+from .constants import (BR_REPORT_SIZE, CHANGE_RECORD_SIZE, GRAD_REPORT_SIZE, JUMP_RECORD_SIZE,
+                        TRACE_RECORD_SIZE, ChangeField, Param, TraceField)
 from .errors import check
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -147,7 +148,26 @@ OPTIONS = {
     "jump_interval": Param.JUMP_INTERVAL,
     "jump_rtol": Param.JUMP_RTOL,
     "rank_atol": Param.RANK_ATOL,
+    "br_rho": Param.BR_RHO,
+    "br_eps": Param.BR_EPS,
+    "br_delta": Param.BR_DELTA,
+    "br_C": Param.BR_C,
+    "trace_interval": Param.TRACE_INTERVAL,
 }
+
+
+def _records(model, count_fname, fname, size, fields, first, count):
+    """Rows first..first+count-1 of a record list as a numpy record array
+    with one float64 field per enum member (the size probe, then the fill)."""
+    first = _int64(first, "first")
+    if count is None:
+        count = max(model._out(count_fname, ctypes.c_int64) - first, 0)
+    count = _int64(count, "count")
+    out = np.empty((max(count, 0), size), dtype=np.float64)
+    buf = out if out.size else np.empty(size, dtype=np.float64)
+    model._call(fname, first, count, _f64p(buf))
+    dtype = np.dtype([(f.name.lower(), np.float64) for f in fields])
+    return np.ascontiguousarray(out).view(dtype).reshape(out.shape[0])
 
 
 class Model:
@@ -296,6 +316,11 @@ class Model:
     jump_interval = _param_property(Param.JUMP_INTERVAL, True, "rank check interval, 0 = off")
     jump_rtol = _param_property(Param.JUMP_RTOL, False, "rtol of the logged numerical rank")
     rank_atol = _param_property(Param.RANK_ATOL, False, "atol of the numerical ranks")
+    br_rho = _param_property(Param.BR_RHO, False, "rho of B_r, -1 = default max|y|")
+    br_eps = _param_property(Param.BR_EPS, False, "eps of B_r, -1 = default")
+    br_delta = _param_property(Param.BR_DELTA, False, "delta of B_r, -1 = default +inf")
+    br_C = _param_property(Param.BR_C, False, "C of B_r, -1 = default 4 mean(y^2)/lambda")
+    trace_interval = _param_property(Param.TRACE_INTERVAL, True, "trace cadence, 0 = off")
 
     # --------------------------------------------------------------- data
     def set_observations(self, rows, cols, values):
@@ -497,6 +522,37 @@ class Model:
 
     def clear_jumps(self):
         self._call("dln_clear_jumps")
+
+    # --------------------------------------------- rank changes and trace
+    @property
+    def rank_change_count(self):
+        return self._out("dln_rank_change_count", ctypes.c_int64)
+
+    def rank_changes(self, first=0, count=None):
+        """The rank-change log as a record array, one float64 field per
+        ChangeField (step, kind, before, after, sigma, ...)."""
+        return _records(self, "dln_rank_change_count", "dln_get_rank_changes",
+                        CHANGE_RECORD_SIZE, ChangeField, first, count)
+
+    @property
+    def trace_count(self):
+        return self._out("dln_trace_count", ctypes.c_int64)
+
+    def trace(self, first=0, count=None):
+        """The trace rows as a record array, one float64 field per TraceField."""
+        return _records(self, "dln_trace_count", "dln_get_trace", TRACE_RECORD_SIZE,
+                        TraceField, first, count)
+
+    def clear_trace(self):
+        self._call("dln_clear_trace")
+
+    def gradient_norm(self):
+        """(report, per_layer): the GRAD_REPORT_SIZE doubles indexed by
+        GradField, and the norms of the gradient of each layer."""
+        report = np.empty(GRAD_REPORT_SIZE, dtype=np.float64)
+        per_layer = np.empty(self.depth, dtype=np.float64)
+        self._call("dln_gradient_norm", _f64p(report), _f64p(per_layer), per_layer.size)
+        return report, per_layer
 
     # -------------------------------------------------------- checkpoints
     def save(self, path):

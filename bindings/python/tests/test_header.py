@@ -73,9 +73,11 @@ def test_every_enumerator_matches_the_header():
             cname = prefix + member.name
             assert values.get(cname) == member.value, cname
             seen.add(cname)
-    seen |= {"DLN_BR_REPORT_SIZE", "DLN_JUMP_RECORD_SIZE"}
-    assert values["DLN_BR_REPORT_SIZE"] == dlnsgd.BR_REPORT_SIZE
-    assert values["DLN_JUMP_RECORD_SIZE"] == dlnsgd.JUMP_RECORD_SIZE
+    sizes = ["BR_REPORT_SIZE", "JUMP_RECORD_SIZE", "CHANGE_RECORD_SIZE", "TRACE_RECORD_SIZE",
+             "GRAD_REPORT_SIZE"]
+    for name in sizes:
+        assert values["DLN_" + name] == getattr(dlnsgd, name), name
+        seen.add("DLN_" + name)
     assert set(values) - seen == set(), "enumerators without a Python name"
 
 

@@ -199,13 +199,16 @@ def test_ranks(model):
         assert ranks[k - 1] == np.sum(sk > 1e-12 * sk[0])
 
 
-def test_absorbing_sets(model):
+def test_absorbing_sets(model, vec):
     ws = model.weights
     norm2 = model.weight_norm2()
     rep = model.Br_report(1)
     assert rep.shape == (dlnsgd.BR_REPORT_SIZE,)
     assert close(rep[BrField.NORM2], norm2)
-    assert close(rep[BrField.C], 4 * norm2)  # default C of SPEC §6
+    lam = model.ridge
+    y2 = np.mean(np.asarray(vec.values) ** 2)
+    assert close(rep[BrField.C], 4 * y2 / lam) if lam > 0 else np.isinf(rep[BrField.C])  # math §6
+    assert rep[BrField.RHO] == np.max(np.abs(vec.values))
     assert close(rep[BrField.BALANCE], model.balancedness())
     sig = max(np.linalg.svd(np.hstack([ws[k - 1], ws[k].T]), compute_uv=False)[1]
               for k in range(1, model.depth))
@@ -263,3 +266,28 @@ def test_jump_log(model):
     assert recs.shape == (n, dlnsgd.JUMP_RECORD_SIZE) and recs.dtype == np.int64
     model.clear_jumps()
     assert model.jump_count == 0
+
+
+def test_trace_rank_changes_and_gradient_as_arrays(vec):
+    """The trace and the rank-change log come out as numpy record arrays whose
+    fields are the header's; recording changes nothing in the run."""
+    with model_from(vec) as traced, model_from(vec) as plain:
+        traced.trace_interval = 5
+        traced.jump_interval = 1
+        traced.step(20)
+        plain.step(20)
+        for a, b in zip(traced.weights, plain.weights):
+            assert np.array_equal(a, b)
+        t = traced.trace()
+        assert t.shape == (4,) and list(t["step"]) == [5, 10, 15, 20]
+        assert set(t.dtype.names) == {f.name.lower() for f in dlnsgd.TraceField}
+        cost, _ = traced.loss()
+        assert t["data_cost"][-1] == cost
+        report, per_layer = traced.gradient_norm()
+        assert t["gradient_norm"][-1] == report[dlnsgd.GradField.NORM]
+        assert per_layer.shape == (traced.depth,)
+        assert np.isclose(np.sqrt(np.sum(per_layer ** 2)), report[dlnsgd.GradField.NORM])
+        changes = traced.rank_changes()
+        assert changes.shape == (traced.rank_change_count,)
+        traced.clear_trace()
+        assert traced.trace_count == 0
