@@ -51,13 +51,15 @@ Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, 
 
 namespace {
 
-// max_k σ_{r+1}(M_k) and the k attaining it (0 when every M_k has <= r values).
+// max_k σ_{r+1}(M_k) (0 beyond a spectrum) and the first k attaining it.
 std::pair<double, int64_t> worst_sigma(const std::vector<std::vector<double>> &spectra, int64_t r) {
-  double worst = 0.0;
+  double worst = -1.0;  // every M_k takes part, so the first k wins a tie at 0
   int64_t at = 0;
-  for (size_t k = 0; k < spectra.size(); ++k)
-    if (r < int64_t(spectra[k].size()) && spectra[k][size_t(r)] > worst) worst = spectra[k][size_t(r)], at = int64_t(k) + 1;
-  return {worst, at};
+  for (size_t k = 0; k < spectra.size(); ++k) {
+    const double s = r < int64_t(spectra[k].size()) ? spectra[k][size_t(r)] : 0.0;
+    if (s > worst) worst = s, at = int64_t(k) + 1;
+  }
+  return {std::max(worst, 0.0), at};
 }
 
 std::vector<std::vector<double>> all_bottleneck_spectra(const dln_model &model) {

@@ -79,7 +79,7 @@ void check_ranks(dln_model &model) {
   if (log.last_absorbed >= 0 && absorbed != log.last_absorbed) {
     // The deciding value: σ_{r+1} at the lower of the two ranks, worst over k.
     const int64_t r = std::min(absorbed, log.last_absorbed);
-    double worst = 0.0;
+    double worst = -1.0;
     int64_t at = 0;
     for (size_t k = 0; k < spectra.size(); ++k)
       if (sigma_at(spectra[k], r) > worst) worst = sigma_at(spectra[k], r), at = int64_t(k) + 1;
