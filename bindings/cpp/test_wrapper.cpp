@@ -176,7 +176,8 @@ TEST_CASE("RAII handle: move-only, clone is a deep copy") {
 
 TEST_CASE("observables and free functions are reachable") {
   CHECK(dln::version_number() == DLN_VERSION_NUMBER);
-  CHECK(dln::version_string() == "0.1.0");
+  CHECK(dln::version_string() == std::to_string(DLN_VERSION_MAJOR) + "." + std::to_string(DLN_VERSION_MINOR) +
+                                     "." + std::to_string(DLN_VERSION_PATCH));
   CHECK(dln::param_name(DLN_PARAM_RIDGE).value() == "DLN_PARAM_RIDGE");
   CHECK_FALSE(dln::param_name(999).has_value());
   CHECK(dln::status_name(DLN_ERR_IO) == "DLN_ERR_IO");
