@@ -265,15 +265,20 @@ def case_duplicates(rng):
     # observations), batches of 2-5 drawn with replacement: the same (i, j)
     # enters a batch through several observations and through repeated indices.
     widths = [3, 4, 3, 4]
-    pairs = [(int(rng.integers(0, widths[-1])), int(rng.integers(0, widths[0]))) for _ in range(4)]
-    while len(set(pairs)) < 4:
-        pairs.append((int(rng.integers(0, widths[-1])), int(rng.integers(0, widths[0]))))
-        pairs = list(dict.fromkeys(pairs))[:4]
+    pairs = []
+    while len(pairs) < 4:
+        pair = (int(rng.integers(0, widths[-1])), int(rng.integers(0, widths[0])))
+        if pair not in pairs:
+            pairs.append(pair)
     order = rng.permutation(12)
     rows = [pairs[o % 4][0] for o in order]
     cols = [pairs[o % 4][1] for o in order]
     values = rng.standard_normal(12)
     steps = batches(rng, 12, 20, (2, 5))
+    position = [(rows[k], cols[k]) for k in range(12)]
+    if not any(len(set(b)) < len(b) for b in steps) or not any(
+            len({position[k] for k in set(b)}) < len(set(b)) for b in steps):
+        raise RuntimeError("sgd_duplicates: no batch repeats an index or a position; change the seed")
     return Problem(3, widths, 0.04, 0.005, gaussian_layers(rng, widths, 1.0), rows, cols, values, steps,
                    comments=["depth 3, duplicated observations: 4 entries observed 3 times each"])
 
