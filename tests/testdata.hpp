@@ -1,5 +1,7 @@
 // Reader of the SGD test vectors (tests/data/vectors/README.md).
 #pragma once
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +23,8 @@ struct Vector {
   double loss_before = 0, loss_after = 0;
   std::vector<std::vector<int64_t>> batches;
   std::vector<double> svals;
+  // checkpoint_at t: save, destroy, reload after the first t batches (-1: none).
+  int64_t checkpoint_at = -1;
 };
 
 inline Vector read(const std::filesystem::path &path) {
@@ -68,6 +72,7 @@ inline Vector read(const std::filesystem::path &path) {
         v.rows.push_back(i); v.cols.push_back(j); v.values.push_back(y);
       }
     } else if (key == "loss_before") s >> v.loss_before;
+    else if (key == "checkpoint_at") s >> v.checkpoint_at;
     else if (key == "loss_after") s >> v.loss_after;
     else if (key == "steps") {
       int64_t n; s >> n;
@@ -83,6 +88,8 @@ inline Vector read(const std::filesystem::path &path) {
       while (s >> x) v.svals.push_back(x);
     } else throw std::runtime_error(v.name + ": unknown record " + key);
   }
+  if (v.checkpoint_at > int64_t(v.batches.size()))
+    throw std::runtime_error(v.name + ": checkpoint_at past the last batch");
   return v;
 }
 

@@ -23,6 +23,9 @@ struct TestVector {
   double loss_before = 0, loss_after = 0;
   std::vector<std::vector<std::int64_t>> batches;
   std::vector<double> svals_A;
+  // `checkpoint_at t`: the test saves, destroys and reloads the model after
+  // the first t batches (-1: no such record).
+  std::int64_t checkpoint_at = -1;
 };
 
 inline TestVector read_test_vector(const std::string& path) {
@@ -81,6 +84,8 @@ inline TestVector read_test_vector(const std::string& path) {
       }
     } else if (key == "loss_before") {
       ss >> v.loss_before;
+    } else if (key == "checkpoint_at") {
+      ss >> v.checkpoint_at;
     } else if (key == "loss_after") {
       ss >> v.loss_after;
     } else if (key == "steps") {

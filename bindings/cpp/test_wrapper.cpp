@@ -1,10 +1,11 @@
-// Tests of the C++ wrapper: the shared SGD vectors through dln::Model, error
+// Tests of the C++ wrapper: the SGD test vectors through dln::Model, error
 // translation, RAII/move/clone semantics, and the span-size checks.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
@@ -45,7 +46,18 @@ void run_vector(const std::string& name) {
   CHECK(m.widths() == v.widths);
   CHECK(m.observation_count() == static_cast<std::int64_t>(v.values.size()));
   CHECK(rel_err(m.loss().total(), v.loss_before) < 1e-10);
-  for (const auto& b : v.batches) m.step_batch(b);
+  for (std::size_t t = 0; t < v.batches.size(); ++t) {
+    if (static_cast<std::int64_t>(t) == v.checkpoint_at) {
+      // The record checkpoint_at: the whole state through a buffer, the
+      // original handle destroyed, the run continued on the loaded one.
+      const bool have_checkpoints = &dln_save_buffer != nullptr && &dln_load_buffer != nullptr;
+      REQUIRE(have_checkpoints);
+      auto bytes = m.save_buffer();
+      { dln::Model gone = std::move(m); }
+      m = dln::Model::load_buffer(bytes);
+    }
+    m.step_batch(v.batches[t]);
+  }
   CHECK(m.step_count() == static_cast<std::int64_t>(v.batches.size()));
   for (const auto& [layer, want] : v.expect_W) {
     auto got = m.get_weights(layer);
@@ -67,10 +79,13 @@ void run_vector(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("shared SGD vectors reproduce through dln::Model") {
-  for (const char* name : {"sgd_depth1.txt", "sgd_depth2.txt", "sgd_depth3_rect.txt",
-                           "gd_depth4.txt", "sgd_depth5_long.txt", "sgd_ridge_only.txt"})
-    run_vector(name);
+TEST_CASE("every SGD vector reproduces through dln::Model") {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(DLN_TESTDATA_DIR))
+    if (e.path().extension() == ".txt") names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() >= 9);
+  for (const auto& name : names) run_vector(name);
 }
 
 TEST_CASE("a non-zero status becomes dln::Error with status, name and detail") {
@@ -161,7 +176,8 @@ TEST_CASE("RAII handle: move-only, clone is a deep copy") {
 
 TEST_CASE("observables and free functions are reachable") {
   CHECK(dln::version_number() == DLN_VERSION_NUMBER);
-  CHECK(dln::version_string() == "0.1.0");
+  CHECK(dln::version_string() == std::to_string(DLN_VERSION_MAJOR) + "." + std::to_string(DLN_VERSION_MINOR) +
+                                     "." + std::to_string(DLN_VERSION_PATCH));
   CHECK(dln::param_name(DLN_PARAM_RIDGE).value() == "DLN_PARAM_RIDGE");
   CHECK_FALSE(dln::param_name(999).has_value());
   CHECK(dln::status_name(DLN_ERR_IO) == "DLN_ERR_IO");

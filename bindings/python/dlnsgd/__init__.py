@@ -11,6 +11,7 @@ the same calls, numpy arrays in and out, DlnError for every non-zero status.
         print(net.loss(), net.singular_values())
 """
 from ._lib import ABI_MAJOR, library_path
+from ._version import __version__
 from .constants import (
     BR_REPORT_SIZE,
     CHANGE_RECORD_SIZE,
@@ -43,7 +44,6 @@ from .model import (
     version_string,
 )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "ABI_MAJOR", "BR_REPORT_SIZE", "JUMP_RECORD_SIZE", "BrField", "DlnError", "Init",

@@ -12,12 +12,12 @@ import dlnsgd  # noqa: E402
 
 @pytest.fixture
 def vec():
-    """The first shared vector of depth >= 3 (for observable tests)."""
+    """The first test vector of depth >= 3 (for observable tests)."""
     for p in vector_files():
         v = Vector(p)
         if v.depth >= 3:
             return v
-    pytest.fail("no shared test vector of depth >= 3 found")
+    pytest.fail("no test vector of depth >= 3 found")
 
 
 def model_from(v, **options):

@@ -26,6 +26,8 @@ class Vector:
         self.W = {}
         self.expect_W = {}
         self.batches = []
+        # `checkpoint_at t`: save, destroy and reload after the first t batches.
+        self.checkpoint_at = None
         lines = []
         with open(path) as f:
             for line in f:
@@ -52,6 +54,8 @@ class Vector:
                 self.rows = np.array([int(r[0]) for r in recs], dtype=np.int64)
                 self.cols = np.array([int(r[1]) for r in recs], dtype=np.int64)
                 self.values = np.array([float(r[2]) for r in recs])
+            elif key == "checkpoint_at":
+                self.checkpoint_at = int(tok[1])
             elif key == "steps":
                 for _ in range(int(tok[1])):
                     b = next(it)
