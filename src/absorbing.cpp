@@ -8,6 +8,7 @@
 #include "errors.hpp"
 #include "evaluate.hpp"
 #include "model.hpp"
+#include "query_cache.hpp"
 #include "spectra.hpp"
 
 namespace dln {
@@ -62,12 +63,6 @@ std::pair<double, int64_t> worst_sigma(const std::vector<std::vector<double>> &s
   return {std::max(worst, 0.0), at};
 }
 
-std::vector<std::vector<double>> all_bottleneck_spectra(const dln_model &model) {
-  std::vector<std::vector<double>> spectra;
-  for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum(model, k));
-  return spectra;
-}
-
 }  // namespace
 
 int64_t rank_beyond_all(const std::vector<std::vector<double>> &spectra) {
@@ -77,28 +72,29 @@ int64_t rank_beyond_all(const std::vector<std::vector<double>> &spectra) {
 }
 
 int64_t absorbed_rank_of(const dln_model &model, const std::vector<std::vector<double>> &spectra,
-                         const Thresholds &t) {
+                         const Thresholds &t, double (*balance_of)(const dln_model &)) {
   // ‖θ‖² <= C and balancedness <= δ do not depend on r; the σ condition is
   // monotone in r, so the smallest r is found by a scan.
   const int64_t none = rank_beyond_all(spectra);
   if (std::isfinite(t.C) && !(weight_norm2(model) <= t.C)) return none;
-  if (std::isfinite(t.delta) && !(balancedness(model) <= t.delta)) return none;
+  if (std::isfinite(t.delta) && !(balance_of(model) <= t.delta)) return none;
   for (int64_t r = 0; r < none; ++r)
     if (worst_sigma(spectra, r).first <= t.eps) return r;
   return none - 1;
 }
 
 int64_t absorbed_rank(const dln_model &model) {
-  return absorbed_rank_of(model, all_bottleneck_spectra(model), resolve_thresholds(model, -1.0, -1.0, -1.0));
+  return absorbed_rank_of(model, cached_bottleneck_spectra(model), resolve_thresholds(model, -1.0, -1.0, -1.0),
+                          cached_balancedness);
 }
 
 bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C, bool full,
                double *report) {
   const Thresholds t = resolve_thresholds(model, eps, delta, C);
   const double norm2 = weight_norm2(model);
-  const auto [sigma, layer] = worst_sigma(all_bottleneck_spectra(model), r);
+  const auto [sigma, layer] = worst_sigma(cached_bottleneck_spectra(model), r);
   // The balancedness residual is a full spectral computation: skip it when δ = ∞ cannot fail.
-  const double balance = (full || std::isfinite(t.delta)) ? balancedness(model) : kNaN;
+  const double balance = (full || std::isfinite(t.delta)) ? cached_balancedness(model) : kNaN;
   const bool inside = norm2 <= t.C && sigma <= t.eps && (std::isnan(balance) || balance <= t.delta);
   const double max_r = (full && model.train.size() > 0) ? max_residual(model) : kNaN;
   report[DLN_BR_NORM2] = norm2;

@@ -24,7 +24,8 @@ Thresholds resolve_thresholds(const dln_model &model, double eps, double delta, 
 // premise).
 bool br_report(const dln_model &model, int64_t r, double eps, double delta, double C, bool full,
                double *report);
-// Smallest r with θ ∈ B_r at the handle's thresholds (accurate spectra).
+// Smallest r with θ ∈ B_r at the handle's thresholds (accurate spectra,
+// cached: for the const entry points only).
 int64_t absorbed_rank(const dln_model &model);
 // Called by dln_step after each step: the rank-change checks and the trace
 // rows at their cadences.
@@ -35,6 +36,7 @@ void after_step(dln_model &model);
 namespace dln {
 // For the rank-change checks, which bring their own spectra.
 int64_t rank_beyond_all(const std::vector<std::vector<double>> &spectra);
+// balance_of computes the balancedness residual (needed only for a finite δ).
 int64_t absorbed_rank_of(const dln_model &model, const std::vector<std::vector<double>> &spectra,
-                         const Thresholds &t);
+                         const Thresholds &t, double (*balance_of)(const dln_model &));
 }  // namespace dln

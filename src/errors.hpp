@@ -4,6 +4,7 @@
 // so nothing crosses the C boundary.
 #pragma once
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <new>
 #include <stdexcept>
@@ -64,6 +65,23 @@ int guarded(const dln_model *model, const char *function, Body &&body) noexcept 
   int status = run_caught(body, detail);
   if (status != DLN_OK) record(model, function, detail);
   return status;
+}
+
+// Every entry point that may change a handle's state (a non-const handle)
+// first retires the results its queries cached (issue 11: queries reuse the
+// factorisations of an unchanged state, and nothing stale is returned).
+void invalidate_queries(dln_model *model) noexcept;
+
+template <class Body>
+int guarded(dln_model *model, const char *function, Body &&body) noexcept {
+  invalidate_queries(model);
+  return guarded(static_cast<const dln_model *>(model), function, body);
+}
+
+// Entry points without a handle to blame (handle-less calls, loaders).
+template <class Body>
+int guarded(std::nullptr_t, const char *function, Body &&body) noexcept {
+  return guarded(static_cast<const dln_model *>(nullptr), function, body);
 }
 
 // The same for entry points without a handle (dln_create_ex, dln_load_ex):

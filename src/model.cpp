@@ -45,6 +45,10 @@ DataStats DataStats::of(const Observations &o) {
   return d;
 }
 
+void invalidate_queries(dln_model *model) noexcept {
+  if (model) ++model->state_version;
+}
+
 void require_observations(const dln_model &model, const char *what) {
   if (model.train.size() == 0)
     fail(DLN_ERR_STATE, "%s needs observations: call dln_set_observations first", what);

@@ -95,6 +95,16 @@ struct QueryScratch {
   }
 };
 
+// Results of the spectral queries of one state (query_cache.hpp), derived:
+// valid while `version` equals the handle's state_version.
+struct QueryCache {
+  uint64_t version = 0;
+  bool has_end_to_end = false, has_bottleneck = false, has_balance = false;
+  std::vector<double> end_to_end;
+  std::vector<std::vector<double>> bottleneck;
+  double balance = 0.0;
+};
+
 }  // namespace dln
 
 struct dln_model {
@@ -112,6 +122,8 @@ struct dln_model {
   dln::Trace trace;
   dln::Workspace work;
   mutable dln::QueryScratch query_scratch;
+  uint64_t state_version = 1;        // bumped by every call that may change the state
+  mutable dln::QueryCache query_cache;
   mutable std::string last_error;
 
   int64_t rows() const { return widths.back(); }  // n

@@ -5,6 +5,7 @@
 #include "errors.hpp"
 #include "evaluate.hpp"
 #include "model.hpp"
+#include "query_cache.hpp"
 #include "spectra.hpp"
 
 using namespace dln;
@@ -68,7 +69,7 @@ int dln_singular_values(const dln_model *model, double *out, int64_t capacity, i
   return guarded(model, "dln_singular_values", [&] {
     require_pointer(model, "model");
     require_pointer(count, "count");
-    write_spectrum(end_to_end_spectrum(*model), out, capacity, count);
+    write_spectrum(cached_end_to_end_spectrum(*model), out, capacity, count);
   });
 }
 
@@ -91,7 +92,7 @@ int dln_bottleneck_singular_values(const dln_model *model, int64_t k, double *ou
     if (k < 1 || k > hidden)
       fail(DLN_ERR_OUT_OF_RANGE, "k=%lld is outside [1, %lld]", (long long)k, (long long)hidden);
     require_pointer(count, "count");
-    write_spectrum(bottleneck_spectrum(*model, k), out, capacity, count);
+    write_spectrum(cached_bottleneck_spectra(*model)[size_t(k - 1)], out, capacity, count);
   });
 }
 
@@ -100,7 +101,7 @@ int dln_query_rank(const dln_model *model, double rtol, int64_t *rank) {
     require_pointer(model, "model");
     require_tolerances(0.0, rtol);
     require_pointer(rank, "rank");
-    *rank = numerical_rank(end_to_end_spectrum(*model), 0.0, rtol);
+    *rank = numerical_rank(cached_end_to_end_spectrum(*model), 0.0, rtol);
   });
 }
 
@@ -129,7 +130,7 @@ int dln_rank(const dln_model *model, int64_t target, int measure, double atol, d
       fail(DLN_ERR_UNKNOWN_PARAM, "measure=%d is not a DLN_RANK_* value", measure);
     require_tolerances(atol, rtol);
     require_pointer(rank, "rank");
-    auto s = target == 0 ? end_to_end_spectrum(*model) : layer_spectrum(*model, target);
+    auto s = target == 0 ? cached_end_to_end_spectrum(*model) : layer_spectrum(*model, target);
     *rank = rank_measure(s, measure, atol, rtol);
   });
 }
@@ -141,7 +142,7 @@ int dln_bottleneck_ranks(const dln_model *model, double atol, double rtol, int64
     int64_t hidden = hidden_layer_count(*model);
     require_capacity(capacity, hidden, ranks);
     std::vector<int64_t> out(static_cast<size_t>(hidden));
-    for (int64_t k = 1; k <= hidden; ++k) out[size_t(k - 1)] = numerical_rank(bottleneck_spectrum(*model, k), atol, rtol);
+    for (int64_t k = 1; k <= hidden; ++k) out[size_t(k - 1)] = numerical_rank(cached_bottleneck_spectra(*model)[size_t(k - 1)], atol, rtol);
     std::copy(out.begin(), out.end(), ranks);
   });
 }
@@ -150,7 +151,7 @@ int dln_balancedness(const dln_model *model, double *residual) {
   return guarded(model, "dln_balancedness", [&] {
     require_pointer(model, "model");
     require_pointer(residual, "residual");
-    *residual = balancedness(*model);
+    *residual = cached_balancedness(*model);
   });
 }
 
@@ -159,7 +160,7 @@ int dln_representation_cost(const dln_model *model, double *cost) {
     require_pointer(model, "model");
     require_pointer(cost, "cost");
     double sum = 0.0, L = double(model->depth);
-    for (double s : end_to_end_spectrum(*model)) sum += std::pow(s, 2.0 / L);
+    for (double s : cached_end_to_end_spectrum(*model)) sum += std::pow(s, 2.0 / L);
     *cost = L * sum;
   });
 }

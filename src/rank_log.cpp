@@ -72,7 +72,7 @@ void check_ranks(dln_model &model) {
   const Thresholds t = resolve_thresholds(model, -1.0, -1.0, -1.0);
   std::vector<std::vector<double>> spectra;
   for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum_by_gram(model, k));
-  const int64_t absorbed = absorbed_rank_of(model, spectra, t);
+  const int64_t absorbed = absorbed_rank_of(model, spectra, t, balancedness);
   const std::vector<double> sa = end_to_end_spectrum(model);
   const double cut = std::max(model.options.rank_atol, model.options.jump_rtol * sigma_at(sa, 0));
   const int64_t numerical = numerical_rank(sa, model.options.rank_atol, model.options.jump_rtol);
@@ -97,7 +97,7 @@ void trace_row(dln_model &model) {
   const Thresholds t = resolve_thresholds(model, -1.0, -1.0, -1.0);
   std::vector<std::vector<double>> spectra;
   for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum(model, k));
-  const int64_t r = absorbed_rank_of(model, spectra, t);
+  const int64_t r = absorbed_rank_of(model, spectra, t, balancedness);
   double sigma = 0.0;
   for (const auto &s : spectra) sigma = std::max(sigma, sigma_at(s, r));
   row[DLN_TRACE_STEP] = double(model.step);

@@ -1,6 +1,7 @@
 // SPEC §5: every observable equals a dense computation on small cases.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 #include "dense.hpp"
@@ -267,4 +268,106 @@ TEST_CASE("the spectrum of a 100000 x 100000 product of width 64 needs no dense 
   CHECK(count == 64);
   CHECK(sigma[0] > 0);
   CHECK(std::is_sorted(sigma.rbegin(), sigma.rend()));
+}
+
+namespace {
+
+// Every cached query of a handle, flattened: the spectra, the ranks, the
+// balancedness, the representation cost, B_r reports and the absorbed rank.
+std::vector<double> cached_queries(const dln_model *m) {
+  std::vector<double> out;
+  double buf[64];
+  int64_t count = 0, depth = 0, rank = 0;
+  REQUIRE_OK(dln_get_depth(m, &depth));
+  REQUIRE_OK(dln_singular_values(m, buf, 64, &count));
+  out.insert(out.end(), buf, buf + count);
+  for (int64_t k = 1; k <= std::max<int64_t>(depth - 1, 1); ++k) {
+    REQUIRE_OK(dln_bottleneck_singular_values(m, k, buf, 64, &count));
+    out.insert(out.end(), buf, buf + count);
+  }
+  REQUIRE_OK(dln_query_rank(m, 1e-6, &rank));
+  out.push_back(double(rank));
+  double value = 0;
+  REQUIRE_OK(dln_rank(m, 0, DLN_RANK_EFFECTIVE, 0, 0, &value));
+  out.push_back(value);
+  int64_t ranks[16];
+  REQUIRE_OK(dln_bottleneck_ranks(m, 0, 1e-9, ranks, 16));
+  out.insert(out.end(), ranks, ranks + std::max<int64_t>(depth - 1, 1));
+  REQUIRE_OK(dln_balancedness(m, &value));
+  out.push_back(value);
+  REQUIRE_OK(dln_representation_cost(m, &value));
+  out.push_back(value);
+  REQUIRE_OK(dln_query_absorbed_rank(m, &rank));
+  out.push_back(double(rank));
+  double report[DLN_BR_REPORT_SIZE];
+  REQUIRE_OK(dln_Br_report(m, 1, -1, -1, -1, report));
+  out.insert(out.end(), report, report + DLN_BR_REPORT_SIZE);
+  int inside = 0;
+  REQUIRE_OK(dln_in_Br(m, 1, -1, 0.5, -1, &inside));
+  out.push_back(inside);
+  return out;
+}
+
+// The same queries on a handle that has never answered one: loaded from a
+// checkpoint of the state, so nothing is cached.
+std::vector<double> fresh_queries(const dln_model *m) {
+  int64_t size = 0;
+  REQUIRE_OK(dln_save_buffer(m, nullptr, 0, &size));
+  std::vector<unsigned char> bytes(static_cast<size_t>(size));
+  REQUIRE_OK(dln_save_buffer(m, bytes.data(), size, &size));
+  dln_model *raw = nullptr;
+  REQUIRE_OK(dln_load_buffer(bytes.data(), size, &raw));
+  ModelPtr copy(raw);
+  return cached_queries(copy.get());
+}
+
+bool same(const std::vector<double> &a, const std::vector<double> &b) {  // NaN equals NaN
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("cached queries of an unchanged state repeat, and no mutating call leaves a stale answer") {
+  ModelPtr m = make_problem_model({5, 4, 4, 4, 6}, 20, 3, 1.0);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.02));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.05));
+  const std::vector<double> w1 = weights_of(m.get(), 1);
+  const int64_t obs_rows[3] = {0, 1, 5}, obs_cols[3] = {0, 2, 4};
+  const double obs_values[3] = {1.0, -2.0, 0.5};
+  const int64_t batch[2] = {0, 1};
+  const double phases[2] = {3, 0.25};
+  std::vector<double> a0(30);
+  for (size_t i = 0; i < a0.size(); ++i) a0[i] = std::cos(double(i));
+  const std::vector<std::pair<const char *, std::function<int(dln_model *)>>> mutations = {
+      {"dln_step", [](dln_model *x) { return dln_step(x, 3); }},
+      {"dln_step_batch", [&](dln_model *x) { return dln_step_batch(x, 2, batch); }},
+      {"dln_set_weights", [&](dln_model *x) {
+         std::vector<double> w = w1;
+         w[0] += 0.5;
+         return dln_set_weights(x, 1, w.data());
+       }},
+      {"dln_init_weights", [](dln_model *x) {
+         double s = 0.7;
+         return dln_init_weights(x, DLN_INIT_GAUSSIAN, 1, &s);
+       }},
+      {"dln_init_balanced", [&](dln_model *x) { return dln_init_balanced(x, a0.data()); }},
+      {"dln_set_observations", [&](dln_model *x) { return dln_set_observations(x, 3, obs_rows, obs_cols, obs_values); }},
+      {"dln_set_param ridge", [](dln_model *x) { return dln_set_param(x, DLN_PARAM_RIDGE, 0.05); }},
+      {"dln_set_param eps", [](dln_model *x) { return dln_set_param(x, DLN_PARAM_BR_EPS, 0.3); }},
+      {"dln_set_param C", [](dln_model *x) { return dln_set_param(x, DLN_PARAM_BR_C, 1.0); }},
+      {"dln_set_schedule", [&](dln_model *x) { return dln_set_schedule(x, DLN_PARAM_RIDGE, DLN_SCHEDULE_PIECEWISE, 2, phases); }},
+      {"dln_set_step_count", [](dln_model *x) { return dln_set_step_count(x, 7); }},
+      {"dln_set_seed", [](dln_model *x) { return dln_set_seed(x, 99); }},
+      {"dln_clear_jumps", [](dln_model *x) { return dln_clear_jumps(x); }},
+  };
+  for (const auto &[name, mutate] : mutations) {
+    CAPTURE(name);
+    const std::vector<double> before = cached_queries(m.get());
+    CHECK(same(cached_queries(m.get()), before));  // asked twice: the same answers
+    REQUIRE_OK(mutate(m.get()));
+    CHECK(same(cached_queries(m.get()), fresh_queries(m.get())));
+  }
 }

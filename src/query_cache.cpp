@@ -1,0 +1,49 @@
+#include "query_cache.hpp"
+
+#include "model.hpp"
+#include "spectra.hpp"
+
+namespace dln {
+namespace {
+
+QueryCache &current(const dln_model &model) {
+  QueryCache &c = model.query_cache;
+  if (c.version != model.state_version) {
+    c = QueryCache{};
+    c.version = model.state_version;
+  }
+  return c;
+}
+
+}  // namespace
+
+const std::vector<double> &cached_end_to_end_spectrum(const dln_model &model) {
+  QueryCache &c = current(model);
+  if (!c.has_end_to_end) {
+    c.end_to_end = end_to_end_spectrum(model);
+    c.has_end_to_end = true;
+  }
+  return c.end_to_end;
+}
+
+const std::vector<std::vector<double>> &cached_bottleneck_spectra(const dln_model &model) {
+  QueryCache &c = current(model);
+  if (!c.has_bottleneck) {
+    std::vector<std::vector<double>> spectra;
+    for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum(model, k));
+    c.bottleneck = std::move(spectra);
+    c.has_bottleneck = true;
+  }
+  return c.bottleneck;
+}
+
+double cached_balancedness(const dln_model &model) {
+  QueryCache &c = current(model);
+  if (!c.has_balance) {
+    c.balance = balancedness(model);
+    c.has_balance = true;
+  }
+  return c.balance;
+}
+
+}  // namespace dln

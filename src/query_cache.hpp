@@ -1,0 +1,20 @@
+// The spectral results of a state, computed once per state (issue 11, item
+// 4): the const C entry points (singular values, ranks, B_r membership and
+// reports, balancedness) ask here, so repeated queries of an unchanged state
+// reuse the factorisations. Every non-const entry point bumps the handle's
+// state version (errors.hpp), which retires them. Code that runs inside a
+// mutating call (the rank checks and the trace of dln_step) must not use
+// these: the state moves under it.
+#pragma once
+#include <vector>
+
+struct dln_model;
+
+namespace dln {
+
+const std::vector<double> &cached_end_to_end_spectrum(const dln_model &model);
+// σ(M_k) for k = 1 … hidden_layer_count, accurate path.
+const std::vector<std::vector<double>> &cached_bottleneck_spectra(const dln_model &model);
+double cached_balancedness(const dln_model &model);
+
+}  // namespace dln
