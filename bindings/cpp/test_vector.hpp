@@ -23,6 +23,9 @@ struct TestVector {
   double loss_before = 0, loss_after = 0;
   std::vector<std::vector<std::int64_t>> batches;
   std::vector<double> svals_A;
+  // `checkpoint_at t`: after t batches save the whole state, destroy the
+  // handle, load it and go on; -1 when the vector has no such record.
+  std::int64_t checkpoint_at = -1;
 };
 
 inline TestVector read_test_vector(const std::string& path) {
@@ -96,6 +99,8 @@ inline TestVector read_test_vector(const std::string& path) {
         for (auto& idx : batch) bs >> idx;
         v.batches.push_back(std::move(batch));
       }
+    } else if (key == "checkpoint_at") {
+      ss >> v.checkpoint_at;
     } else if (key == "svals_A") {
       std::int64_t k;
       ss >> k;

@@ -224,6 +224,13 @@ def julia(api):
 
 # -------------------------------------------------------------------- C++
 def cpp_table_name(e):
+    """dln_br_field -> br_field; an unnamed enum by its prefix (DLN_FOO_ -> foo)."""
+    if not e.tag:
+        name = strip_prefix(e.prefix).rstrip("_").lower()
+        if not name:
+            raise ApiError(f"unnamed enum of {e.constants[0].name}: no common prefix to name "
+                           "its C++ table; give the enum a tag")
+        return name
     return e.tag[len(dlnsgd_api.FUNC_PREFIX):] if e.tag.startswith(dlnsgd_api.FUNC_PREFIX) else e.tag
 
 
@@ -242,8 +249,6 @@ def cpp(api):
     for c in api.macros:
         out.append(f"static_assert({c.name} == {c.value});")
     for e in api.enums:
-        if not e.tag:
-            raise ApiError("an unnamed enum has no C++ table name")
         out += ["", f"// {enum_title(e)}",
                 f"inline constexpr std::array<Constant, {len(e.members)}> {cpp_table_name(e)}{{{{"]
         out += [f"    {{\"{c.name}\", {c.name}, \"{esc(c.description)}\"}}," for c in e.members]

@@ -46,6 +46,7 @@ NEW = r'''
 enum dln_trace_field { DLN_TRACE_TABLE(DLN_TRACE_ENUM_ENTRY_) DLN_TRACE_LAST_ = 1 };
 #undef DLN_TRACE_ENUM_ENTRY_
 enum dln_color { DLN_COLOR_RED = 4, DLN_COLOR_BLUE = 5 };
+enum { DLN_LIMIT_WIDTH = 1099511627776 >> 20, DLN_LIMIT_DEPTH = 64 };
 DLN_API int dln_get_trace(const dln_model *model, int field, double *out, int64_t capacity,
                           int64_t *count);
 '''
@@ -78,10 +79,11 @@ def test_a_new_function_enum_and_table_reach_every_layer(tmp_path):
     assert ("@ccall $(_fp(:dln_get_trace))(model::Ptr{Cvoid}, field::Cint, out::Ptr{Cdouble}, "
             "capacity::Int64, count::Ptr{Int64})::Cint") in jl
     assert "const COLOR_BLUE = Cint(5)" in jl
+    assert "const LIMIT_WIDTH = Cint(1048576)" in jl  # evaluated by clang
     assert '{"DLN_TRACE_LOSS", DLN_TRACE_LOSS, "the loss"}' in out["bindings/cpp/dlnsgd_constants.hpp"]
     ns = {}
     exec(out["bindings/python/dlnsgd/constants.py"], ns)
-    assert ns["TraceField"].RANK == 1 and ns["Color"].RED == 4
+    assert ns["TraceField"].RANK == 1 and ns["Color"].RED == 4 and ns["LIMIT_DEPTH"] == 64
     assert ns["C_PREFIX"][ns["TraceField"]] == "DLN_TRACE_"
     assert ns["DESCRIPTIONS"][ns["TraceField"].LOSS] == "the loss"
 
@@ -98,6 +100,7 @@ def test_a_new_function_enum_and_table_reach_every_layer(tmp_path):
         src = build / "use.cpp"
         src.write_text("#include <dlnsgd_constants.hpp>\n"
                        "static_assert(dln::constants::trace_field.size() == 2);\n"
+                       "static_assert(dln::constants::limit[1].value == 64);\n"
                        "static_assert(dln::constants::functions.back()[4] == 'g');\n")
         c = subprocess.run([cxx, "-std=c++20", "-fsyntax-only", "-Wall", "-Werror",
                             f"-I{header.parent}", f"-I{tmp_path / 'bindings/cpp'}", str(src)],

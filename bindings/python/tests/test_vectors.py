@@ -17,10 +17,30 @@ def test_vectors_present():
     assert FILES, f"no *.txt test vectors in {vectors.testdata_dir()}"
 
 
+def replay(m, v):
+    """The batches of v on m; at `checkpoint_at t` the state goes through
+    save_buffer / load_buffer and m is closed: returns the model that ran."""
+    for t, batch in enumerate(v.batches):
+        if t == v.checkpoint_at:
+            m = checkpoint_round_trip(m, t)
+        m.step_batch(batch)
+    if v.checkpoint_at == len(v.batches):
+        m = checkpoint_round_trip(m, len(v.batches))
+    return m
+
+
+def checkpoint_round_trip(m, t):
+    loaded = dlnsgd.Model.load_buffer(m.save_buffer())
+    m.close()
+    assert loaded.step_count == t
+    return loaded
+
+
 @pytest.mark.parametrize("path", FILES, ids=[os.path.basename(p) for p in FILES])
 def test_vector(path):
     v = Vector(path)
-    with model_from(v) as m:
+    m = model_from(v)
+    try:
         assert m.depth == v.depth
         assert m.widths.tolist() == v.widths
         assert m.observation_count == v.values.size
@@ -28,8 +48,7 @@ def test_vector(path):
             assert np.array_equal(m.get_weights(layer), w)
         data, ridge = m.loss()
         assert rel_close(data + ridge, v.loss_before), (data + ridge, v.loss_before)
-        for batch in v.batches:
-            m.step_batch(batch)
+        m = replay(m, v)
         assert m.step_count == len(v.batches)
         for layer, w in v.expect_W.items():
             got = m.get_weights(layer)
@@ -45,6 +64,8 @@ def test_vector(path):
         s1 = v.svals_A[0]
         assert rel_close(s, v.svals_A[:k], scale=s1), (s, v.svals_A)
         assert rel_close(np.zeros(v.svals_A.size - k), v.svals_A[k:], scale=s1)
+    finally:
+        m.close()  # idempotent; replay closed the first one
 
 
 @pytest.mark.parametrize("path", FILES, ids=[os.path.basename(p) for p in FILES])

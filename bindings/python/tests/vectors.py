@@ -26,6 +26,7 @@ class Vector:
         self.W = {}
         self.expect_W = {}
         self.batches = []
+        self.checkpoint_at = None  # `checkpoint_at t`: save, destroy, load after t batches
         lines = []
         with open(path) as f:
             for line in f:
@@ -57,6 +58,8 @@ class Vector:
                     b = next(it)
                     assert b[0] == "batch" and len(b) == 2 + int(b[1]), (path, b)
                     self.batches.append(np.array([int(x) for x in b[2:]], dtype=np.int64))
+            elif key == "checkpoint_at":
+                self.checkpoint_at = int(tok[1])
             elif key == "svals_A":
                 k = int(tok[1])
                 self.svals_A = np.array([float(x) for x in tok[2:]])
@@ -64,6 +67,7 @@ class Vector:
             else:
                 raise ValueError(f"{path}: unknown record {key!r}")
         assert len(self.widths) == self.depth + 1, path
+        assert self.checkpoint_at is None or 0 <= self.checkpoint_at <= len(self.batches), path
         assert sorted(self.W) == sorted(self.expect_W) == list(range(1, self.depth + 1)), path
 
 
