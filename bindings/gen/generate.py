@@ -104,11 +104,13 @@ def fortran(api):
     body = []
     for f in api.functions:
         fname = "c_" + f.name
-        dummies = [p.name for p in f.params]
+        # Fortran names start with a letter; dummy names matter only to keyword calls.
+        dummies = [p.name if p.name[0].isalpha() else "x" + p.name for p in f.params]
         lowered = [d.lower() for d in dummies]
         if len(set(lowered)) != len(lowered) or fname in lowered:
             raise ApiError(f"{f.name}: parameter names clash in Fortran (case-insensitive)")
-        decls = [f"{f_type(p.type, f'{f.name}({p.name})')}, value :: {p.name}" for p in f.params]
+        decls = [f"{f_type(p.type, f'{f.name}({p.name})')}, value :: {d}"
+                 for p, d in zip(f.params, dummies)]
         is_sub = f.result.base == "void" and not f.result.is_pointer
         res = [] if is_sub else [f"{f_type(f.result, f.name + ' result')} :: {fname}"]
         kinds = f_kinds([d.split(",")[0].split(" ::")[0] for d in decls + res])
@@ -248,6 +250,10 @@ def cpp(api):
            "  const char* description;", "};", ""]
     for c in api.macros:
         out.append(f"static_assert({c.name} == {c.value});")
+    tables = [cpp_table_name(e) for e in api.enums]
+    for t in tables:
+        if tables.count(t) > 1:
+            raise ApiError(f"two enums give the C++ table name {t}")
     for e in api.enums:
         out += ["", f"// {enum_title(e)}",
                 f"inline constexpr std::array<Constant, {len(e.members)}> {cpp_table_name(e)}{{{{"]
@@ -277,6 +283,8 @@ def python(api):
                                                  for c in e.constants]
             continue
         cls = PY_CLASS_NAMES.get(e.tag, camel(e.tag))
+        if cls in [c for c, _ in classes]:
+            raise ApiError(f"enum {e.tag}: its Python name {cls} is taken by another enum")
         classes.append((cls, e))
         out += ["", "", f"class {cls}(enum.IntEnum):", f'    """{enum_title(e)}"""']
         for c in e.members:
@@ -309,62 +317,6 @@ OUTPUTS = {
 }
 
 
-# ------------------------------------------------------------ parity tests
-def parity_fortran(api):
-    """A program that takes the address of every c_dln_* interface (the link
-    resolves each bind(C) name in libdlnsgd) and compares every constant of
-    module dlnsgd_c with the value libclang read from the header."""
-    out = [f"! {BANNER}", "! Parity of the Fortran raw layer with the header (ctest fortran_parity).",
-           "program dlnsgd_fortran_parity", "  use, intrinsic :: iso_c_binding", "  use dlnsgd_c",
-           "  implicit none", "  integer :: failed = 0, functions = 0",
-           "  type(c_funptr) :: f"]
-    for fn in api.functions:
-        out += [f"  f = c_funloc(c_{fn.name})", "  call count_function(f)"]
-    for c in api.constants:
-        out.append(f"  call expect({c.name} == {c.value}_c_int64_t, \"{c.name}\")")
-    out += [f"  write (*, '(i0, a, i0, a)') functions, \" of {len(api.functions)} functions, \", "
-            f"{len(api.constants)} - failed, \" of {len(api.constants)} constants\"",
-            "  if (failed > 0 .or. functions /= " + str(len(api.functions)) + ") error stop 1",
-            "contains", "  subroutine count_function(p)", "    type(c_funptr), intent(in) :: p",
-            "    if (c_associated(p)) functions = functions + 1", "  end subroutine",
-            "  subroutine expect(ok, name)", "    logical, intent(in) :: ok",
-            "    character(len=*), intent(in) :: name", "    if (.not. ok) then",
-            "      failed = failed + 1", "      write (*, '(a, a)') \"FAIL: constant \", name",
-            "    end if", "  end subroutine", "end program dlnsgd_fortran_parity"]
-    return "\n".join(out) + "\n"
-
-
-def parity_cpp(api):
-    """Every function has the exact C type libclang saw (decltype), and the
-    generated tables list exactly the header's enumerators with its values."""
-    out = [f"// {BANNER}", "// Parity of dlnsgd_constants.hpp and the C API (ctest cpp_parity).",
-           "#include <dlnsgd_constants.hpp>", "", "#include <cstdio>", "#include <cstring>",
-           "#include <type_traits>", ""]
-    for f in api.functions:
-        sig = f.signature.replace("(", "(*)(", 1)
-        out.append(f"static_assert(std::is_same_v<decltype(&{f.name}), {sig}>);")
-    out += ["", "int main() {", "  int failed = 0;",
-            "  auto expect = [&](bool ok, const char* what) {",
-            "    if (!ok) { std::printf(\"FAIL: %s\\n\", what); ++failed; }", "  };"]
-    for e in api.enums:
-        t = f"dln::constants::{cpp_table_name(e)}"
-        out.append(f"  expect({t}.size() == {len(e.members)}, \"{t} size\");")
-        for i, c in enumerate(e.members):
-            out.append(f"  expect(std::strcmp({t}[{i}].name, \"{c.name}\") == 0 && "
-                       f"{t}[{i}].value == {c.value}, \"{c.name}\");")
-    out += [f"  expect(dln::constants::functions.size() == {len(api.functions)}, \"functions\");"]
-    for i, f in enumerate(api.functions):
-        out.append(f"  expect(std::strcmp(dln::constants::functions[{i}], \"{f.name}\") == 0, "
-                   f"\"{f.name}\");")
-    n = sum(len(e.members) for e in api.enums)
-    out += [f"  std::printf(\"{len(api.functions)} functions, {n} enumerators, %d failed\\n\", failed);",
-            "  return failed != 0;", "}"]
-    return "\n".join(out) + "\n"
-
-
-PARITY = {"fortran": parity_fortran, "cpp": parity_cpp}
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--header", default=HEADER)
@@ -376,7 +328,8 @@ def main():
     try:
         api = dlnsgd_api.read_api(a.header)
         if a.parity:
-            text = PARITY[a.parity[0]](api)
+            import parity  # it uses this module's names
+            text = {"fortran": parity.fortran, "cpp": parity.cpp}[a.parity[0]](api)
             with open(a.parity[1], "w") as fh:
                 fh.write(text)
             return 0
