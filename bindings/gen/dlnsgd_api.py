@@ -219,8 +219,7 @@ def _parse(path, source=None, extra=None):
     args = ["-x", "c", "-std=c99", "-fno-color-diagnostics"]
     unsaved = [(path, source)] if source is not None else None
     tu = index.parse(path, args=args + (extra or []), unsaved_files=unsaved,
-                     options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
-                     | ci.TranslationUnit.PARSE_SKIP_FUNCTION_BODIES)
+                     options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
     errors = [d for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
     return tu, errors
 
@@ -265,6 +264,9 @@ def read_api(header):
                            and toks[1].extent.start.offset == toks[0].extent.end.offset)):
                 object_macros.append(c.spelling)
         elif k == ci.CursorKind.FUNCTION_DECL:
+            if c.is_definition():
+                raise ApiError(f"function {c.spelling}: defined in the header (inline); only "
+                               "functions the library exports are mapped")
             if c.spelling in seen:
                 continue
             seen.add(c.spelling)
@@ -290,6 +292,8 @@ def read_api(header):
                 consts.append(Constant(e.spelling, e.enum_value))
             tag = "" if c.is_anonymous() else c.spelling
             enums.append(Enum(tag, consts))
+        elif k == ci.CursorKind.UNION_DECL:
+            raise ApiError(f"union {c.spelling}: unions have no mapping")
         elif k == ci.CursorKind.STRUCT_DECL and c.is_definition():
             raise ApiError(f"struct {c.spelling}: public structs have no mapping (use an opaque handle)")
         elif k == ci.CursorKind.VAR_DECL:

@@ -117,6 +117,8 @@ def test_a_new_function_enum_and_table_reach_every_layer(tmp_path):
     ("#define DLN_MODE_TABLE(X) X(DLN_MODE_A, 1, \"a\") X(DLN_MODE_B, 2, \"b\")",
      "X-macro table DLN_MODE_TABLE: DLN_MODE_A, DLN_MODE_B are no enumerators"),
     ("DLN_API int dln_Step(dln_model *model);", "dln_Step and dln_step differ only in case"),
+    ("static inline int dln_twice(int x) { return 2 * x; }", "function dln_twice: defined in the header"),
+    ("union dln_bits { double d; int64_t i; };", "union dln_bits"),
 ])
 def test_what_cannot_be_mapped_stops_the_generator_with_its_name(tmp_path, addition, named):
     header = header_with(tmp_path, addition)
