@@ -403,11 +403,10 @@ enum dln_gradient_field {
   DLN_GRAD_DATA = 1,      /* ‖∇C(A_θ)‖, the data part alone                        */
   DLN_GRAD_RIDGE = 2,     /* 2 λ_t ‖θ‖, the ridge part alone                       */
   DLN_GRAD_RELATIVE = 3,  /* NORM / (DATA + RIDGE), 0 when both parts are 0        */
-  DLN_GRAD_CRITICAL = 4,  /* 1.0 if RELATIVE <= DLN_GRAD_CRITICAL_RTOL: θ is a     */
-                          /* critical point up to rounding                         */
+  DLN_GRAD_CRITICAL = 4,  /* 1.0 if RELATIVE <= 1e-12: θ is a critical point up to  */
+                          /* rounding (the parts cancel to 12 digits)              */
   DLN_GRAD_REPORT_SIZE = 5
 };
-#define DLN_GRAD_CRITICAL_RTOL 1e-12
 /* report: DLN_GRAD_REPORT_SIZE doubles; per_layer (may be NULL when capacity
  * is 0): ‖∂L_λ/∂W_ℓ‖_F for ℓ = 1..L into per_layer[0..L-1], capacity >= L.
  * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE (capacity), DLN_ERR_STATE

@@ -136,6 +136,11 @@ GradientNorms gradient_norms(const dln_model &model) {
 
 using namespace dln;
 
+namespace {
+// The documented tolerance of DLN_GRAD_CRITICAL (include/dlnsgd.h).
+constexpr double kCriticalRelative = 1e-12;
+}  // namespace
+
 extern "C" {
 
 int dln_gradient_norm(const dln_model *model, double *report, double *per_layer, int64_t capacity) {
@@ -156,7 +161,7 @@ int dln_gradient_norm(const dln_model *model, double *report, double *per_layer,
     report[DLN_GRAD_DATA] = g.data;
     report[DLN_GRAD_RIDGE] = g.ridge;
     report[DLN_GRAD_RELATIVE] = parts > 0.0 ? g.total / parts : 0.0;
-    report[DLN_GRAD_CRITICAL] = report[DLN_GRAD_RELATIVE] <= DLN_GRAD_CRITICAL_RTOL ? 1.0 : 0.0;
+    report[DLN_GRAD_CRITICAL] = report[DLN_GRAD_RELATIVE] <= kCriticalRelative ? 1.0 : 0.0;
     if (capacity > 0) std::copy(g.per_layer.begin(), g.per_layer.end(), per_layer);
   });
 }

@@ -39,8 +39,8 @@ match("CMake package dlnsgdConfigVersion.cmake" ${BUILD_DIR}/dlnsgdConfigVersion
 match("Julia bindings/julia/Project.toml" ${SOURCE_DIR}/bindings/julia/Project.toml
       "\nversion = \"([0-9.]+)\"")
 
-# The Fortran module repeats the macros as parameters (its owner keeps them):
-file(READ ${SOURCE_DIR}/bindings/fortran/dlnsgd.f90 f90)
+# The Fortran raw layer repeats the macros as parameters (bindings/gen writes it):
+file(READ ${SOURCE_DIR}/bindings/fortran/dlnsgd_c.f90 f90)
 set(f90_version "")
 foreach(part MAJOR MINOR PATCH)
   if(f90 MATCHES "DLN_VERSION_${part} = ([0-9]+)")
@@ -48,7 +48,7 @@ foreach(part MAJOR MINOR PATCH)
   endif()
 endforeach()
 string(REPLACE ";" "." f90_version "${f90_version}")
-agree("Fortran bindings/fortran/dlnsgd.f90 DLN_VERSION_*" "${f90_version}")
+agree("Fortran bindings/fortran/dlnsgd_c.f90 DLN_VERSION_*" "${f90_version}")
 
 # ABI major: the soname, and what the Python and Julia loaders accept.
 set(want ${MAJOR})
@@ -57,8 +57,8 @@ match("Python dlnsgd/_lib.py ABI_MAJOR" ${SOURCE_DIR}/bindings/python/dlnsgd/_li
       "\nABI_MAJOR = ([0-9]+)")
 match("Python dlnsgd/_lib.py SONAME" ${SOURCE_DIR}/bindings/python/dlnsgd/_lib.py
       "\nSONAME = \"libdlnsgd\\.so\\.([0-9]+)\"")
-match("Julia Dlnsgd.jl VERSION_MAJOR" ${SOURCE_DIR}/bindings/julia/src/Dlnsgd.jl
-      "\nconst VERSION_MAJOR = ([0-9]+)")
+match("Julia libdlnsgd.jl VERSION_MAJOR" ${SOURCE_DIR}/bindings/julia/src/libdlnsgd.jl
+      "\nconst VERSION_MAJOR = Cint\\(([0-9]+)\\)")
 set(want "${MAJOR}.${MINOR}.${PATCH}")
 
 if(PYTHON)

@@ -5,13 +5,18 @@
 //   - every non-zero status becomes a dln::Error carrying the status, its
 //     enumerator name and the handle's last-error message;
 //   - inputs are std::span, outputs are std::vector (sized from the shape the
-//     library reports), scalar outputs are return values.
+//     library reports: calls of the form f(..., out, capacity, *count) are
+//     asked their size first, by one helper, Model::sized), scalar outputs
+//     are return values;
+//   - dlnsgd_constants.hpp (generated from the header) gives the constant
+//     tables, dln::constants::status, ::param, ... with names and descriptions.
 // The only checks made here are span sizes against the shape the C function
 // would read, so a wrong-sized span throws instead of reading out of bounds.
 #ifndef DLNSGD_HPP
 #define DLNSGD_HPP
 
 #include <dlnsgd.h>
+#include <dlnsgd_constants.hpp>
 
 #include <algorithm>
 #include <array>
@@ -173,13 +178,9 @@ class Model {
   void save(const std::string& path) const { check(dln_save(h_, path.c_str()), "dln_save"); }
   // dln_save_buffer: asks the size, then writes.
   std::vector<std::byte> save_buffer() const {
-    std::int64_t size = 0;
-    std::byte probe{};
-    check(dln_save_buffer(h_, &probe, 0, &size), "dln_save_buffer");
-    std::vector<std::byte> out(static_cast<std::size_t>(size));
-    check(dln_save_buffer(h_, out.data(), size, &size), "dln_save_buffer");
-    out.resize(static_cast<std::size_t>(size));
-    return out;
+    return sized<std::byte>("dln_save_buffer", [&](std::byte* out, std::int64_t cap, std::int64_t* n) {
+      return dln_save_buffer(h_, out, cap, n);
+    });
   }
 
   // ------------------------------------------------ shape, seed, step counter
@@ -302,36 +303,21 @@ class Model {
     return v;
   }
   std::vector<double> singular_values() const {
-    auto w = widths();
-    std::vector<double> s(static_cast<std::size_t>(*std::min_element(w.begin(), w.end())));
-    std::int64_t count = 0;
-    check(dln_singular_values(h_, s.data(), ssize(s), &count), "dln_singular_values");
-    s.resize(static_cast<std::size_t>(std::min<std::int64_t>(count, ssize(s))));
-    return s;
+    return sized<double>("dln_singular_values", [&](double* out, std::int64_t cap, std::int64_t* n) {
+      return dln_singular_values(h_, out, cap, n);
+    });
   }
   std::vector<double> layer_singular_values(std::int64_t layer) const {
-    auto w = widths();
-    std::int64_t k = (layer >= 1 && layer < ssize(w))
-                         ? std::min(w[static_cast<std::size_t>(layer)],
-                                    w[static_cast<std::size_t>(layer - 1)])
-                         : 0;
-    std::vector<double> s(static_cast<std::size_t>(k));
-    std::int64_t count = 0;
-    check(dln_layer_singular_values(h_, layer, s.data(), k, &count), "dln_layer_singular_values");
-    s.resize(static_cast<std::size_t>(std::min(count, k)));
-    return s;
+    return sized<double>("dln_layer_singular_values",
+                         [&](double* out, std::int64_t cap, std::int64_t* n) {
+                           return dln_layer_singular_values(h_, layer, out, cap, n);
+                         });
   }
   std::vector<double> bottleneck_singular_values(std::int64_t k) const {
-    auto w = widths();
-    std::int64_t n = 0;
-    if (ssize(w) == 2 && k == 1) n = std::min(w[0], w[1]);  // depth 1: W_1
-    else if (k >= 1 && k < ssize(w) - 1) n = w[static_cast<std::size_t>(k)];
-    std::vector<double> s(static_cast<std::size_t>(n));
-    std::int64_t count = 0;
-    check(dln_bottleneck_singular_values(h_, k, s.data(), n, &count),
-          "dln_bottleneck_singular_values");
-    s.resize(static_cast<std::size_t>(std::min(count, n)));
-    return s;
+    return sized<double>("dln_bottleneck_singular_values",
+                         [&](double* out, std::int64_t cap, std::int64_t* n) {
+                           return dln_bottleneck_singular_values(h_, k, out, cap, n);
+                         });
   }
   std::int64_t query_rank(double rtol) const {
     std::int64_t r = 0;
@@ -412,6 +398,18 @@ class Model {
 
  private:
   void check(int status, const char* function) const { detail::check(status, h_, function); }
+  // The size-probe-then-fill pattern, once for every C call of the form
+  // f(..., out, capacity, *count): ask with capacity 0 (out NULL), allocate
+  // count elements, call again, keep what was written.
+  template <class T, class Call>
+  std::vector<T> sized(const char* function, Call call) const {
+    std::int64_t count = 0;
+    check(call(nullptr, 0, &count), function);
+    std::vector<T> out(static_cast<std::size_t>(count));
+    check(call(out.data(), ssize(out), &count), function);
+    out.resize(static_cast<std::size_t>(std::min<std::int64_t>(count, ssize(out))));
+    return out;
+  }
   template <class T>
   static std::int64_t ssize(const T& c) {
     return static_cast<std::int64_t>(c.size());

@@ -1,4 +1,4 @@
-// Tests of the C++ wrapper: the SGD test vectors through dln::Model, error
+// Tests of the C++ wrapper: the shared SGD vectors through dln::Model, error
 // translation, RAII/move/clone semantics, and the span-size checks.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -38,26 +38,27 @@ dln::Model model_from(const dln::testing::TestVector& v) {
   return m;
 }
 
-void run_vector(const std::string& name) {
-  CAPTURE(name);
-  auto v = dln::testing::read_test_vector(std::string(DLN_TESTDATA_DIR) + "/" + name);
+dln::testing::TestVector read_vector(const std::string& name) {
+  return dln::testing::read_test_vector(std::string(DLN_TESTDATA_DIR) + "/" + name);
+}
+
+void run_vector(const dln::testing::TestVector& v) {
   dln::Model m = model_from(v);
   CHECK(m.depth() == v.depth);
   CHECK(m.widths() == v.widths);
   CHECK(m.observation_count() == static_cast<std::int64_t>(v.values.size()));
   CHECK(rel_err(m.loss().total(), v.loss_before) < 1e-10);
+  auto round_trip = [&](std::int64_t t) {
+    auto bytes = m.save_buffer();
+    m = dln::Model(nullptr);  // destroys the handle
+    m = dln::Model::load_buffer(bytes);
+    CHECK(m.step_count() == t);
+  };
   for (std::size_t t = 0; t < v.batches.size(); ++t) {
-    if (static_cast<std::int64_t>(t) == v.checkpoint_at) {
-      // The record checkpoint_at: the whole state through a buffer, the
-      // original handle destroyed, the run continued on the loaded one.
-      const bool have_checkpoints = &dln_save_buffer != nullptr && &dln_load_buffer != nullptr;
-      REQUIRE(have_checkpoints);
-      auto bytes = m.save_buffer();
-      { dln::Model gone = std::move(m); }
-      m = dln::Model::load_buffer(bytes);
-    }
+    if (static_cast<std::int64_t>(t) == v.checkpoint_at) round_trip(v.checkpoint_at);
     m.step_batch(v.batches[t]);
   }
+  if (v.checkpoint_at == static_cast<std::int64_t>(v.batches.size())) round_trip(v.checkpoint_at);
   CHECK(m.step_count() == static_cast<std::int64_t>(v.batches.size()));
   for (const auto& [layer, want] : v.expect_W) {
     auto got = m.get_weights(layer);
@@ -85,7 +86,19 @@ TEST_CASE("every SGD vector reproduces through dln::Model") {
     if (e.path().extension() == ".txt") names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   REQUIRE(names.size() >= 9);
-  for (const auto& name : names) run_vector(name);
+  for (const auto& name : names) {
+    CAPTURE(name);
+    run_vector(read_vector(name));
+  }
+}
+
+TEST_CASE("a vector run with a checkpoint round trip after t batches gives the uninterrupted records") {
+  auto v = read_vector("sgd_depth2.txt");
+  for (std::int64_t t : {std::int64_t{0}, std::int64_t{3}, static_cast<std::int64_t>(v.batches.size())}) {
+    CAPTURE(t);
+    v.checkpoint_at = t;
+    run_vector(v);
+  }
 }
 
 TEST_CASE("a non-zero status becomes dln::Error with status, name and detail") {
@@ -176,8 +189,7 @@ TEST_CASE("RAII handle: move-only, clone is a deep copy") {
 
 TEST_CASE("observables and free functions are reachable") {
   CHECK(dln::version_number() == DLN_VERSION_NUMBER);
-  CHECK(dln::version_string() == std::to_string(DLN_VERSION_MAJOR) + "." + std::to_string(DLN_VERSION_MINOR) +
-                                     "." + std::to_string(DLN_VERSION_PATCH));
+  CHECK(dln::version_string() == "0.1.0");
   CHECK(dln::param_name(DLN_PARAM_RIDGE).value() == "DLN_PARAM_RIDGE");
   CHECK_FALSE(dln::param_name(999).has_value());
   CHECK(dln::status_name(DLN_ERR_IO) == "DLN_ERR_IO");
@@ -242,4 +254,24 @@ TEST_CASE("checkpoint round trip through the wrapper") {
   CHECK(r.seed() == 9u);
   buf[buf.size() / 2] ^= std::byte{0x5a};
   CHECK_THROWS_AS(dln::Model::load_buffer(buf), dln::Error);
+}
+
+TEST_CASE("the generated constant tables name each status and parameter as the library does") {
+  for (const auto& c : dln::constants::status) {
+    CAPTURE(c.name);
+    CHECK(dln::status_name(static_cast<int>(c.value)) == c.name);
+    CHECK(dln::status_string(static_cast<int>(c.value)) == c.description);
+  }
+  for (const auto& c : dln::constants::param) {
+    CAPTURE(c.name);
+    CHECK(dln::param_name(static_cast<int>(c.value)) == std::optional<std::string>(c.name));
+  }
+}
+
+TEST_CASE("outputs whose size the library reports are asked first, empty when the call fails") {
+  dln::Model m(std::vector<std::int64_t>{3, 2, 4}, 1);
+  CHECK(m.singular_values().size() == 2);
+  CHECK(m.layer_singular_values(2).size() == 2);
+  CHECK(m.bottleneck_singular_values(1).size() == 2);
+  CHECK_THROWS_AS(m.layer_singular_values(3), dln::Error);
 }

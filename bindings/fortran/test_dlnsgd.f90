@@ -1,7 +1,10 @@
 !> Test of the Fortran binding against the real library.
 !>   test_dlnsgd VECTOR.txt ...   replay each shared SGD vector (explicit
 !>                                batches via dln_step_batch) and compare
-!>                                expect_W, loss_before/after, svals_A to 1e-10
+!>                                expect_W, loss_before/after, svals_A to 1e-10;
+!>                                a record `checkpoint_at t` saves the state after
+!>                                t batches, destroys the handle and loads it back
+!>                                (through the raw layer dlnsgd_c) before going on
 !>   test_dlnsgd --api            constants, names, errors, a few observables
 !> Prints "N passed, N failed" and exits non-zero on any failure.
 program test_dlnsgd
@@ -100,7 +103,7 @@ contains
 
   subroutine replay(path)
     character(len=*), intent(in) :: path
-    integer :: unit, ios, depth, layer, r, c, k, t, steps, nobs, j
+    integer :: unit, ios, depth, layer, r, c, k, t, steps, nobs, j, checkpoint_at
     character(len=:), allocatable :: line
     character(len=32) :: key
     integer(c_int64_t), allocatable :: widths(:), rows(:), cols(:), batch(:)
@@ -113,6 +116,7 @@ contains
     write (*, '(a, a)') "vector ", path
     depth = -1
     steps = 0
+    checkpoint_at = -1
     open (newunit=unit, file=path, status='old', action='read', iostat=ios)
     if (ios /= 0) then
       call check(.false., "cannot open "//path)
@@ -170,8 +174,12 @@ contains
         read (line, *) key, expect_loss
         call check_ok(dln_loss(model, data_cost, ridge_term), model, "dln_loss")
         call check(rel_close([data_cost + ridge_term], [expect_loss], 1d-10, 0d0), path//": "//trim(key))
+      case ("checkpoint_at")
+        read (line, *) key, checkpoint_at
       case ("steps")
         read (line, *) key, steps
+        call check(checkpoint_at <= steps, path//": checkpoint_at beyond the steps")
+        if (checkpoint_at == 0) call checkpoint_round_trip(model, path, 0)
         do t = 1, steps
           call next_record(unit, line, ios)
           read (line, *) key, b
@@ -180,6 +188,7 @@ contains
           status = dln_step_batch(model, batch)
           if (status /= DLN_OK) call check_ok(status, model, "dln_step_batch")
           deallocate (batch)
+          if (t == checkpoint_at) call checkpoint_round_trip(model, path, t)
         end do
         call check_ok(dln_get_step_count(model, step), model, "dln_get_step_count")
         call check(step == steps, path//": step count")
@@ -203,6 +212,37 @@ contains
     close (unit)
     call check(depth >= 1 .and. steps >= 1, path//": vector read")
     call dln_destroy(model)
+  end subroutine
+
+  !> dln_save to a file, dln_destroy, dln_load: the run goes on from the
+  !> loaded handle, which must be at step t. Calls the generated raw layer
+  !> (c_dln_*) directly, so that it is exercised as the header declares it.
+  subroutine checkpoint_round_trip(model, vector, t)
+    type(dln_model), intent(inout) :: model
+    character(len=*), intent(in) :: vector
+    integer, intent(in) :: t
+    character(kind=c_char), allocatable, target :: cpath(:)
+    character(len=:), allocatable :: file
+    type(c_ptr), target :: loaded
+    integer(c_int64_t), target :: step
+    integer :: i, unit
+    file = "dlnsgd_fortran_ckpt_"//vector(index(vector, "/", back=.true.) + 1:)//".bin"
+    allocate (cpath(len(file) + 1))
+    do i = 1, len(file)
+      cpath(i) = file(i:i)
+    end do
+    cpath(size(cpath)) = c_null_char
+    call check_ok(c_dln_save(model%ptr, c_loc(cpath)), model, "c_dln_save")
+    call c_dln_destroy(model%ptr)
+    model%ptr = c_null_ptr
+    loaded = c_null_ptr
+    call check_ok(c_dln_load(c_loc(cpath), c_loc(loaded)), model, "c_dln_load")
+    model%ptr = loaded
+    call check(c_associated(model%ptr), vector//": loaded handle")
+    call check_ok(c_dln_get_step_count(model%ptr, c_loc(step)), model, "c_dln_get_step_count")
+    call check(step == t, vector//": step count of the loaded checkpoint")
+    open (newunit=unit, file=file, status='old')
+    close (unit, status='delete')
   end subroutine
 
   ! -------------------------------------------------------------- API

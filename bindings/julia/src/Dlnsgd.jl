@@ -16,6 +16,10 @@ Translations, and nothing else:
 - report and jump fields are indexed by the constants `BR_*`, `JUMP_*`
   plus one (Julia arrays start at 1).
 
+The constants and the `@ccall` of every C function are generated from the
+header (`libdlnsgd.jl`, by `bindings/gen/generate.py`); this file holds the
+conveniences only.
+
 The library is found through `ENV["DLNSGD_LIBRARY"]`, then a copy next to
 this package (`deps/` or `src/`), then the installed `libdlnsgd.so.0`.
 """
@@ -24,79 +28,6 @@ module Dlnsgd
 using Libdl
 
 export Model, DlnError
-
-# ------------------------------------------------------------ constants
-const VERSION_MAJOR = 0   # ABI major version this binding is written for
-
-const OK = Cint(0)
-const ERR_NULL_POINTER = Cint(-1)
-const ERR_INVALID_ARGUMENT = Cint(-2)
-const ERR_OUT_OF_RANGE = Cint(-3)
-const ERR_NOT_FINITE = Cint(-4)
-const ERR_UNKNOWN_PARAM = Cint(-5)
-const ERR_STATE = Cint(-6)
-const ERR_DIVERGED = Cint(-7)
-const ERR_NOMEM = Cint(-8)
-const ERR_LAPACK = Cint(-9)
-const ERR_IO = Cint(-10)
-const ERR_FORMAT = Cint(-11)
-const ERR_INTERNAL = Cint(-12)
-
-const PARAM_LEARNING_RATE = Cint(1)
-const PARAM_RIDGE = Cint(2)
-const PARAM_BATCH_SIZE = Cint(3)
-const PARAM_SAMPLER = Cint(4)
-const PARAM_THREADS = Cint(5)
-const PARAM_JUMP_INTERVAL = Cint(6)
-const PARAM_JUMP_RTOL = Cint(7)
-const PARAM_RANK_ATOL = Cint(8)
-
-const SAMPLER_WITH_REPLACEMENT = Cint(0)
-const SAMPLER_WITHOUT_REPLACEMENT = Cint(1)
-const SAMPLER_SUBSET = Cint(2)
-const SAMPLER_FULL_BATCH = Cint(3)
-
-const SCHEDULE_CONSTANT = Cint(0)
-const SCHEDULE_STEP_DECAY = Cint(1)
-const SCHEDULE_EXPONENTIAL = Cint(2)
-const SCHEDULE_COSINE = Cint(3)
-const SCHEDULE_CYCLIC_TRIANGULAR = Cint(4)
-const SCHEDULE_CYCLIC_COSINE = Cint(5)
-const SCHEDULE_PIECEWISE = Cint(6)
-
-const INIT_GAUSSIAN = Cint(0)
-const INIT_END_TO_END = Cint(1)
-const INIT_ORTHOGONAL = Cint(2)
-const INIT_IDENTITY = Cint(3)
-
-const RANK_NUMERICAL = Cint(0)
-const RANK_EFFECTIVE = Cint(1)
-const RANK_STABLE = Cint(2)
-
-const BR_NORM2 = 0
-const BR_C = 1
-const BR_SIGMA = 2
-const BR_EPS = 3
-const BR_BALANCE = 4
-const BR_DELTA = 5
-const BR_RHO = 6
-const BR_INSIDE = 7
-const BR_REPORT_SIZE = 8
-
-const JUMP_ABSORBED = 1
-const JUMP_NUMERICAL = 2
-const JUMP_STEP = 0
-const JUMP_KIND = 1
-const JUMP_BEFORE = 2
-const JUMP_AFTER = 3
-const JUMP_RECORD_SIZE = 4
-
-"Keyword options of `Model(...)`/`configure!`: name => parameter id."
-const OPTIONS = (learning_rate = PARAM_LEARNING_RATE, ridge = PARAM_RIDGE,
-                 batch_size = PARAM_BATCH_SIZE, sampler = PARAM_SAMPLER,
-                 threads = PARAM_THREADS, jump_interval = PARAM_JUMP_INTERVAL,
-                 jump_rtol = PARAM_JUMP_RTOL, rank_atol = PARAM_RANK_ATOL)
-const INTEGRAL_OPTIONS = (:batch_size, :sampler, :threads, :jump_interval)
 
 # -------------------------------------------------------------- loading
 const _LIB = Ref{Ptr{Cvoid}}(C_NULL)
@@ -146,7 +77,29 @@ end
 "What was loaded: a path or the name handed to the dynamic loader."
 library_path() = (_library(); _LIB_PATH[])
 
+# Function pointers by name, resolved once in the library _library() loads
+# (the generated libdlnsgd.jl calls through them).
+const _SYMBOLS = Dict{Symbol,Ptr{Cvoid}}()
+const _SYMBOLS_LOCK = ReentrantLock()
+
+function _fp(name::Symbol)
+    lock(_SYMBOLS_LOCK) do
+        get!(_SYMBOLS, name) do
+            Libdl.dlsym(_library(), name)  # throws naming a missing symbol
+        end
+    end
+end
+
+# The raw layer, generated from include/dlnsgd.h by bindings/gen/generate.py:
+# every constant (OK, ERR_*, PARAM_*, BR_*, ...) and one @ccall per C function.
 include("libdlnsgd.jl")
+
+"Keyword options of `Model(...)`/`configure!`: name => parameter id."
+const OPTIONS = (learning_rate = PARAM_LEARNING_RATE, ridge = PARAM_RIDGE,
+                 batch_size = PARAM_BATCH_SIZE, sampler = PARAM_SAMPLER,
+                 threads = PARAM_THREADS, jump_interval = PARAM_JUMP_INTERVAL,
+                 jump_rtol = PARAM_JUMP_RTOL, rank_atol = PARAM_RANK_ATOL)
+const INTEGRAL_OPTIONS = (:batch_size, :sampler, :threads, :jump_interval)
 
 # --------------------------------------------------------------- errors
 _text(p::Ptr{UInt8}) = p == C_NULL ? "" : unsafe_string(p)
@@ -455,14 +408,17 @@ end
 weight_norm2(m::Model) = _out(dln_weight_norm2, m, :dln_weight_norm2, Cdouble)
 test_error(m::Model) = _out(dln_test_error, m, :dln_test_error, Cdouble)
 
-function _spectrum(f, m::Model, func::Symbol, lead...)
+"""The size-probe-then-fill pattern, once for every C call of the form
+`f(model, lead..., out, capacity, count)`: ask with capacity 0 and no buffer,
+allocate `count` elements of type `T`, call again, keep what was written."""
+function _sized(f, m::Model, func::Symbol, T::Type, lead...)
     count = Ref{Int64}(0)
-    probe = zeros(Cdouble, 1)
-    _call(f, m, func, lead..., probe, 0, count)
-    out = Vector{Cdouble}(undef, max(count[], 1))
-    _call(f, m, func, lead..., out, count[], count)
-    return out[1:count[]]
+    _call(f, m, func, lead..., C_NULL, 0, count)
+    out = Vector{T}(undef, count[])
+    _call(f, m, func, lead..., out, length(out), count)
+    return out[1:min(count[], length(out))]
 end
+_spectrum(f, m::Model, func::Symbol, lead...) = _sized(f, m, func, Cdouble, lead...)
 
 "Singular values of `A_θ`, descending (all `min_ℓ n_ℓ` of them)."
 singular_values(m::Model) = _spectrum(dln_singular_values, m, :dln_singular_values)
@@ -523,9 +479,10 @@ jump_count(m::Model) = Int(_out(dln_jump_count, m, :dln_jump_count, Int64))
 field `JUMP_X` is column `JUMP_X + 1`. `count` defaults to all from `first` on."""
 function get_jumps(m::Model, first::Integer=0, count::Union{Nothing,Integer}=nothing)
     count === nothing && (count = max(jump_count(m) - first, 0))
-    buf = Vector{Int64}(undef, JUMP_RECORD_SIZE * max(count, 1))
+    n = Int(JUMP_RECORD_SIZE)
+    buf = Vector{Int64}(undef, n * max(count, 1))
     _call(dln_get_jumps, m, :dln_get_jumps, Int64(first), Int64(count), buf)
-    return permutedims(reshape(buf[1:JUMP_RECORD_SIZE * max(count, 0)], JUMP_RECORD_SIZE, max(count, 0)))
+    return permutedims(reshape(buf[1:n * max(count, 0)], n, max(count, 0)))
 end
 
 clear_jumps!(m::Model) = _call(dln_clear_jumps, m, :dln_clear_jumps)
@@ -535,14 +492,7 @@ save(m::Model, path::AbstractString) = _call(dln_save, m, :dln_save, String(path
 load(path::AbstractString) = _free_model(dln_load, :dln_load, String(path))
 
 "The checkpoint as bytes (size query, then the write)."
-function save_buffer(m::Model)
-    size = Ref{Int64}(0)
-    probe = zeros(UInt8, 1)
-    _call(dln_save_buffer, m, :dln_save_buffer, probe, 0, size)
-    buf = Vector{UInt8}(undef, max(size[], 1))
-    _call(dln_save_buffer, m, :dln_save_buffer, buf, size[], size)
-    return buf[1:size[]]
-end
+save_buffer(m::Model) = _sized(dln_save_buffer, m, :dln_save_buffer, UInt8)
 
 function load_buffer(data::AbstractVector{UInt8})
     b = Vector{UInt8}(data)

@@ -2,7 +2,10 @@
 # exists):  DLNSGD_LIBRARY=.../libdlnsgd.so DLNSGD_TESTDATA=.../tests/data/vectors \
 #           julia --startup-file=no bindings/julia/test/runtests.jl
 # Every shared SGD vector is replayed with explicit batches (dln_step_batch)
-# and compared to 1e-10 relative, as in the Python and Fortran tests.
+# and compared to 1e-10 relative, as in the Python and Fortran tests. A
+# record `checkpoint_at t` (after loss_before, before steps) saves the state
+# after t batches (dln_save_buffer), closes the handle, loads it back and
+# goes on; the expected records are those of the uninterrupted run.
 using Test
 using LinearAlgebra
 
@@ -29,6 +32,7 @@ struct Vec
     loss_before::Float64
     loss_after::Float64
     svals::Vector{Float64}
+    checkpoint_at::Int  # -1: none
 end
 
 function read_vector(path)
@@ -38,6 +42,7 @@ function read_vector(path)
     depth = 0; widths = Int64[]; eta = lam = lb = la = NaN
     W = Dict{Int,Matrix{Float64}}(); EW = Dict{Int,Matrix{Float64}}()
     rows = Int64[]; cols = Int64[]; vals = Float64[]; batches = Vector{Int64}[]; svals = Float64[]
+    checkpoint_at = -1
     while i < length(lines)
         t = next()
         key = t[1]
@@ -68,6 +73,8 @@ function read_vector(path)
                 @assert b[1] == "batch" && length(b) == 2 + parse(Int, b[2])
                 push!(batches, parse.(Int64, b[3:end]))
             end
+        elseif key == "checkpoint_at"
+            checkpoint_at = parse(Int, t[2])
         elseif key == "loss_before"
             lb = parse(Float64, t[2])
         elseif key == "loss_after"
@@ -79,7 +86,9 @@ function read_vector(path)
             error("$path: unknown record $key")
         end
     end
-    return Vec(path, depth, widths, eta, lam, W, EW, rows, cols, vals, batches, lb, la, svals)
+    @assert checkpoint_at <= length(batches) "$path: checkpoint_at beyond the steps"
+    return Vec(path, depth, widths, eta, lam, W, EW, rows, cols, vals, batches, lb, la, svals,
+               checkpoint_at)
 end
 
 "|a - e| <= rtol |e| entry by entry, or rtol * scale for spectra."
@@ -93,6 +102,15 @@ function model_from(v::Vec; kw...)
     end
     D.set_observations!(m, v.rows, v.cols, v.values)
     return m
+end
+
+"The whole state through dln_save_buffer / dln_load_buffer; the old handle is closed."
+function round_trip(m, t)
+    bytes = D.save_buffer(m)
+    close(m)
+    loaded = D.load_buffer(bytes)
+    @test D.step_count(loaded) == t
+    return loaded
 end
 
 product(ws) = foldl((a, w) -> w * a, ws[2:end]; init=ws[1])
@@ -112,9 +130,11 @@ const FILES = sort(filter(f -> endswith(f, ".txt"), readdir(TESTDATA; join=true)
             @test D.widths(m) == v.widths
             d, r = D.loss(m)
             @test rel_close(d + r, v.loss_before)
-            for b in v.batches
+            for (t, b) in enumerate(v.batches)
+                t == v.checkpoint_at + 1 && (m = round_trip(m, t - 1))
                 D.step_batch!(m, b)
             end
+            length(v.batches) == v.checkpoint_at && (m = round_trip(m, v.checkpoint_at))
             @test D.step_count(m) == length(v.batches)
             for (l, w) in v.expect_W
                 @test rel_close(D.get_weights(m, l), w)
@@ -128,6 +148,18 @@ const FILES = sort(filter(f -> endswith(f, ".txt"), readdir(TESTDATA; join=true)
             @test rel_close(zeros(length(v.svals) - k), v.svals[k+1:end]; scale=v.svals[1])
         finally
             close(m)
+        end
+    end
+
+    @testset "parity with the header" begin
+        # every C function of the generated raw layer resolves in the library
+        for f in D.FUNCTIONS
+            @test D._fp(f) != C_NULL
+            @test isdefined(D, f)
+        end
+        @test D.VERSION_NUMBER == D.version_number()
+        for code in (D.OK, D.ERR_NULL_POINTER, D.ERR_INTERNAL)
+            @test startswith(D.status_name(code), "DLN_")
         end
     end
 

@@ -10,27 +10,11 @@ the same calls, numpy arrays in and out, DlnError for every non-zero status.
         net.step(1000)
         print(net.loss(), net.singular_values())
 """
+from . import constants
 from ._lib import ABI_MAJOR, library_path
 from ._version import __version__
-from .constants import (
-    BR_REPORT_SIZE,
-    CHANGE_RECORD_SIZE,
-    GRAD_REPORT_SIZE,
-    JUMP_RECORD_SIZE,
-    TRACE_RECORD_SIZE,
-    BrField,
-    ChangeField,
-    GradField,
-    Init,
-    JumpField,
-    JumpKind,
-    Param,
-    RankMeasure,
-    Sampler,
-    Schedule,
-    Status,
-    TraceField,
-)
+# Every enum and count of the header (constants.py is generated from it).
+from .constants import *  # noqa: F401,F403
 from .errors import DlnError
 from .model import (
     OPTIONS,
@@ -46,10 +30,7 @@ from .model import (
 
 
 __all__ = [
-    "ABI_MAJOR", "BR_REPORT_SIZE", "JUMP_RECORD_SIZE", "BrField", "DlnError", "Init",
-    "JumpField", "JumpKind", "Model", "OPTIONS", "Param", "RankMeasure", "Sampler",
-    "Schedule", "Status", "library_path", "param_bounds", "param_name",
+    "ABI_MAJOR", "DlnError", "Model", "OPTIONS", "library_path", "param_bounds", "param_name",
     "rank_of_spectrum", "status_name", "status_string", "version_number",
-    "version_string", "CHANGE_RECORD_SIZE", "GRAD_REPORT_SIZE", "TRACE_RECORD_SIZE",
-    "ChangeField", "GradField", "TraceField",
-]
+    "version_string",
+] + [n for n in constants.__all__ if n not in ("C_PREFIX", "DESCRIPTIONS")]

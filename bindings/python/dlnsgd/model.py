@@ -548,7 +548,7 @@ class Model:
 
     def gradient_norm(self):
         """(report, per_layer): the GRAD_REPORT_SIZE doubles indexed by
-        GradField, and the norms of the gradient of each layer."""
+        GradientField, and the norms of the gradient of each layer."""
         report = np.empty(GRAD_REPORT_SIZE, dtype=np.float64)
         per_layer = np.empty(self.depth, dtype=np.float64)
         self._call("dln_gradient_norm", _f64p(report), _f64p(per_layer), per_layer.size)

@@ -284,9 +284,9 @@ def test_trace_rank_changes_and_gradient_as_arrays(vec):
         cost, _ = traced.loss()
         assert t["data_cost"][-1] == cost
         report, per_layer = traced.gradient_norm()
-        assert t["gradient_norm"][-1] == report[dlnsgd.GradField.NORM]
+        assert t["gradient_norm"][-1] == report[dlnsgd.GradientField.NORM]
         assert per_layer.shape == (traced.depth,)
-        assert np.isclose(np.sqrt(np.sum(per_layer ** 2)), report[dlnsgd.GradField.NORM])
+        assert np.isclose(np.sqrt(np.sum(per_layer ** 2)), report[dlnsgd.GradientField.NORM])
         changes = traced.rank_changes()
         assert changes.shape == (traced.rank_change_count,)
         traced.clear_trace()

@@ -68,6 +68,7 @@ class Vector:
             else:
                 raise ValueError(f"{path}: unknown record {key!r}")
         assert len(self.widths) == self.depth + 1, path
+        assert self.checkpoint_at is None or 0 <= self.checkpoint_at <= len(self.batches), path
         assert sorted(self.W) == sorted(self.expect_W) == list(range(1, self.depth + 1)), path
 
 
