@@ -37,7 +37,7 @@ module dlnsgd
     c_null_char, c_null_ptr, c_ptr, c_size_t
   private :: c_to_f_string, f_to_c_string, size_error, widths_of, row_major, pad, &
     probe_then_fill, doubles, args_of, set_triplets, layer_norms, pad_i64, &
-    pad_f64, pad_i8
+    pad_f64, pad_i8, all_records
 
   !> The handle: an opaque dln_model pointer (c_null_ptr when not created).
   type, public :: dln_model
@@ -691,6 +691,70 @@ contains
   integer(c_int) function dln_clear_jumps(model) result(status)
     type(dln_model), intent(in) :: model
     status = c_dln_clear_jumps(model%ptr)
+  end function
+
+  ! ------------------------------------------- rank-change log and trace
+  !> All records of a log of doubles (count call, then the fill) as
+  !> records(0:width-1, count): the rank-change log or the trace.
+  integer(c_int) function all_records(model, width, count_of, get, records) result(status)
+    type(dln_model), intent(in) :: model
+    integer(c_int), intent(in) :: width
+    interface
+      integer(c_int) function count_of(model, count) bind(C)
+        import :: c_int, c_ptr
+        type(c_ptr), value :: model, count
+      end function
+      integer(c_int) function get(model, first, count, records) bind(C)
+        import :: c_int, c_int64_t, c_ptr
+        type(c_ptr), value :: model, records
+        integer(c_int64_t), value :: first, count
+      end function
+    end interface
+    real(c_double), allocatable, intent(out) :: records(:, :)
+    integer(c_int64_t), target :: count
+    real(c_double), allocatable, target :: buf(:, :)
+    status = count_of(model%ptr, c_loc(count))
+    if (status /= DLN_OK) return
+    allocate (buf(0:width - 1, max(count, 1_c_int64_t)))
+    status = get(model%ptr, 0_c_int64_t, count, c_loc(buf))
+    if (status /= DLN_OK) return
+    allocate (records(0:width - 1, count))  ! bounds 0:width-1 like the C fields
+    records = buf(:, 1:count)
+  end function
+
+  !> Allocates records(0:DLN_CHANGE_RECORD_SIZE-1, count), fields by the
+  !> DLN_CHANGE_* constants: every change of the absorbed or numerical rank.
+  integer(c_int) function dln_get_rank_changes(model, records) result(status)
+    type(dln_model), intent(in) :: model
+    real(c_double), allocatable, intent(out) :: records(:, :)
+    status = all_records(model, DLN_CHANGE_RECORD_SIZE, c_dln_rank_change_count, c_dln_get_rank_changes, &
+                         records)
+  end function
+
+  !> Allocates rows(0:DLN_TRACE_RECORD_SIZE-1, count), fields by the
+  !> DLN_TRACE_* constants.
+  integer(c_int) function dln_get_trace(model, rows) result(status)
+    type(dln_model), intent(in) :: model
+    real(c_double), allocatable, intent(out) :: rows(:, :)
+    status = all_records(model, DLN_TRACE_RECORD_SIZE, c_dln_trace_count, c_dln_get_trace, rows)
+  end function
+
+  integer(c_int) function dln_clear_trace(model) result(status)
+    type(dln_model), intent(in) :: model
+    status = c_dln_clear_trace(model%ptr)
+  end function
+
+  !> report(0:DLN_GRAD_REPORT_SIZE-1) by the DLN_GRAD_* constants, and
+  !> per_layer(1:L), the norm of the gradient of each layer.
+  integer(c_int) function dln_gradient_norm(model, report, per_layer) result(status)
+    type(dln_model), intent(in) :: model
+    real(c_double), intent(out), target :: report(0:DLN_GRAD_REPORT_SIZE - 1)
+    real(c_double), allocatable, intent(out), target :: per_layer(:)
+    integer(c_int64_t) :: depth
+    status = dln_get_depth(model, depth)
+    if (status /= DLN_OK) return
+    allocate (per_layer(depth))
+    status = c_dln_gradient_norm(model%ptr, c_loc(report), c_loc(per_layer), depth)
   end function
 
   ! ----------------------------------------------------------- checkpoints

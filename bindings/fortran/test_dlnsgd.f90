@@ -382,6 +382,8 @@ contains
     type(dln_model) :: m, back, none
     real(c_double) :: a0(5, 4), truth(5, 4), v, rank_f, lo, hi, cost, resid
     real(c_double), allocatable :: w1(:, :), w2(:, :), wb(:, :), sv(:), a(:, :), svl(:)
+    real(c_double), allocatable :: trace(:, :), changes(:, :), grad_layers(:)
+    real(c_double) :: grad(0:DLN_GRAD_REPORT_SIZE - 1)
     integer(c_int64_t), allocatable :: rec(:, :)
     integer(c_int8_t), allocatable :: bytes(:)
     integer(c_int64_t) :: rank, count, step, seed
@@ -460,6 +462,23 @@ contains
     call check_ok(dln_load(path, back), back, "load")
     call check_ok(dln_get_step_count(back, step), back, "step count of the loaded copy")
     call check(step == 4, "file checkpoint round trip")
+    ! the rank-change log, the trace and the gradient as arrays
+    call check_ok(dln_set_param(m, DLN_PARAM_TRACE_INTERVAL, 2d0), m, "trace interval")
+    call check_ok(dln_set_step_count(m, 0_c_int64_t), m, "step count 0")
+    call check_ok(dln_step(m, 6_c_int64_t), m, "traced steps")
+    call check_ok(dln_get_trace(m, trace), m, "get_trace")
+    call check(size(trace, 1) == DLN_TRACE_RECORD_SIZE .and. size(trace, 2) == 3, "trace shape")
+    call check(all(trace(DLN_TRACE_STEP, :) == [2d0, 4d0, 6d0]), "trace rows at steps 2, 4, 6")
+    call check_ok(dln_get_rank_changes(m, changes), m, "get_rank_changes")
+    call check(size(changes, 1) == DLN_CHANGE_RECORD_SIZE, "rank-change records shape")
+    call check_ok(dln_gradient_norm(m, grad, grad_layers), m, "gradient_norm")
+    call check(size(grad_layers) == 2, "gradient per layer")
+    call check(abs(sqrt(sum(grad_layers**2)) - grad(DLN_GRAD_NORM)) <= 1d-12 * grad(DLN_GRAD_NORM), &
+               "gradient total = norm of the layers")
+    call check(trace(DLN_TRACE_GRADIENT_NORM, 3) == grad(DLN_GRAD_NORM), "trace holds the gradient norm")
+    call check_ok(dln_clear_trace(m), m, "clear_trace")
+    call check_ok(dln_get_trace(m, trace), m, "empty trace")
+    call check(size(trace, 2) == 0, "trace cleared")
     ! no handle: the message is dln_last_error(NULL)'s static text
     call expect_status(dln_load(path//".missing", none), DLN_ERR_IO, none, "load a missing file")
     call check(.not. c_associated(none%ptr), "failed load leaves the handle null")
