@@ -92,6 +92,19 @@ HandWatch watch_by_hand(dln_model *m, int64_t r, int64_t k, int64_t horizon) {
   return w;
 }
 
+// Member i's watch record (entry, exits, inside) equals that of the fresh
+// clone with its seed stepped and checked by hand; returns that clone.
+ModelPtr check_against_hand(const dln_ensemble *e, const dln_model *state, size_t i, uint64_t seed, int64_t r,
+                            int64_t k, int64_t horizon, HandWatch &w) {
+  ModelPtr alone = fresh_clone(state, seed);
+  w = watch_by_hand(alone.get(), r, k, horizon);
+  CAPTURE(i);
+  CHECK(field(e, DLN_MEMBER_ENTRY_STEP)[i] == double(w.entry));
+  CHECK(field(e, DLN_MEMBER_EXITS)[i] == double(w.exits));
+  CHECK(field(e, DLN_MEMBER_INSIDE)[i] == (w.inside ? 1.0 : 0.0));
+  return alone;
+}
+
 int64_t count_of(const dln_model *m, int (*counter)(const dln_model *, int64_t *)) {
   int64_t n = -1;
   REQUIRE_OK(counter(m, &n));
@@ -225,17 +238,13 @@ TEST_CASE("entry steps are multiples of check_every and those a hand-stepped clo
   REQUIRE_OK(dln_ensemble_watch(e.get(), 1, k));
   REQUIRE_OK(dln_ensemble_step(e.get(), horizon, 2));
   const auto entry = field(e.get(), DLN_MEMBER_ENTRY_STEP), censored = field(e.get(), DLN_MEMBER_CENSORED),
-             time = field(e.get(), DLN_MEMBER_TIME), exits = field(e.get(), DLN_MEMBER_EXITS),
-             inside = field(e.get(), DLN_MEMBER_INSIDE), rank = field(e.get(), DLN_MEMBER_ABSORBED_RANK),
+             time = field(e.get(), DLN_MEMBER_TIME), rank = field(e.get(), DLN_MEMBER_ABSORBED_RANK),
              mse = field(e.get(), DLN_MEMBER_TRAIN_MSE), test = field(e.get(), DLN_MEMBER_TEST_MSE);
   int entered = 0;
   for (size_t i = 0; i < seeds.size(); ++i) {
     CAPTURE(i);
-    ModelPtr alone = fresh_clone(state.get(), seeds[i]);
-    HandWatch w = watch_by_hand(alone.get(), 1, k, horizon);
-    CHECK(entry[i] == double(w.entry));
-    CHECK(exits[i] == double(w.exits));
-    CHECK(inside[i] == (w.inside ? 1.0 : 0.0));
+    HandWatch w;
+    ModelPtr alone = check_against_hand(e.get(), state.get(), i, seeds[i], 1, k, horizon, w);
     CHECK(censored[i] == (w.entry < 0 ? 1.0 : 0.0));
     CHECK(time[i] == double(w.entry < 0 ? horizon : w.entry));
     if (w.entry >= 0) CHECK(int64_t(entry[i]) % k == 0);
@@ -284,11 +293,8 @@ TEST_CASE("exits after an entry are counted, as a hand-stepped clone counts them
   int exited = 0;
   for (size_t i = 0; i < seeds.size(); ++i) {
     CAPTURE(i);
-    ModelPtr alone = fresh_clone(state.get(), seeds[i]);
-    HandWatch w = watch_by_hand(alone.get(), 1, k, horizon);
-    CHECK(entry[i] == double(w.entry));
-    CHECK(exits[i] == double(w.exits));
-    CHECK(inside[i] == (w.inside ? 1.0 : 0.0));
+    HandWatch w;
+    check_against_hand(e.get(), state.get(), i, seeds[i], 1, k, horizon, w);
     if (entry[i] >= 0 && entry[i] < 2400) {
       CHECK(exits[i] == 1.0);
       CHECK(inside[i] == 0.0);

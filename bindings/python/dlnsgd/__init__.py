@@ -32,6 +32,24 @@ from .constants import (
     TraceField,
 )
 from .errors import DlnError
+from .constants import (  # issue 13: fresh clones, ensembles, statistics
+    KM_RECORD_SIZE,
+    MEMBER_FIELD_COUNT,
+    Z_95,
+    CloneFlag,
+    EnsembleScope,
+    KMField,
+    MemberField,
+)
+from .ensemble import (
+    Ensemble,
+    clone_fresh,
+    ensemble,
+    kaplan_meier,
+    kaplan_meier_median,
+    summary,
+    wilson_interval,
+)
 from .model import (
     OPTIONS,
     Model,
@@ -52,4 +70,7 @@ __all__ = [
     "rank_of_spectrum", "status_name", "status_string", "version_number",
     "version_string", "CHANGE_RECORD_SIZE", "GRAD_REPORT_SIZE", "TRACE_RECORD_SIZE",
     "ChangeField", "GradField", "TraceField",
+    "CloneFlag", "Ensemble", "EnsembleScope", "KMField", "KM_RECORD_SIZE", "MEMBER_FIELD_COUNT",
+    "MemberField", "Z_95", "clone_fresh", "ensemble", "kaplan_meier", "kaplan_meier_median",
+    "summary", "wilson_interval",
 ]

@@ -139,6 +139,49 @@ class GradField(enum.IntEnum):
 
 GRAD_REPORT_SIZE = 5
 
+# --- issue 13: fresh clones, ensembles, statistics (one block, for merging) ---
+class CloneFlag(enum.IntEnum):
+    NEW_SEED = 1
+    RESET_STEP = 2
+    EMPTY_LOGS = 4
+    FRESH = 7
+
+
+class EnsembleScope(enum.IntEnum):
+    ALL = -1
+
+
+class MemberField(enum.IntEnum):
+    STEP = 0
+    ENTRY_STEP = 1
+    CENSORED = 2
+    TIME = 3
+    EXITS = 4
+    INSIDE = 5
+    ABSORBED_RANK = 6
+    TRAIN_MSE = 7
+    TEST_MSE = 8
+    STATUS = 9
+
+
+MEMBER_FIELD_COUNT = 10
+
+
+class KMField(enum.IntEnum):
+    TIME = 0
+    AT_RISK = 1
+    EVENTS = 2
+    CENSORED = 3
+    SURVIVAL = 4
+    STD_ERROR = 5
+    LOWER = 6
+    UPPER = 7
+
+
+KM_RECORD_SIZE = 8
+Z_95 = 1.959963984540054  # DLN_Z_95
+# --- end of issue 13 block ---
+
 # C prefix of each enumeration's names in dlnsgd.h.
 C_PREFIX = {
     Status: "DLN_",
@@ -153,4 +196,8 @@ C_PREFIX = {
     TraceField: "DLN_TRACE_",
     GradField: "DLN_GRAD_",
     JumpField: "DLN_JUMP_",
+    CloneFlag: "DLN_CLONE_",
+    EnsembleScope: "DLN_ENSEMBLE_",
+    MemberField: "DLN_MEMBER_",
+    KMField: "DLN_KM_",
 }
