@@ -150,7 +150,7 @@ class Ensemble:
 
     def result(self, field):
         """One MemberField of every member (float64 array)."""
-        out = np.empty(max(self.size, 1), dtype=np.float64)
+        out = np.empty(self.size, dtype=np.float64)
         self._call("dln_ensemble_results", int(field), _f64p(out), out.size)
         return out
 
@@ -249,14 +249,16 @@ SUMMARY_FIELDS = [("eta", np.float64), ("lambda", np.float64), ("batch", np.int6
                   ("trials", np.int64), ("entered", np.int64), ("p_enter", np.float64),
                   ("p_lower", np.float64), ("p_upper", np.float64), ("median", np.float64),
                   ("median_lower", np.float64), ("median_upper", np.float64),
-                  ("exits", np.int64), ("horizon", np.int64)]
+                  ("exits", np.int64), ("stopped", np.int64), ("horizon", np.int64)]
 
 
 def summary(runs, z=Z_95):
     """One row per grid point (in the order of first appearance): trials,
     entered, P(enter within the horizon) = entered/trials with its Wilson
     interval, the Kaplan-Meier median hitting time with its interval (inf =
-    not reached), total exits and the horizon (largest step count)."""
+    not reached), total exits, the runs stopped by an error (diverged; they
+    count as not entered and are censored where they stopped) and the
+    horizon (the largest step count reached)."""
     keys = list(dict.fromkeys(zip(runs["eta"].tolist(), runs["lambda"].tolist(),
                                   runs["batch"].tolist())))
     out = np.zeros(len(keys), dtype=SUMMARY_FIELDS).view(np.recarray)
@@ -266,5 +268,5 @@ def summary(runs, z=Z_95):
         lo, hi = wilson_interval(k, n, z)
         med, mlo, mhi = kaplan_meier_median(sel["time"], sel["censored"], z)
         out[g] = (eta, lam, b, n, k, k / n, lo, hi, med, mlo, mhi, int(sel["exits"].sum()),
-                  int(sel["step"].max()))
+                  int(np.count_nonzero(sel["status"])), int(sel["step"].max()))
     return out

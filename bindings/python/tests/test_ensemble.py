@@ -149,7 +149,7 @@ def test_summary_is_the_library_statistics_of_each_grid_point(state):
         np.testing.assert_array_equal([row["median"], row["median_lower"], row["median_upper"]],
                                       med)
         assert row["exits"] == sel["exits"].sum()
-        assert row["horizon"] == 2000
+        assert (row["stopped"], row["horizon"]) == (0, 2000)
 
 
 def test_a_diverging_run_is_a_censored_result_not_an_exception(state):
@@ -158,6 +158,9 @@ def test_a_diverging_run_is_a_censored_result_not_an_exception(state):
     assert runs["status"][:2].tolist() == [0, 0]
     assert runs["status"][2:].tolist() == [int(dlnsgd.Status.ERR_DIVERGED)] * 2
     assert runs["censored"][2:].all() and (runs["step"][2:] < 300).all()
+    s = dlnsgd.summary(runs)
+    assert s["stopped"].tolist() == [0, 2]
+    assert s["entered"][1] == 0 and s["horizon"][1] < 300
 
 
 def test_the_ensemble_handle_reports_bad_input_with_the_library_message(state):
@@ -179,3 +182,27 @@ def test_the_ensemble_handle_reports_bad_input_with_the_library_message(state):
     with pytest.raises(dlnsgd.DlnError) as err:
         dlnsgd.Ensemble(state, [])
     assert "members=0" in err.value.message
+
+
+def test_the_gil_is_released_while_the_library_steps(state):
+    # While one Python thread is inside dln_ensemble_step, another keeps running:
+    # with the GIL held it could not run a single iteration until the call returned.
+    import threading
+    with dlnsgd.Ensemble(state, list(range(4))) as e:
+        e.watch(1, 1000)
+        started, done = threading.Event(), threading.Event()
+
+        def run():
+            started.set()
+            e.step(100000, threads=1)
+            done.set()
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        started.wait()
+        iterations = 0
+        while not done.is_set():
+            iterations += 1
+        worker.join()
+        assert iterations > 1000
+        assert e.result(dlnsgd.MemberField.STEP).tolist() == [100000] * 4
