@@ -145,6 +145,19 @@ DLN_API int dln_create_ex(int64_t depth, const int64_t *widths, uint64_t seed, d
 DLN_API void dln_destroy(dln_model *model); /* NULL is a no-op */
 /* Deep copy of everything (weights, data, options, schedules, log, step). */
 DLN_API int dln_clone(const dln_model *model, dln_model **out);
+/* Parts of a copy made fresh by dln_clone_ex: a bitwise OR of these. */
+enum dln_clone_flag {
+  DLN_CLONE_NEW_SEED = 1,   /* the copy's seed is `seed` (sampling of §4)           */
+  DLN_CLONE_RESET_STEP = 2, /* step counter t = 0: schedules restart at f(0)         */
+  DLN_CLONE_EMPTY_LOGS = 4, /* empty rank-change log with the last ranks forgotten   */
+                            /* (as dln_clear_jumps), and an empty trace             */
+  DLN_CLONE_FRESH = 7       /* all three: an ensemble member from a saved state     */
+};
+/* dln_clone, then the parts named in flags made fresh; flags 0 is dln_clone.
+ * seed is read only with DLN_CLONE_NEW_SEED. Weights, data, options and
+ * schedules are always copied. DLN_OK, DLN_ERR_NULL_POINTER,
+ * DLN_ERR_INVALID_ARGUMENT (a bit outside DLN_CLONE_FRESH), DLN_ERR_NOMEM. */
+DLN_API int dln_clone_ex(const dln_model *model, int flags, uint64_t seed, dln_model **out);
 
 DLN_API int dln_get_depth(const dln_model *model, int64_t *depth);
 /* Writes depth+1 widths; capacity must be >= depth+1. */
@@ -429,6 +442,137 @@ DLN_API int dln_load_buffer(const void *buffer, int64_t size, dln_model **out);
 DLN_API int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity);
 DLN_API int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message,
                                int64_t capacity);
+
+/* ------------------------------------------------------------------------
+ * Ensembles (§6): K members from one state, stepped side by side, each
+ * watching for its first entry into B_r. Member i (0-based) is what
+ * dln_clone_ex(model, DLN_CLONE_FRESH, seeds[i]) returns: the state's
+ * weights, data, options and schedules, its own seed, step counter 0, empty
+ * logs. Its trajectory is bit for bit that of such a clone stepped alone,
+ * for any thread count, and watching never changes it. Options can differ
+ * per member (one grid point of η, λ, b per group of members).
+ * Thread safety as for dln_model: one ensemble, one thread at a time (the
+ * ensemble runs its own threads inside dln_ensemble_step).
+ * ------------------------------------------------------------------------ */
+typedef struct dln_ensemble dln_ensemble; /* opaque handle */
+
+enum dln_ensemble_scope { DLN_ENSEMBLE_ALL = -1 /* every member, all or none */ };
+
+/* Per-member results, read by dln_ensemble_results, one field at a time. */
+enum dln_member_field {
+  DLN_MEMBER_STEP = 0,          /* the member's step count t                        */
+  DLN_MEMBER_ENTRY_STEP = 1,    /* first checked t with θ ∈ B_r; -1 if none yet     */
+  DLN_MEMBER_CENSORED = 2,      /* 1 if not entered by t = STEP (right-censored)    */
+  DLN_MEMBER_TIME = 3,          /* ENTRY_STEP if entered, else STEP: the observed   */
+                                /* time for dln_kaplan_meier                        */
+  DLN_MEMBER_EXITS = 4,         /* checks finding θ outside B_r after a check that  */
+                                /* found it inside (0 unless it entered)            */
+  DLN_MEMBER_INSIDE = 5,        /* 1 if θ ∈ B_r at the last check                   */
+  DLN_MEMBER_ABSORBED_RANK = 6, /* dln_query_absorbed_rank                          */
+  DLN_MEMBER_TRAIN_MSE = 7,     /* C(A_θ), the data cost of dln_loss                */
+  DLN_MEMBER_TEST_MSE = 8,      /* dln_test_error; NaN without test data            */
+  DLN_MEMBER_STATUS = 9,        /* DLN_OK, or the status that stopped the member    */
+  DLN_MEMBER_RECORD_SIZE = 10
+};
+
+/* members >= 1 seeds; the model is only read, and a failure is explained in
+ * dln_last_error(model). DLN_OK, DLN_ERR_NULL_POINTER,
+ * DLN_ERR_INVALID_ARGUMENT (members outside [1, 2^20]), DLN_ERR_STATE (no
+ * observations), DLN_ERR_NOMEM. */
+DLN_API int dln_ensemble_create(const dln_model *model, int64_t members, const uint64_t *seeds,
+                                dln_ensemble **out);
+DLN_API void dln_ensemble_destroy(dln_ensemble *ensemble); /* NULL is a no-op */
+/* As dln_last_error, for an ensemble. */
+DLN_API const char *dln_ensemble_last_error(const dln_ensemble *ensemble);
+/* DLN_OK or DLN_ERR_NULL_POINTER. */
+DLN_API int dln_ensemble_size(const dln_ensemble *ensemble, int64_t *members);
+/* dln_set_param on one member, or on every member for DLN_ENSEMBLE_ALL (if
+ * one refuses, none changes). DLN_OK, DLN_ERR_NULL_POINTER,
+ * DLN_ERR_OUT_OF_RANGE (member), and the statuses of dln_set_param. */
+DLN_API int dln_ensemble_set_param(dln_ensemble *ensemble, int64_t member, int param,
+                                   double value);
+/* dln_get_param of one member (0-based). Statuses as dln_ensemble_set_param. */
+DLN_API int dln_ensemble_get_param(const dln_ensemble *ensemble, int64_t member, int param,
+                                   double *value);
+/* Watch B_r from now on: a member is checked, with dln_in_Br(member, r, -1,
+ * -1, -1) (its own fixed thresholds of §6), whenever its step count is a
+ * multiple of check_every, the current one included (checked at the next
+ * dln_ensemble_step). Forgets every entry and exit recorded so far.
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT (r < 0,
+ * check_every < 1). */
+DLN_API int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_every);
+/* `steps` more steps of every running member on `threads` threads (1..1024),
+ * with the due checks; steps = 0 only performs the check due at the current
+ * step. Afterwards the results describe every member. Invalid input leaves
+ * the ensemble unchanged: DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT,
+ * DLN_ERR_OUT_OF_RANGE (a step counter would overflow), DLN_ERR_STATE (a
+ * member cannot step, as dln_step says). When a member fails while stepping
+ * (DLN_ERR_DIVERGED: its state is the one before the failing step, as in
+ * dln_step; DLN_ERR_NOMEM, DLN_ERR_LAPACK) it stops there with that status
+ * in DLN_MEMBER_STATUS, is right-censored at its step count and is not stepped
+ * again; the others complete their steps and the call returns the status of
+ * the first member that stopped, named in dln_ensemble_last_error. */
+DLN_API int dln_ensemble_step(dln_ensemble *ensemble, int64_t steps, int64_t threads);
+/* One field (enum dln_member_field) of every member into values[0..K-1]
+ * (integers are exact). DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_UNKNOWN_PARAM
+ * (field), DLN_ERR_OUT_OF_RANGE (capacity < K), DLN_ERR_STATE (no
+ * dln_ensemble_step since the ensemble was created, watched or had an option
+ * changed; or a watch field without dln_ensemble_watch). */
+DLN_API int dln_ensemble_results(const dln_ensemble *ensemble, int field, double *values,
+                                 int64_t capacity);
+/* A copy of member i as an ordinary handle (its seed, step count, logs).
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_OUT_OF_RANGE, DLN_ERR_NOMEM. */
+DLN_API int dln_ensemble_member(const dln_ensemble *ensemble, int64_t member, dln_model **out);
+
+/* ------------------------------------------------------------------------
+ * Statistics of ensembles, without a handle: a failure is explained in
+ * message ("function: detail", NUL-terminated, truncated to capacity; may be
+ * NULL; "" on success), as for dln_create_ex. z is the two-sided standard
+ * normal critical value of the intervals: DLN_Z_95 for 95 %.
+ * ------------------------------------------------------------------------ */
+#define DLN_Z_95 1.959963984540054
+/* Wilson score interval of a binomial proportion from `successes` of
+ * `trials` (>= 1): the p with |k/n − p| <= z sqrt(p(1−p)/n); exactly 0
+ * (1) at its ends for k = 0 (k = n). DLN_OK, DLN_ERR_NULL_POINTER,
+ * DLN_ERR_INVALID_ARGUMENT (trials < 1, successes outside [0, trials],
+ * z <= 0), DLN_ERR_NOT_FINITE (z). */
+DLN_API int dln_wilson_interval(int64_t successes, int64_t trials, double z, double *lower,
+                                double *upper, char *message, int64_t capacity);
+
+/* Rows of the Kaplan–Meier estimate, one per distinct observed time. */
+enum dln_km_field {
+  DLN_KM_TIME = 0,      /* t_j, increasing                                       */
+  DLN_KM_AT_RISK = 1,   /* n_j: observations with time >= t_j                      */
+  DLN_KM_EVENTS = 2,    /* d_j: events at t_j                                      */
+  DLN_KM_CENSORED = 3,  /* censored at t_j (at risk at t_j, gone after it)         */
+  DLN_KM_SURVIVAL = 4,  /* Ŝ(t_j) = Π_{i<=j} (1 − d_i/n_i)                          */
+  DLN_KM_STD_ERROR = 5, /* Greenwood: Ŝ (Σ_{i<=j} d_i/(n_i(n_i−d_i)))^(1/2); NaN   */
+                        /* once Ŝ = 0                                              */
+  DLN_KM_LOWER = 6,     /* pointwise interval on the log(−log) scale:             */
+  DLN_KM_UPPER = 7,     /* Ŝ^exp(±z se/(Ŝ |log Ŝ|)); [1, 1] while Ŝ = 1, [0, 0] at 0 */
+  DLN_KM_RECORD_SIZE = 8
+};
+/* Kaplan–Meier estimate of S(t) = P(T > t) from n >= 1 right-censored times
+ * (finite, >= 0; censored[i] = 1 if time i is a censoring, 0 if an event;
+ * at a tie, events come before censorings). *count is set to the number of
+ * rows; the first min(count, capacity) are written to rows, each
+ * DLN_KM_RECORD_SIZE doubles (rows may be NULL when capacity is 0).
+ * DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_INVALID_ARGUMENT (n, a censored
+ * flag, z <= 0, capacity < 0, a negative time), DLN_ERR_NOT_FINITE, DLN_ERR_NOMEM. */
+DLN_API int dln_kaplan_meier(int64_t n, const double *times, const int *censored, double z,
+                             double *rows, int64_t capacity, int64_t *count, char *message,
+                             int64_t message_capacity);
+/* Median of the Kaplan–Meier estimate, the first t_j with Ŝ(t_j) <= 1/2,
+ * and its interval (Brookmeyer–Crowley, with the pointwise log(−log)
+ * interval above): [first t_j with LOWER <= 1/2, first t_j with UPPER <=
+ * 1/2], the times whose pointwise interval contains 1/2 (as R's survfit
+ * with conf.type = "log-log"; R reports the midpoint where Ŝ = 1/2 exactly
+ * on an interval, this the interval's start). "<= 1/2" allows 1e-12 for
+ * rounding. Each is +inf when not reached by the last time. Statuses as
+ * dln_kaplan_meier. */
+DLN_API int dln_kaplan_meier_median(int64_t n, const double *times, const int *censored,
+                                    double z, double *median, double *lower, double *upper,
+                                    char *message, int64_t message_capacity);
 
 #ifdef __cplusplus
 }

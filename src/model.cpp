@@ -161,6 +161,25 @@ int dln_clone(const dln_model *model, dln_model **out) {
   });
 }
 
+int dln_clone_ex(const dln_model *model, int flags, uint64_t seed, dln_model **out) {
+  return guarded(model, "dln_clone_ex", [&] {
+    require_pointer(model, "model");
+    require_pointer(out, "out");
+    if (flags & ~DLN_CLONE_FRESH)
+      fail(DLN_ERR_INVALID_ARGUMENT, "flags=%d has bits outside DLN_CLONE_FRESH=%d", flags, int(DLN_CLONE_FRESH));
+    auto copy = std::make_unique<dln_model>(*model);
+    copy->last_error.clear();
+    if (flags & DLN_CLONE_NEW_SEED) copy->seed = seed;
+    if (flags & DLN_CLONE_RESET_STEP) copy->step = 0;
+    if (flags & DLN_CLONE_EMPTY_LOGS) {
+      copy->jumps = JumpLog{};
+      copy->trace = Trace{};
+    }
+    copy->work.permutation_epoch = -1;  // the permutation cache is keyed by the old seed
+    *out = copy.release();
+  });
+}
+
 int dln_get_depth(const dln_model *model, int64_t *depth) {
   return guarded(model, "dln_get_depth", [&] {
     require_pointer(model, "model");

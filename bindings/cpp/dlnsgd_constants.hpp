@@ -23,6 +23,7 @@ static_assert(DLN_VERSION_MAJOR == 0);
 static_assert(DLN_VERSION_MINOR == 1);
 static_assert(DLN_VERSION_PATCH == 0);
 static_assert(DLN_VERSION_NUMBER == 100);
+static_assert(DLN_Z_95 == 1.959963984540054);
 
 // enum dln_status (X-macro table DLN_STATUS_TABLE)
 inline constexpr std::array<Constant, 13> status{{
@@ -95,6 +96,18 @@ static_assert(DLN_SAMPLER_WITH_REPLACEMENT == 0);
 static_assert(DLN_SAMPLER_WITHOUT_REPLACEMENT == 1);
 static_assert(DLN_SAMPLER_SUBSET == 2);
 static_assert(DLN_SAMPLER_FULL_BATCH == 3);
+
+// enum dln_clone_flag
+inline constexpr std::array<Constant, 4> clone_flag{{
+    {"DLN_CLONE_NEW_SEED", DLN_CLONE_NEW_SEED, ""},
+    {"DLN_CLONE_RESET_STEP", DLN_CLONE_RESET_STEP, ""},
+    {"DLN_CLONE_EMPTY_LOGS", DLN_CLONE_EMPTY_LOGS, ""},
+    {"DLN_CLONE_FRESH", DLN_CLONE_FRESH, ""},
+}};
+static_assert(DLN_CLONE_NEW_SEED == 1);
+static_assert(DLN_CLONE_RESET_STEP == 2);
+static_assert(DLN_CLONE_EMPTY_LOGS == 4);
+static_assert(DLN_CLONE_FRESH == 7);
 
 // enum dln_schedule_kind
 inline constexpr std::array<Constant, 7> schedule_kind{{
@@ -249,8 +262,60 @@ static_assert(DLN_GRAD_RELATIVE == 3);
 static_assert(DLN_GRAD_CRITICAL == 4);
 static_assert(DLN_GRAD_REPORT_SIZE == 5);
 
+// enum dln_ensemble_scope
+inline constexpr std::array<Constant, 1> ensemble_scope{{
+    {"DLN_ENSEMBLE_ALL", DLN_ENSEMBLE_ALL, ""},
+}};
+static_assert(DLN_ENSEMBLE_ALL == -1);
+
+// enum dln_member_field
+inline constexpr std::array<Constant, 10> member_field{{
+    {"DLN_MEMBER_STEP", DLN_MEMBER_STEP, ""},
+    {"DLN_MEMBER_ENTRY_STEP", DLN_MEMBER_ENTRY_STEP, ""},
+    {"DLN_MEMBER_CENSORED", DLN_MEMBER_CENSORED, ""},
+    {"DLN_MEMBER_TIME", DLN_MEMBER_TIME, ""},
+    {"DLN_MEMBER_EXITS", DLN_MEMBER_EXITS, ""},
+    {"DLN_MEMBER_INSIDE", DLN_MEMBER_INSIDE, ""},
+    {"DLN_MEMBER_ABSORBED_RANK", DLN_MEMBER_ABSORBED_RANK, ""},
+    {"DLN_MEMBER_TRAIN_MSE", DLN_MEMBER_TRAIN_MSE, ""},
+    {"DLN_MEMBER_TEST_MSE", DLN_MEMBER_TEST_MSE, ""},
+    {"DLN_MEMBER_STATUS", DLN_MEMBER_STATUS, ""},
+}};
+static_assert(DLN_MEMBER_STEP == 0);
+static_assert(DLN_MEMBER_ENTRY_STEP == 1);
+static_assert(DLN_MEMBER_CENSORED == 2);
+static_assert(DLN_MEMBER_TIME == 3);
+static_assert(DLN_MEMBER_EXITS == 4);
+static_assert(DLN_MEMBER_INSIDE == 5);
+static_assert(DLN_MEMBER_ABSORBED_RANK == 6);
+static_assert(DLN_MEMBER_TRAIN_MSE == 7);
+static_assert(DLN_MEMBER_TEST_MSE == 8);
+static_assert(DLN_MEMBER_STATUS == 9);
+static_assert(DLN_MEMBER_RECORD_SIZE == 10);
+
+// enum dln_km_field
+inline constexpr std::array<Constant, 8> km_field{{
+    {"DLN_KM_TIME", DLN_KM_TIME, ""},
+    {"DLN_KM_AT_RISK", DLN_KM_AT_RISK, ""},
+    {"DLN_KM_EVENTS", DLN_KM_EVENTS, ""},
+    {"DLN_KM_CENSORED", DLN_KM_CENSORED, ""},
+    {"DLN_KM_SURVIVAL", DLN_KM_SURVIVAL, ""},
+    {"DLN_KM_STD_ERROR", DLN_KM_STD_ERROR, ""},
+    {"DLN_KM_LOWER", DLN_KM_LOWER, ""},
+    {"DLN_KM_UPPER", DLN_KM_UPPER, ""},
+}};
+static_assert(DLN_KM_TIME == 0);
+static_assert(DLN_KM_AT_RISK == 1);
+static_assert(DLN_KM_EVENTS == 2);
+static_assert(DLN_KM_CENSORED == 3);
+static_assert(DLN_KM_SURVIVAL == 4);
+static_assert(DLN_KM_STD_ERROR == 5);
+static_assert(DLN_KM_LOWER == 6);
+static_assert(DLN_KM_UPPER == 7);
+static_assert(DLN_KM_RECORD_SIZE == 8);
+
 // The C functions, in header order.
-inline constexpr std::array<const char*, 64> functions{{
+inline constexpr std::array<const char*, 78> functions{{
     "dln_status_string",
     "dln_status_name",
     "dln_last_error",
@@ -264,6 +329,7 @@ inline constexpr std::array<const char*, 64> functions{{
     "dln_create_ex",
     "dln_destroy",
     "dln_clone",
+    "dln_clone_ex",
     "dln_get_depth",
     "dln_get_widths",
     "dln_get_seed",
@@ -315,6 +381,19 @@ inline constexpr std::array<const char*, 64> functions{{
     "dln_load_buffer",
     "dln_load_ex",
     "dln_load_buffer_ex",
+    "dln_ensemble_create",
+    "dln_ensemble_destroy",
+    "dln_ensemble_last_error",
+    "dln_ensemble_size",
+    "dln_ensemble_set_param",
+    "dln_ensemble_get_param",
+    "dln_ensemble_watch",
+    "dln_ensemble_step",
+    "dln_ensemble_results",
+    "dln_ensemble_member",
+    "dln_wilson_interval",
+    "dln_kaplan_meier",
+    "dln_kaplan_meier_median",
 }};
 
 }  // namespace dln::constants

@@ -18,6 +18,8 @@ module dlnsgd_c
   integer(c_int), parameter :: DLN_VERSION_MINOR = 1
   integer(c_int), parameter :: DLN_VERSION_PATCH = 0
   integer(c_int), parameter :: DLN_VERSION_NUMBER = 100
+  ! floating macros
+  real(c_double), parameter :: DLN_Z_95 = 1.959963984540054_c_double
   ! enum dln_status (X-macro table DLN_STATUS_TABLE)
   integer(c_int), parameter :: DLN_OK = 0  !< success
   integer(c_int), parameter :: DLN_ERR_NULL_POINTER = -1  !< a required pointer argument is NULL
@@ -51,6 +53,11 @@ module dlnsgd_c
   integer(c_int), parameter :: DLN_SAMPLER_WITHOUT_REPLACEMENT = 1
   integer(c_int), parameter :: DLN_SAMPLER_SUBSET = 2
   integer(c_int), parameter :: DLN_SAMPLER_FULL_BATCH = 3
+  ! enum dln_clone_flag
+  integer(c_int), parameter :: DLN_CLONE_NEW_SEED = 1
+  integer(c_int), parameter :: DLN_CLONE_RESET_STEP = 2
+  integer(c_int), parameter :: DLN_CLONE_EMPTY_LOGS = 4
+  integer(c_int), parameter :: DLN_CLONE_FRESH = 7
   ! enum dln_schedule_kind
   integer(c_int), parameter :: DLN_SCHEDULE_CONSTANT = 0
   integer(c_int), parameter :: DLN_SCHEDULE_STEP_DECAY = 1
@@ -121,6 +128,30 @@ module dlnsgd_c
   integer(c_int), parameter :: DLN_GRAD_RELATIVE = 3
   integer(c_int), parameter :: DLN_GRAD_CRITICAL = 4
   integer(c_int), parameter :: DLN_GRAD_REPORT_SIZE = 5
+  ! enum dln_ensemble_scope
+  integer(c_int), parameter :: DLN_ENSEMBLE_ALL = -1
+  ! enum dln_member_field
+  integer(c_int), parameter :: DLN_MEMBER_STEP = 0
+  integer(c_int), parameter :: DLN_MEMBER_ENTRY_STEP = 1
+  integer(c_int), parameter :: DLN_MEMBER_CENSORED = 2
+  integer(c_int), parameter :: DLN_MEMBER_TIME = 3
+  integer(c_int), parameter :: DLN_MEMBER_EXITS = 4
+  integer(c_int), parameter :: DLN_MEMBER_INSIDE = 5
+  integer(c_int), parameter :: DLN_MEMBER_ABSORBED_RANK = 6
+  integer(c_int), parameter :: DLN_MEMBER_TRAIN_MSE = 7
+  integer(c_int), parameter :: DLN_MEMBER_TEST_MSE = 8
+  integer(c_int), parameter :: DLN_MEMBER_STATUS = 9
+  integer(c_int), parameter :: DLN_MEMBER_RECORD_SIZE = 10
+  ! enum dln_km_field
+  integer(c_int), parameter :: DLN_KM_TIME = 0
+  integer(c_int), parameter :: DLN_KM_AT_RISK = 1
+  integer(c_int), parameter :: DLN_KM_EVENTS = 2
+  integer(c_int), parameter :: DLN_KM_CENSORED = 3
+  integer(c_int), parameter :: DLN_KM_SURVIVAL = 4
+  integer(c_int), parameter :: DLN_KM_STD_ERROR = 5
+  integer(c_int), parameter :: DLN_KM_LOWER = 6
+  integer(c_int), parameter :: DLN_KM_UPPER = 7
+  integer(c_int), parameter :: DLN_KM_RECORD_SIZE = 8
 
   interface
     !> const char *dln_status_string(int status)
@@ -214,6 +245,15 @@ module dlnsgd_c
       type(c_ptr), value :: out
       integer(c_int) :: c_dln_clone
     end function c_dln_clone
+    !> int dln_clone_ex(const dln_model *model, int flags, uint64_t seed, dln_model **out)
+    function c_dln_clone_ex(model, flags, seed, out) bind(C, name="dln_clone_ex")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: model
+      integer(c_int), value :: flags
+      integer(c_int64_t), value :: seed
+      type(c_ptr), value :: out
+      integer(c_int) :: c_dln_clone_ex
+    end function c_dln_clone_ex
     !> int dln_get_depth(const dln_model *model, int64_t *depth)
     function c_dln_get_depth(model, depth) bind(C, name="dln_get_depth")
       import :: c_int, c_ptr
@@ -643,6 +683,130 @@ module dlnsgd_c
       integer(c_int64_t), value :: capacity
       integer(c_int) :: c_dln_load_buffer_ex
     end function c_dln_load_buffer_ex
+    !> int dln_ensemble_create(const dln_model *model, int64_t members, const uint64_t *seeds, dln_ensemble **out)
+    function c_dln_ensemble_create(model, members, seeds, out) bind(C, name="dln_ensemble_create")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: model
+      integer(c_int64_t), value :: members
+      type(c_ptr), value :: seeds
+      type(c_ptr), value :: out
+      integer(c_int) :: c_dln_ensemble_create
+    end function c_dln_ensemble_create
+    !> void dln_ensemble_destroy(dln_ensemble *ensemble)
+    subroutine c_dln_ensemble_destroy(ensemble) bind(C, name="dln_ensemble_destroy")
+      import :: c_ptr
+      type(c_ptr), value :: ensemble
+    end subroutine c_dln_ensemble_destroy
+    !> const char *dln_ensemble_last_error(const dln_ensemble *ensemble)
+    function c_dln_ensemble_last_error(ensemble) bind(C, name="dln_ensemble_last_error")
+      import :: c_ptr
+      type(c_ptr), value :: ensemble
+      type(c_ptr) :: c_dln_ensemble_last_error
+    end function c_dln_ensemble_last_error
+    !> int dln_ensemble_size(const dln_ensemble *ensemble, int64_t *members)
+    function c_dln_ensemble_size(ensemble, members) bind(C, name="dln_ensemble_size")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: ensemble
+      type(c_ptr), value :: members
+      integer(c_int) :: c_dln_ensemble_size
+    end function c_dln_ensemble_size
+    !> int dln_ensemble_set_param(dln_ensemble *ensemble, int64_t member, int param, double value)
+    function c_dln_ensemble_set_param(ensemble, member, param, value) bind(C, &
+        name="dln_ensemble_set_param")
+      import :: c_double, c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int64_t), value :: member
+      integer(c_int), value :: param
+      real(c_double), value :: value
+      integer(c_int) :: c_dln_ensemble_set_param
+    end function c_dln_ensemble_set_param
+    !> int dln_ensemble_get_param(const dln_ensemble *ensemble, int64_t member, int param, double *value)
+    function c_dln_ensemble_get_param(ensemble, member, param, value) bind(C, &
+        name="dln_ensemble_get_param")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int64_t), value :: member
+      integer(c_int), value :: param
+      type(c_ptr), value :: value
+      integer(c_int) :: c_dln_ensemble_get_param
+    end function c_dln_ensemble_get_param
+    !> int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_every)
+    function c_dln_ensemble_watch(ensemble, r, check_every) bind(C, name="dln_ensemble_watch")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int64_t), value :: r
+      integer(c_int64_t), value :: check_every
+      integer(c_int) :: c_dln_ensemble_watch
+    end function c_dln_ensemble_watch
+    !> int dln_ensemble_step(dln_ensemble *ensemble, int64_t steps, int64_t threads)
+    function c_dln_ensemble_step(ensemble, steps, threads) bind(C, name="dln_ensemble_step")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int64_t), value :: steps
+      integer(c_int64_t), value :: threads
+      integer(c_int) :: c_dln_ensemble_step
+    end function c_dln_ensemble_step
+    !> int dln_ensemble_results(const dln_ensemble *ensemble, int field, double *values, int64_t capacity)
+    function c_dln_ensemble_results(ensemble, field, values, capacity) bind(C, &
+        name="dln_ensemble_results")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int), value :: field
+      type(c_ptr), value :: values
+      integer(c_int64_t), value :: capacity
+      integer(c_int) :: c_dln_ensemble_results
+    end function c_dln_ensemble_results
+    !> int dln_ensemble_member(const dln_ensemble *ensemble, int64_t member, dln_model **out)
+    function c_dln_ensemble_member(ensemble, member, out) bind(C, name="dln_ensemble_member")
+      import :: c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: ensemble
+      integer(c_int64_t), value :: member
+      type(c_ptr), value :: out
+      integer(c_int) :: c_dln_ensemble_member
+    end function c_dln_ensemble_member
+    !> int dln_wilson_interval(int64_t successes, int64_t trials, double z, double *lower, double *upper, char *message, int64_t capacity)
+    function c_dln_wilson_interval(successes, trials, z, lower, upper, message, capacity) bind(C, &
+        name="dln_wilson_interval")
+      import :: c_double, c_int, c_int64_t, c_ptr
+      integer(c_int64_t), value :: successes
+      integer(c_int64_t), value :: trials
+      real(c_double), value :: z
+      type(c_ptr), value :: lower
+      type(c_ptr), value :: upper
+      type(c_ptr), value :: message
+      integer(c_int64_t), value :: capacity
+      integer(c_int) :: c_dln_wilson_interval
+    end function c_dln_wilson_interval
+    !> int dln_kaplan_meier(int64_t n, const double *times, const int *censored, double z, double *rows, int64_t capacity, int64_t *count, char *message, int64_t message_capacity)
+    function c_dln_kaplan_meier(n, times, censored, z, rows, capacity, count, message, &
+        message_capacity) bind(C, name="dln_kaplan_meier")
+      import :: c_double, c_int, c_int64_t, c_ptr
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: times
+      type(c_ptr), value :: censored
+      real(c_double), value :: z
+      type(c_ptr), value :: rows
+      integer(c_int64_t), value :: capacity
+      type(c_ptr), value :: count
+      type(c_ptr), value :: message
+      integer(c_int64_t), value :: message_capacity
+      integer(c_int) :: c_dln_kaplan_meier
+    end function c_dln_kaplan_meier
+    !> int dln_kaplan_meier_median(int64_t n, const double *times, const int *censored, double z, double *median, double *lower, double *upper, char *message, int64_t message_capacity)
+    function c_dln_kaplan_meier_median(n, times, censored, z, median, lower, upper, message, &
+        message_capacity) bind(C, name="dln_kaplan_meier_median")
+      import :: c_double, c_int, c_int64_t, c_ptr
+      integer(c_int64_t), value :: n
+      type(c_ptr), value :: times
+      type(c_ptr), value :: censored
+      real(c_double), value :: z
+      type(c_ptr), value :: median
+      type(c_ptr), value :: lower
+      type(c_ptr), value :: upper
+      type(c_ptr), value :: message
+      integer(c_int64_t), value :: message_capacity
+      integer(c_int) :: c_dln_kaplan_meier_median
+    end function c_dln_kaplan_meier_median
   end interface
 
 end module dlnsgd_c

@@ -149,8 +149,9 @@ class Api:
     functions: list
     enums: list
     macros: list  # [Constant]: object-like integer macros
-    not_constants: list  # object-like DLN_ macros that are not integers (named in output)
+    not_constants: list  # object-like DLN_ macros that are not constants (named in output)
     tables: dict  # X-macro table name -> [(name, description)]
+    reals: list = dataclasses.field(default_factory=list)  # [Constant]: floating literal macros
 
     @property
     def constants(self):
@@ -224,6 +225,26 @@ def _parse(path, source=None, extra=None):
     return tu, errors
 
 
+def _floating_literal(tokens):
+    """The value of a macro body that is one floating literal (optionally
+    signed, optionally in parentheses), from clang's tokens; else None."""
+    spell = [t.spelling for t in tokens]
+    if len(spell) >= 2 and spell[0] == "(" and spell[-1] == ")":
+        spell = spell[1:-1]
+    sign = 1.0
+    if len(spell) == 2 and spell[0] in "+-":
+        sign, spell = (-1.0 if spell[0] == "-" else 1.0), spell[1:]
+    if len(spell) != 1 or tokens[-1].kind != ci.TokenKind.LITERAL:
+        return None
+    text = spell[0].rstrip("fFlL")
+    if not any(ch in text for ch in ".eEpP") or text.lower().startswith("0x") and "p" not in text.lower():
+        return None  # an integer literal: the integer path maps it
+    try:
+        return sign * (float.fromhex(text) if text.lower().startswith("0x") else float(text))
+    except ValueError:
+        return None
+
+
 def _evaluate_macros(header, names):
     """Values of object-like macros as integer constant expressions, by
     compiling `enum { probe_i = (NAME) }` after the header; None where the
@@ -248,7 +269,7 @@ def read_api(header):
     tu, errors = _parse(header)
     if errors:
         raise ApiError("the header does not parse: " + "; ".join(str(d) for d in errors))
-    functions, enums, tables, object_macros = [], [], {}, []
+    functions, enums, tables, object_macros, real_literals = [], [], {}, [], {}
     seen = set()
     for c in tu.cursor.get_children():
         if not _in_header(c, header):
@@ -263,6 +284,9 @@ def read_api(header):
                   and not (toks[1].spelling == "("
                            and toks[1].extent.start.offset == toks[0].extent.end.offset)):
                 object_macros.append(c.spelling)
+                literal = _floating_literal(toks[1:])
+                if literal is not None:
+                    real_literals[c.spelling] = literal
         elif k == ci.CursorKind.FUNCTION_DECL:
             if c.is_definition():
                 raise ApiError(f"function {c.spelling}: defined in the header (inline); only "
@@ -316,7 +340,8 @@ def read_api(header):
 
     values = _evaluate_macros(header, object_macros)
     macros = [Constant(n, v) for n, v in values.items() if v is not None]
-    not_constants = [n for n, v in values.items() if v is None]
+    reals = [Constant(n, real_literals[n]) for n, v in values.items() if v is None and n in real_literals]
+    not_constants = [n for n, v in values.items() if v is None and n not in real_literals]
 
     # Fortran ignores case: within functions, and within constants, no two
     # names may differ only in case. (A constant and a function may: the
@@ -332,7 +357,7 @@ def read_api(header):
     for e in enums:
         if not e.members and e.constants:
             raise ApiError(f"enum {e.tag or '(unnamed)'}: only counts, no members")
-    return Api(os.path.basename(header), functions, enums, macros, not_constants, tables)
+    return Api(os.path.basename(header), functions, enums, macros, not_constants, tables, reals)
 
 
 def camel(tag):

@@ -147,7 +147,8 @@ JULIA = os.path.join(ROOT, "bindings", "julia", "src")
 C_TO_JULIA = {"int": "Cint", "int64_t": "Int64", "uint64_t": "UInt64", "double": "Cdouble",
               "void": "Cvoid", "int *": "Ptr{Cint}", "int64_t *": "Ptr{Int64}",
               "uint64_t *": "Ptr{UInt64}", "double *": "Ptr{Cdouble}", "void *": "Ptr{Cvoid}",
-              "char *": "Ptr{UInt8}", "dln_model *": "Ptr{Cvoid}", "dln_model **": "Ptr{Ptr{Cvoid}}"}
+              "char *": "Ptr{UInt8}", "dln_model *": "Ptr{Cvoid}", "dln_model **": "Ptr{Ptr{Cvoid}}",
+              "dln_ensemble *": "Ptr{Cvoid}", "dln_ensemble **": "Ptr{Ptr{Cvoid}}"}
 
 
 def julia_type(spelling, argument):

@@ -13,6 +13,9 @@ const VERSION_MINOR = Cint(1)
 const VERSION_PATCH = Cint(0)
 const VERSION_NUMBER = Cint(100)
 
+# floating macros
+const Z_95 = 1.959963984540054
+
 # enum dln_status (X-macro table DLN_STATUS_TABLE)
 const OK = Cint(0)  # success
 const ERR_NULL_POINTER = Cint(-1)  # a required pointer argument is NULL
@@ -48,6 +51,12 @@ const SAMPLER_WITH_REPLACEMENT = Cint(0)
 const SAMPLER_WITHOUT_REPLACEMENT = Cint(1)
 const SAMPLER_SUBSET = Cint(2)
 const SAMPLER_FULL_BATCH = Cint(3)
+
+# enum dln_clone_flag
+const CLONE_NEW_SEED = Cint(1)
+const CLONE_RESET_STEP = Cint(2)
+const CLONE_EMPTY_LOGS = Cint(4)
+const CLONE_FRESH = Cint(7)
 
 # enum dln_schedule_kind
 const SCHEDULE_CONSTANT = Cint(0)
@@ -128,6 +137,33 @@ const GRAD_RELATIVE = Cint(3)
 const GRAD_CRITICAL = Cint(4)
 const GRAD_REPORT_SIZE = Cint(5)
 
+# enum dln_ensemble_scope
+const ENSEMBLE_ALL = Cint(-1)
+
+# enum dln_member_field
+const MEMBER_STEP = Cint(0)
+const MEMBER_ENTRY_STEP = Cint(1)
+const MEMBER_CENSORED = Cint(2)
+const MEMBER_TIME = Cint(3)
+const MEMBER_EXITS = Cint(4)
+const MEMBER_INSIDE = Cint(5)
+const MEMBER_ABSORBED_RANK = Cint(6)
+const MEMBER_TRAIN_MSE = Cint(7)
+const MEMBER_TEST_MSE = Cint(8)
+const MEMBER_STATUS = Cint(9)
+const MEMBER_RECORD_SIZE = Cint(10)
+
+# enum dln_km_field
+const KM_TIME = Cint(0)
+const KM_AT_RISK = Cint(1)
+const KM_EVENTS = Cint(2)
+const KM_CENSORED = Cint(3)
+const KM_SURVIVAL = Cint(4)
+const KM_STD_ERROR = Cint(5)
+const KM_LOWER = Cint(6)
+const KM_UPPER = Cint(7)
+const KM_RECORD_SIZE = Cint(8)
+
 "The C functions of the header, in header order."
 const FUNCTIONS = (
     :dln_status_string,
@@ -143,6 +179,7 @@ const FUNCTIONS = (
     :dln_create_ex,
     :dln_destroy,
     :dln_clone,
+    :dln_clone_ex,
     :dln_get_depth,
     :dln_get_widths,
     :dln_get_seed,
@@ -194,6 +231,19 @@ const FUNCTIONS = (
     :dln_load_buffer,
     :dln_load_ex,
     :dln_load_buffer_ex,
+    :dln_ensemble_create,
+    :dln_ensemble_destroy,
+    :dln_ensemble_last_error,
+    :dln_ensemble_size,
+    :dln_ensemble_set_param,
+    :dln_ensemble_get_param,
+    :dln_ensemble_watch,
+    :dln_ensemble_step,
+    :dln_ensemble_results,
+    :dln_ensemble_member,
+    :dln_wilson_interval,
+    :dln_kaplan_meier,
+    :dln_kaplan_meier_median,
 )
 
 # const char *dln_status_string(int status)
@@ -227,6 +277,9 @@ dln_create_ex(depth, widths, seed, out, message, capacity) =
 dln_destroy(model) = @ccall $(_fp(:dln_destroy))(model::Ptr{Cvoid})::Cvoid
 # int dln_clone(const dln_model *model, dln_model **out)
 dln_clone(model, out) = @ccall $(_fp(:dln_clone))(model::Ptr{Cvoid}, out::Ptr{Ptr{Cvoid}})::Cint
+# int dln_clone_ex(const dln_model *model, int flags, uint64_t seed, dln_model **out)
+dln_clone_ex(model, flags, seed, out) =
+    @ccall $(_fp(:dln_clone_ex))(model::Ptr{Cvoid}, flags::Cint, seed::UInt64, out::Ptr{Ptr{Cvoid}})::Cint
 # int dln_get_depth(const dln_model *model, int64_t *depth)
 dln_get_depth(model, depth) =
     @ccall $(_fp(:dln_get_depth))(model::Ptr{Cvoid}, depth::Ptr{Int64})::Cint
@@ -373,3 +426,41 @@ dln_load_ex(path, out, message, capacity) =
 # int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message, int64_t capacity)
 dln_load_buffer_ex(buffer, size, out, message, capacity) =
     @ccall $(_fp(:dln_load_buffer_ex))(buffer::Ptr{Cvoid}, size::Int64, out::Ptr{Ptr{Cvoid}}, message::Ptr{UInt8}, capacity::Int64)::Cint
+# int dln_ensemble_create(const dln_model *model, int64_t members, const uint64_t *seeds, dln_ensemble **out)
+dln_ensemble_create(model, members, seeds, out) =
+    @ccall $(_fp(:dln_ensemble_create))(model::Ptr{Cvoid}, members::Int64, seeds::Ptr{UInt64}, out::Ptr{Ptr{Cvoid}})::Cint
+# void dln_ensemble_destroy(dln_ensemble *ensemble)
+dln_ensemble_destroy(ensemble) = @ccall $(_fp(:dln_ensemble_destroy))(ensemble::Ptr{Cvoid})::Cvoid
+# const char *dln_ensemble_last_error(const dln_ensemble *ensemble)
+dln_ensemble_last_error(ensemble) =
+    @ccall $(_fp(:dln_ensemble_last_error))(ensemble::Ptr{Cvoid})::Ptr{UInt8}
+# int dln_ensemble_size(const dln_ensemble *ensemble, int64_t *members)
+dln_ensemble_size(ensemble, members) =
+    @ccall $(_fp(:dln_ensemble_size))(ensemble::Ptr{Cvoid}, members::Ptr{Int64})::Cint
+# int dln_ensemble_set_param(dln_ensemble *ensemble, int64_t member, int param, double value)
+dln_ensemble_set_param(ensemble, member, param, value) =
+    @ccall $(_fp(:dln_ensemble_set_param))(ensemble::Ptr{Cvoid}, member::Int64, param::Cint, value::Cdouble)::Cint
+# int dln_ensemble_get_param(const dln_ensemble *ensemble, int64_t member, int param, double *value)
+dln_ensemble_get_param(ensemble, member, param, value) =
+    @ccall $(_fp(:dln_ensemble_get_param))(ensemble::Ptr{Cvoid}, member::Int64, param::Cint, value::Ptr{Cdouble})::Cint
+# int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_every)
+dln_ensemble_watch(ensemble, r, check_every) =
+    @ccall $(_fp(:dln_ensemble_watch))(ensemble::Ptr{Cvoid}, r::Int64, check_every::Int64)::Cint
+# int dln_ensemble_step(dln_ensemble *ensemble, int64_t steps, int64_t threads)
+dln_ensemble_step(ensemble, steps, threads) =
+    @ccall $(_fp(:dln_ensemble_step))(ensemble::Ptr{Cvoid}, steps::Int64, threads::Int64)::Cint
+# int dln_ensemble_results(const dln_ensemble *ensemble, int field, double *values, int64_t capacity)
+dln_ensemble_results(ensemble, field, values, capacity) =
+    @ccall $(_fp(:dln_ensemble_results))(ensemble::Ptr{Cvoid}, field::Cint, values::Ptr{Cdouble}, capacity::Int64)::Cint
+# int dln_ensemble_member(const dln_ensemble *ensemble, int64_t member, dln_model **out)
+dln_ensemble_member(ensemble, member, out) =
+    @ccall $(_fp(:dln_ensemble_member))(ensemble::Ptr{Cvoid}, member::Int64, out::Ptr{Ptr{Cvoid}})::Cint
+# int dln_wilson_interval(int64_t successes, int64_t trials, double z, double *lower, double *upper, char *message, int64_t capacity)
+dln_wilson_interval(successes, trials, z, lower, upper, message, capacity) =
+    @ccall $(_fp(:dln_wilson_interval))(successes::Int64, trials::Int64, z::Cdouble, lower::Ptr{Cdouble}, upper::Ptr{Cdouble}, message::Ptr{UInt8}, capacity::Int64)::Cint
+# int dln_kaplan_meier(int64_t n, const double *times, const int *censored, double z, double *rows, int64_t capacity, int64_t *count, char *message, int64_t message_capacity)
+dln_kaplan_meier(n, times, censored, z, rows, capacity, count, message, message_capacity) =
+    @ccall $(_fp(:dln_kaplan_meier))(n::Int64, times::Ptr{Cdouble}, censored::Ptr{Cint}, z::Cdouble, rows::Ptr{Cdouble}, capacity::Int64, count::Ptr{Int64}, message::Ptr{UInt8}, message_capacity::Int64)::Cint
+# int dln_kaplan_meier_median(int64_t n, const double *times, const int *censored, double z, double *median, double *lower, double *upper, char *message, int64_t message_capacity)
+dln_kaplan_meier_median(n, times, censored, z, median, lower, upper, message, message_capacity) =
+    @ccall $(_fp(:dln_kaplan_meier_median))(n::Int64, times::Ptr{Cdouble}, censored::Ptr{Cint}, z::Cdouble, median::Ptr{Cdouble}, lower::Ptr{Cdouble}, upper::Ptr{Cdouble}, message::Ptr{UInt8}, message_capacity::Int64)::Cint

@@ -16,6 +16,15 @@ from ._version import __version__
 # Every enum and count of the header (constants.py is generated from it).
 from .constants import *  # noqa: F401,F403
 from .errors import DlnError
+from .ensemble import (
+    Ensemble,
+    clone_fresh,
+    ensemble,
+    kaplan_meier,
+    kaplan_meier_median,
+    summary,
+    wilson_interval,
+)
 from .model import (
     OPTIONS,
     Model,
@@ -32,5 +41,6 @@ from .model import (
 __all__ = [
     "ABI_MAJOR", "DlnError", "Model", "OPTIONS", "library_path", "param_bounds", "param_name",
     "rank_of_spectrum", "status_name", "status_string", "version_number",
-    "version_string",
+    "version_string", "Ensemble", "clone_fresh", "ensemble", "kaplan_meier",
+    "kaplan_meier_median", "summary", "wilson_interval",
 ] + [n for n in constants.__all__ if n not in ("C_PREFIX", "DESCRIPTIONS")]

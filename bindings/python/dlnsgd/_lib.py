@@ -34,6 +34,14 @@ U64P = POINTER(c_uint64)
 F64P = POINTER(c_double)
 IntP = POINTER(c_int)
 
+
+class _Ensemble(ctypes.Structure):
+    """Opaque ``dln_ensemble``."""
+
+
+EnsembleP = POINTER(_Ensemble)  # dln_ensemble *
+EnsemblePP = POINTER(EnsembleP)  # dln_ensemble **
+
 # name: (restype, argtypes), in header order.
 PROTOTYPES = {
     # status and version
@@ -112,6 +120,23 @@ PROTOTYPES = {
     "dln_load_buffer": (c_int, (c_void_p, c_int64, ModelPP)),
     "dln_load_ex": (c_int, (c_char_p, ModelPP, c_char_p, c_int64)),
     "dln_load_buffer_ex": (c_int, (c_void_p, c_int64, ModelPP, c_char_p, c_int64)),
+    # fresh clones, ensembles and their statistics (issue 13)
+    "dln_clone_ex": (c_int, (ModelP, c_int, c_uint64, ModelPP)),
+    "dln_ensemble_create": (c_int, (ModelP, c_int64, U64P, EnsemblePP)),
+    "dln_ensemble_destroy": (None, (EnsembleP,)),
+    "dln_ensemble_last_error": (c_char_p, (EnsembleP,)),
+    "dln_ensemble_size": (c_int, (EnsembleP, I64P)),
+    "dln_ensemble_set_param": (c_int, (EnsembleP, c_int64, c_int, c_double)),
+    "dln_ensemble_get_param": (c_int, (EnsembleP, c_int64, c_int, F64P)),
+    "dln_ensemble_watch": (c_int, (EnsembleP, c_int64, c_int64)),
+    "dln_ensemble_step": (c_int, (EnsembleP, c_int64, c_int64)),
+    "dln_ensemble_results": (c_int, (EnsembleP, c_int, F64P, c_int64)),
+    "dln_ensemble_member": (c_int, (EnsembleP, c_int64, ModelPP)),
+    "dln_wilson_interval": (c_int, (c_int64, c_int64, c_double, F64P, F64P, c_char_p, c_int64)),
+    "dln_kaplan_meier": (c_int, (c_int64, F64P, IntP, c_double, F64P, c_int64, I64P, c_char_p,
+                                 c_int64)),
+    "dln_kaplan_meier_median": (c_int, (c_int64, F64P, IntP, c_double, F64P, F64P, F64P,
+                                        c_char_p, c_int64)),
 }
 
 

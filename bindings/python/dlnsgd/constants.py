@@ -9,6 +9,7 @@ VERSION_MAJOR = 0
 VERSION_MINOR = 1
 VERSION_PATCH = 0
 VERSION_NUMBER = 100
+Z_95 = 1.959963984540054
 
 
 class Status(enum.IntEnum):
@@ -51,6 +52,14 @@ class Sampler(enum.IntEnum):
     WITHOUT_REPLACEMENT = 1
     SUBSET = 2
     FULL_BATCH = 3
+
+
+class CloneFlag(enum.IntEnum):
+    """enum dln_clone_flag"""
+    NEW_SEED = 1
+    RESET_STEP = 2
+    EMPTY_LOGS = 4
+    FRESH = 7
 
 
 class Schedule(enum.IntEnum):
@@ -160,11 +169,49 @@ class GradientField(enum.IntEnum):
 GRAD_REPORT_SIZE = 5
 
 
+class EnsembleScope(enum.IntEnum):
+    """enum dln_ensemble_scope"""
+    ALL = -1
+
+
+class MemberField(enum.IntEnum):
+    """enum dln_member_field"""
+    STEP = 0
+    ENTRY_STEP = 1
+    CENSORED = 2
+    TIME = 3
+    EXITS = 4
+    INSIDE = 5
+    ABSORBED_RANK = 6
+    TRAIN_MSE = 7
+    TEST_MSE = 8
+    STATUS = 9
+
+
+MEMBER_RECORD_SIZE = 10
+
+
+class KMField(enum.IntEnum):
+    """enum dln_km_field"""
+    TIME = 0
+    AT_RISK = 1
+    EVENTS = 2
+    CENSORED = 3
+    SURVIVAL = 4
+    STD_ERROR = 5
+    LOWER = 6
+    UPPER = 7
+
+
+KM_RECORD_SIZE = 8
+
+
 # C prefix of each enumeration's names in dlnsgd.h.
 C_PREFIX = {
     Status: "DLN_",
     Param: "DLN_PARAM_",
     Sampler: "DLN_SAMPLER_",
+    CloneFlag: "DLN_CLONE_",
     Schedule: "DLN_SCHEDULE_",
     Init: "DLN_INIT_",
     RankMeasure: "DLN_RANK_",
@@ -174,6 +221,9 @@ C_PREFIX = {
     JumpField: "DLN_JUMP_",
     TraceField: "DLN_TRACE_",
     GradientField: "DLN_GRAD_",
+    EnsembleScope: "DLN_ENSEMBLE_",
+    MemberField: "DLN_MEMBER_",
+    KMField: "DLN_KM_",
 }
 
 # Descriptions from the header's X-macro tables.
@@ -212,13 +262,19 @@ __all__ = [
     "CHANGE_RECORD_SIZE",
     "C_PREFIX",
     "ChangeField",
+    "CloneFlag",
     "DESCRIPTIONS",
+    "EnsembleScope",
     "GRAD_REPORT_SIZE",
     "GradientField",
     "Init",
     "JUMP_RECORD_SIZE",
     "JumpField",
     "JumpKind",
+    "KMField",
+    "KM_RECORD_SIZE",
+    "MEMBER_RECORD_SIZE",
+    "MemberField",
     "Param",
     "RankMeasure",
     "Sampler",
@@ -230,4 +286,5 @@ __all__ = [
     "VERSION_MINOR",
     "VERSION_NUMBER",
     "VERSION_PATCH",
+    "Z_95",
 ]

@@ -14,7 +14,8 @@ C_TYPES = {
     "double": ctypes.c_double, "void": None, "char*": ctypes.c_char_p,
     "int*": _lib.IntP, "int64_t*": _lib.I64P, "uint64_t*": _lib.U64P,
     "double*": _lib.F64P, "void*": ctypes.c_void_p, "dln_model*": _lib.ModelP,
-    "dln_model**": _lib.ModelPP,
+    "dln_model**": _lib.ModelPP, "dln_ensemble*": _lib.EnsembleP,
+    "dln_ensemble**": _lib.EnsemblePP,
 }
 
 
@@ -74,7 +75,7 @@ def test_every_enumerator_matches_the_header():
             assert values.get(cname) == member.value, cname
             seen.add(cname)
     sizes = ["BR_REPORT_SIZE", "JUMP_RECORD_SIZE", "CHANGE_RECORD_SIZE", "TRACE_RECORD_SIZE",
-             "GRAD_REPORT_SIZE"]
+             "GRAD_REPORT_SIZE", "MEMBER_RECORD_SIZE", "KM_RECORD_SIZE"]
     for name in sizes:
         assert values["DLN_" + name] == getattr(dlnsgd, name), name
         seen.add("DLN_" + name)

@@ -1,0 +1,74 @@
+// The state behind a dln_ensemble handle (issue 13, math §6): K members,
+// each an ordinary dln_model driven through the public C API only, and what
+// watching B_r has recorded about it. A later lockstep formulation (issue 16)
+// can replace the members' storage behind the same handle.
+#pragma once
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dlnsgd.h"
+#include "errors.hpp"
+
+namespace dln {
+
+struct ModelDeleter {
+  void operator()(dln_model *m) const noexcept { dln_destroy(m); }
+};
+using OwnedModel = std::unique_ptr<dln_model, ModelDeleter>;
+
+struct Member {
+  OwnedModel model;
+  uint64_t seed = 0;
+  // The watch of B_r (math §6), reset by dln_ensemble_watch.
+  int64_t entry_step = -1;    // first checked step inside, -1 if none
+  int64_t exits = 0;          // inside → outside between consecutive checks
+  int64_t last_checked = -1;  // step of the last check, -1 if none
+  bool inside = false;        // verdict of the last check
+  // Read at the end of each dln_ensemble_step.
+  int64_t step = 0;
+  int64_t absorbed_rank = -1;
+  double train_mse = std::numeric_limits<double>::quiet_NaN();
+  double test_mse = std::numeric_limits<double>::quiet_NaN();
+  int status = DLN_OK;  // not DLN_OK: stopped, never stepped again
+};
+
+}  // namespace dln
+
+struct dln_ensemble {
+  std::vector<dln::Member> members;
+  int64_t watch_rank = -1;   // r of the watched B_r, -1 if none
+  int64_t check_every = 0;
+  bool results_current = false;  // a dln_ensemble_step since the last change
+  mutable std::string last_error;
+};
+
+namespace dln {
+
+// Throws dln::Error with the model's last-error text unless status is DLN_OK:
+// the ensemble calls the public API and passes its verdicts on.
+void check_call(int status, const dln_model *model);
+
+// The body of every dln_ensemble_* entry point: as dln::guarded, with the
+// detail in the ensemble's last-error string.
+template <class Body>
+int guarded_ensemble(const dln_ensemble *ensemble, const char *function, Body &&body) noexcept {
+  std::string detail;
+  const int status = run_caught(body, detail);
+  if (status != DLN_OK && ensemble) {
+    try {
+      ensemble->last_error = std::string(function) + ": " + detail;
+    } catch (...) {
+      ensemble->last_error.clear();  // the status still tells what happened
+    }
+  }
+  return status;
+}
+
+// Advances one member by `steps` with the checks due (every check_every
+// steps, r < 0: no watch) and reads its results. Throws on failure.
+void advance_member(Member &member, int64_t steps, int64_t r, int64_t check_every);
+
+}  // namespace dln
