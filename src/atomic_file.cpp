@@ -56,6 +56,12 @@ bool inspect(const std::string &path, bool &exists, mode_t &mode, std::string &e
 
 }  // namespace
 
+bool AtomicFile::check_target(const std::string &path, std::string &error) {
+  bool exists = false;
+  mode_t mode = 0;
+  return inspect(path, exists, mode, error);
+}
+
 bool AtomicFile::fail(const char *what, int err, std::string &error) {
   error = std::string(what) + " '" + path_ + "': " + std::strerror(err);
   discard();
@@ -80,6 +86,7 @@ bool AtomicFile::open(const std::string &path, std::string &error) {
     const uint64_t stamp = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
     temp_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string((self ^ stamp) % 1000000007u) +
             "." + std::to_string(attempt);
+    if (before_create) before_create(temp_);
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, create_mode);
     if (fd_ >= 0) return true;
     if (errno != EEXIST) {

@@ -13,6 +13,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <sys/types.h>
 
@@ -25,6 +26,9 @@ class AtomicFile {
   AtomicFile(const AtomicFile &) = delete;
   AtomicFile &operator=(const AtomicFile &) = delete;
 
+  // What open() checks first: path is absent or a regular file (not a
+  // symlink). For callers that check every output before any work.
+  static bool check_target(const std::string &path, std::string &error);
   // Checks the target and creates the temporary. False with error set.
   bool open(const std::string &path, std::string &error);
   // Buffered sequential writes, and a write at an offset (flushes first).
@@ -38,6 +42,10 @@ class AtomicFile {
 
   const std::string &temporary_path() const { return temp_; }  // "" when not open
   const std::string &path() const { return path_; }
+
+  // Called with the temporary's name just before it is created (the CLI
+  // registers it for its SIGINT cleanup, so no instant leaves it unknown).
+  std::function<void(const std::string &)> before_create;
 
  private:
   bool flush(std::string &error);

@@ -23,28 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dln_files_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  // Names in the directory other than those given.
-  std::vector<std::string> others(std::initializer_list<std::string> known) const {
-    std::vector<std::string> out;
-    for (const auto &e : fs::directory_iterator(path)) {
-      std::string name = e.path().filename().string();
-      if (std::find(known.begin(), known.end(), name) == known.end()) out.push_back(name);
-    }
-    return out;
-  }
-};
-
 std::string slurp(const fs::path &p) {
   std::ifstream f(p, std::ios::binary);
   std::stringstream s;
