@@ -135,6 +135,7 @@ MMHeader read_mm_banner(LineReader& r) {
   if (!std::getline(r.in, r.text)) throw ParseError(r.name, 0, "empty file");
   r.number = 1;
   strip_bom(r.text);
+  if (r.text.empty() && r.in.eof()) throw ParseError(r.name, 0, "empty file");  // a BOM alone
   if (!r.text.empty() && r.text.back() == '\r') r.text.pop_back();
   std::istringstream ss(lower(r.text));
   std::string banner, object, format, field, symmetry;
