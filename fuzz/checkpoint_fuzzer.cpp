@@ -18,6 +18,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -83,7 +84,10 @@ void exercise(dln_model *m) {
   // The state after stepping is still a valid checkpoint.
   std::vector<unsigned char> again = save(m);
   dln_model *copy = nullptr;
-  require(dln_load_buffer(again.data(), int64_t(again.size()), &copy) == DLN_OK);
+  char message[512] = "";
+  const int status = dln_load_buffer_ex(again.data(), int64_t(again.size()), &copy, message, sizeof message);
+  if (status != DLN_OK && std::getenv("DLN_FUZZ_VERBOSE")) std::fprintf(stderr, "reload: %s\n", message);
+  require(status == DLN_OK);
   require(save(copy) == again);
   dln_destroy(copy);
 }
