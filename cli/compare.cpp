@@ -1,6 +1,8 @@
 #include "compare.hpp"
 
+#include <cmath>
 #include <sstream>
+#include <stdexcept>
 
 #include "parallel.hpp"
 #include "progress.hpp"
@@ -8,7 +10,22 @@
 
 namespace dlncli {
 
+void validate(const CompareSpec& c) {
+  const std::pair<const char*, double> values[] = {{"--gd-eta", c.gd_eta},
+                                                   {"--two-phase-steps", double(c.phase1_steps)},
+                                                   {"--two-phase-eta", c.phase1_eta},
+                                                   {"--two-phase-lambda", c.phase1_lambda},
+                                                   {"--phase2-eta", c.phase2_eta}};
+  for (const auto& [option, value] : values)
+    if (!(std::isfinite(value) && value >= 0)) {
+      std::ostringstream os;
+      os << option << " " << value << " must be finite and >= 0 (0 chooses the default)";
+      throw std::invalid_argument(os.str());
+    }
+}
+
 std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c) {
+  validate(c);
   std::vector<Method> out;
   TrainSpec gd = base;
   gd.method = "gd";

@@ -23,6 +23,9 @@ struct Method {
   TrainSpec train;
 };
 
+// Each value must be finite and >= 0 (0: its default); throws
+// std::invalid_argument naming the option and the value.
+void validate(const CompareSpec& c);
 // GD, SGD and two-phase SGD built from the SGD spec `base`.
 std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c);
 // Runs every method from `start` on `threads` threads; one progress bar.

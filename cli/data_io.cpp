@@ -50,15 +50,24 @@ std::vector<std::string_view> split_fields(std::string_view line) {
   return out;
 }
 
-bool try_double(std::string_view s, double& v) {
+bool try_double(std::string_view s, double& v, bool* out_of_range = nullptr) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+  const bool whole = p == s.data() + s.size() && !s.empty();
+  if (out_of_range) *out_of_range = whole && ec == std::errc::result_out_of_range;
+  return ec == std::errc() && whole;
 }
-bool try_int(std::string_view s, std::int64_t& v) {
+
+// A UTF-8 byte order mark (spreadsheets write one) is not part of the first line.
+void strip_bom(std::string& line) {
+  if (line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+}
+bool try_int(std::string_view s, std::int64_t& v, bool* out_of_range = nullptr) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+  const bool whole = p == s.data() + s.size() && !s.empty();
+  if (out_of_range) *out_of_range = whole && ec == std::errc::result_out_of_range;
+  return ec == std::errc() && whole;
 }
 
 struct LineReader {
@@ -70,6 +79,7 @@ struct LineReader {
   bool next(const char* comment_chars) {
     while (std::getline(in, text)) {
       ++number;
+      if (number == 1) strip_bom(text);
       if (!text.empty() && text.back() == '\r') text.pop_back();
       auto t = trim(text);
       if (t.empty() || std::string_view(comment_chars).find(t.front()) != std::string_view::npos)
@@ -81,14 +91,19 @@ struct LineReader {
   [[noreturn]] void fail(const std::string& what) const { throw ParseError(name, number, what); }
   double value(std::string_view field, const char* what) const {
     double v;
-    if (!try_double(field, v)) fail(std::string(what) + " '" + std::string(field) + "' is not a number");
+    bool out_of_range = false;
+    if (!try_double(field, v, &out_of_range))
+      fail(std::string(what) + " '" + std::string(field) +
+           (out_of_range ? "' is outside the range of a double" : "' is not a number"));
     if (!std::isfinite(v)) fail(std::string(what) + " '" + std::string(field) + "' is not finite");
     return v;
   }
   std::int64_t index(std::string_view field, const char* what) const {
     std::int64_t v;
-    if (!try_int(field, v))
-      fail(std::string(what) + " '" + std::string(field) + "' is not an integer");
+    bool out_of_range = false;
+    if (!try_int(field, v, &out_of_range))
+      fail(std::string(what) + " '" + std::string(field) +
+           (out_of_range ? "' is outside the range of a 64-bit integer" : "' is not an integer"));
     if (v < 0) fail(std::string(what) + " " + std::to_string(v) + " is negative");
     // The library's widths are at most 2^40; larger indices are refused here,
     // which also keeps 1 + index from overflowing.
@@ -119,6 +134,8 @@ struct MMHeader {
 MMHeader read_mm_banner(LineReader& r) {
   if (!std::getline(r.in, r.text)) throw ParseError(r.name, 0, "empty file");
   r.number = 1;
+  strip_bom(r.text);
+  if (r.text.empty() && r.in.eof()) throw ParseError(r.name, 0, "empty file");  // a BOM alone
   if (!r.text.empty() && r.text.back() == '\r') r.text.pop_back();
   std::istringstream ss(lower(r.text));
   std::string banner, object, format, field, symmetry;

@@ -8,7 +8,8 @@
 //     line, '#' or '%' comments.
 //   Dense matrices (ground truth): Matrix Market array or coordinate, or a
 //     CSV/TSV grid with one row per line.
-// Every error is a ParseError naming the file and the line.
+// A UTF-8 byte order mark before the first line is skipped. Every error is a
+// ParseError naming the file and the line.
 #ifndef DLN_CLI_DATA_IO_HPP
 #define DLN_CLI_DATA_IO_HPP
 

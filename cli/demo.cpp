@@ -103,6 +103,7 @@ int cmd_demo(const OutputOptions& o, int threads, std::ostream& out) {
 
 int run_demo(const DemoConfig& d, const OutputOptions& o, int threads, std::ostream& out) {
   const Experiment& e = d.experiment;
+  refuse_overlapping_paths(input_paths(e), method_outputs("--plot", o.plot, o.plot));
   Problem p = load_problem(e.data);
   out << "dlnsgd demo: does SGD jump from high-rank to low-rank minima where full-batch GD stays?\n"
       << "problem: " << p.description << "\n"
@@ -127,10 +128,9 @@ int run_demo(const DemoConfig& d, const OutputOptions& o, int threads, std::ostr
     out << "  " << line << "\n";
   if (!o.plot.empty()) {
     std::vector<std::string> csvs, jumps, labels;
-    const char* names[] = {"gd", "sgd", "two_phase"};
     for (std::size_t i = 0; i < main_runs.size(); ++i) {
-      csvs.push_back(o.plot + "." + names[i] + ".csv");
-      jumps.push_back(o.plot + "." + names[i] + ".jumps.csv");
+      csvs.push_back(method_series_csv(o.plot, kMethodNames[i]));
+      jumps.push_back(method_jumps_csv(o.plot, kMethodNames[i]));
       labels.push_back(main_runs[i].label);
       write_series_csv_file(csvs.back(), main_runs[i]);
       write_jumps_csv_file(jumps.back(), main_runs[i]);

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "data_io.hpp"
 #include "options.hpp"
+#include "output_files.hpp"
 #include "sweep.hpp"
 
 int main(int argc, char** argv) {
@@ -17,8 +18,9 @@ int main(int argc, char** argv) {
   bool mpi = mpi_init_if_launched(&argc, &argv);
   int code = 0;
   try {
+    install_interrupt_cleanup();
     Experiment e;
-    if (std::string config = find_config_argument(argc, argv); !config.empty()) load_toml(config, e);
+    if (std::string config = find_config_argument(argc, argv); !config.empty()) load_toml(config, e), e.config = config;
 
     CLI::App app{"dlnsgd: SGD with weight decay on deep linear networks for matrix completion.\n"
                  "Without a subcommand: a one-minute demo comparing GD, SGD and two-phase SGD."};
@@ -88,6 +90,10 @@ int main(int argc, char** argv) {
   } catch (const dln::Error& err) {
     std::cerr << "dlnsgd: library error: " << err.what() << "\n";
     code = 4;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "dlnsgd: out of memory: a size given (--syn-rows, --syn-cols, --width, --steps, ...) is too "
+                 "large for this machine\n";
+    code = 2;
   } catch (const std::exception& err) {
     std::cerr << "dlnsgd: " << err.what() << "\n";
     code = 2;

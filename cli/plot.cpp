@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "output_files.hpp"
 
 namespace dlncli {
 namespace {
@@ -30,8 +31,17 @@ std::string script_path() {
 
 }  // namespace
 
+void run_plot_script(const std::vector<std::string>& series_csv, const std::vector<std::string>& jumps_csv,
+                     const std::vector<std::string>& labels, const std::string& png);
+
 void plot_series(const std::vector<std::string>& series_csv, const std::vector<std::string>& jumps_csv,
                  const std::vector<std::string>& labels, const std::string& png) {
+  // The script writes the PNG into the temporary of an atomic write.
+  write_file_by_name(png, [&](const std::string& temporary) { run_plot_script(series_csv, jumps_csv, labels, temporary); });
+}
+
+void run_plot_script(const std::vector<std::string>& series_csv, const std::vector<std::string>& jumps_csv,
+                     const std::vector<std::string>& labels, const std::string& png) {
   const char* python = "/usr/bin/python3";
   std::vector<std::string> args{python, script_path(), png};
   for (std::size_t i = 0; i < series_csv.size(); ++i) {

@@ -43,7 +43,7 @@ def main(argv):
         ax.legend(uniq.values(), uniq.keys(), fontsize=7, ncol=4, loc="lower left")
     axes[-1, 0].set_xlabel("step")
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, format="png")  # out may be a temporary without .png
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <tuple>
 
 #include "parallel.hpp"
 #include "progress.hpp"
@@ -10,7 +12,8 @@
 namespace dlncli {
 
 double normal_quantile_two_sided(double confidence) {
-  if (!(confidence > 0 && confidence < 1)) throw std::invalid_argument("confidence must be in (0, 1)");
+  if (!(confidence > 0 && confidence < 1))
+    throw std::invalid_argument("--confidence " + std::to_string(confidence) + " must be in (0, 1)");
   double lo = 0, hi = 40;  // erfc(z/√2) = 1 - confidence is decreasing in z
   for (int i = 0; i < 200; ++i) {
     double mid = 0.5 * (lo + hi);
@@ -31,8 +34,15 @@ Interval wilson_interval(std::int64_t successes, std::int64_t trials, double con
 }
 
 ProbabilityResult estimate_probability(const dln::Model& start, const ProbabilitySpec& spec) {
-  if (spec.trials < 1 || spec.horizon < 0 || spec.check_every < 1 || spec.r < 0)
-    throw std::invalid_argument("probability: need trials >= 1, horizon >= 0, check_every >= 1, r >= 0");
+  const std::tuple<const char*, std::int64_t, std::int64_t> rules[] = {
+      {"--trials", spec.trials, 1}, {"--horizon", spec.horizon, 0}, {"--check-every", spec.check_every, 1},
+      {"--r", spec.r, 0}};
+  for (const auto& [option, value, least] : rules)
+    if (value < least)
+      throw std::invalid_argument(std::string(option) + " " + std::to_string(value) + " must be >= " +
+                                  std::to_string(least));
+  if (spec.threads < 0)
+    throw std::invalid_argument("--threads " + std::to_string(spec.threads) + " must be >= 0 (0: all cores)");
   ProbabilityResult res;
   res.trials = spec.trials;
   res.hit_steps.assign(static_cast<std::size_t>(spec.trials), -1);

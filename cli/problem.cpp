@@ -10,13 +10,29 @@
 
 namespace dlncli {
 
+namespace {
+[[noreturn]] void refuse(const std::string& option, double value, const std::string& rule) {
+  std::ostringstream os;
+  os << option << " " << value << " " << rule;
+  throw std::invalid_argument(os.str());
+}
+}  // namespace
+
 Problem synthetic_problem(const SyntheticSpec& s) {
-  if (s.rows < 1 || s.cols < 1 || s.rank < 1)
-    throw std::invalid_argument("synthetic problem: rows, cols and rank must be >= 1");
-  if (!(s.fraction > 0 && s.fraction <= 1))
-    throw std::invalid_argument("synthetic problem: observed fraction must be in (0, 1]");
-  if (!(s.noise >= 0) || !std::isfinite(s.noise))
-    throw std::invalid_argument("synthetic problem: noise must be finite and >= 0");
+  if (s.rows < 1) refuse("--syn-rows", double(s.rows), "must be >= 1");
+  if (s.cols < 1) refuse("--syn-cols", double(s.cols), "must be >= 1");
+  if (s.rank < 1) refuse("--syn-rank", double(s.rank), "must be >= 1");
+  if (s.rank > std::min(s.rows, s.cols))
+    refuse("--syn-rank", double(s.rank),
+           "exceeds min(--syn-rows " + std::to_string(s.rows) + ", --syn-cols " + std::to_string(s.cols) +
+               "): a target of that rank does not exist");
+  // The target is held densely (n·m doubles, and n·rank + rank·m factors): refuse before allocating.
+  constexpr std::int64_t kMaxEntries = std::int64_t{1} << 27;
+  if (s.rows > kMaxEntries / s.cols)
+    throw std::invalid_argument("synthetic problem: --syn-rows " + std::to_string(s.rows) + " x --syn-cols " +
+                                std::to_string(s.cols) + " exceeds the 2^27 entries a synthetic target may hold");
+  if (!(s.fraction > 0 && s.fraction <= 1)) refuse("--fraction", s.fraction, "must be in (0, 1]");
+  if (!(s.noise >= 0) || !std::isfinite(s.noise)) refuse("--noise", s.noise, "must be finite and >= 0");
   Rng rng(s.seed);
   Problem p;
   p.rows = s.rows, p.cols = s.cols;
@@ -53,9 +69,10 @@ Problem synthetic_problem(const SyntheticSpec& s) {
 
 std::pair<Observations, Observations> split_holdout(const Observations& all, double fraction,
                                                     std::uint64_t seed) {
-  if (!(fraction > 0 && fraction < 1))
-    throw std::invalid_argument("test fraction must be in (0, 1)");
-  if (all.size() < 2) throw std::invalid_argument("need at least 2 observations to hold some out");
+  if (!(fraction > 0 && fraction < 1)) refuse("--test-fraction", fraction, "must be in (0, 1)");
+  if (all.size() < 2)
+    throw std::invalid_argument("--test-fraction needs at least 2 observations to hold some out, the data have " +
+                                std::to_string(all.size()));
   std::vector<std::size_t> order(all.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   Rng rng(seed);
@@ -72,6 +89,10 @@ std::pair<Observations, Observations> split_holdout(const Observations& all, dou
 }
 
 Problem load_problem(const DataSpec& spec) {
+  if (!(spec.test_fraction >= 0 && spec.test_fraction < 1))
+    refuse("--test-fraction", spec.test_fraction, "must be in [0, 1) (0: no random hold-out)");
+  if (spec.rows < 0) refuse("--rows", double(spec.rows), "must be >= 1 (or 0: from the data)");
+  if (spec.cols < 0) refuse("--cols", double(spec.cols), "must be >= 1 (or 0: from the data)");
   if (spec.train_file.empty()) {
     if (!spec.test_file.empty() || !spec.truth_file.empty())
       throw std::invalid_argument("a test or truth file needs a training file (--data)");
@@ -103,12 +124,20 @@ Problem load_problem(const DataSpec& spec) {
     p.truth = std::move(t.values);
     d << "; ground truth " << spec.truth_file;
   }
-  if (spec.rows > 0 || spec.cols > 0) {
-    if (spec.rows < p.rows || spec.cols < p.cols || (!p.truth.empty() && (spec.rows != p.rows || spec.cols != p.cols)))
-      throw std::invalid_argument("--rows/--cols " + std::to_string(spec.rows) + "x" + std::to_string(spec.cols) +
-                                  " do not fit the data (" + std::to_string(p.rows) + "x" +
-                                  std::to_string(p.cols) + ")");
-    p.rows = spec.rows, p.cols = spec.cols;
+  // --rows / --cols each override the size from the data; one given alone
+  // leaves the other as the data have it.
+  const std::pair<const char*, std::pair<std::int64_t, std::int64_t*>> sizes[] = {
+      {"--rows", {spec.rows, &p.rows}}, {"--cols", {spec.cols, &p.cols}}};
+  for (const auto& [option, given] : sizes) {
+    const auto [value, size] = given;
+    if (value == 0) continue;
+    if (value < *size)
+      throw std::invalid_argument(std::string(option) + " " + std::to_string(value) + " is less than the " +
+                                  std::to_string(*size) + " the data need");
+    if (!p.truth.empty() && value != *size)
+      throw std::invalid_argument(std::string(option) + " " + std::to_string(value) + " differs from the " +
+                                  std::to_string(*size) + " of the ground truth " + spec.truth_file);
+    *size = value;
   }
   d << "; matrix " << p.rows << "x" << p.cols;
   p.description = d.str();

@@ -1,5 +1,7 @@
 #include "report.hpp"
 
+#include "output_files.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -47,21 +49,11 @@ void write_jumps_csv(std::ostream& out, const RunResult& r) {
     out << j.step << ',' << jump_kind_name(j.kind) << ',' << j.before << ',' << j.after << '\n';
 }
 
-namespace {
-template <class F>
-void to_file(const std::string& path, F write) {
-  std::ofstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open for writing");
-  write(f);
-  if (!f.flush()) throw std::runtime_error(path + ": write failed");
-}
-}  // namespace
-
 void write_series_csv_file(const std::string& path, const RunResult& r) {
-  to_file(path, [&](std::ostream& o) { write_series_csv(o, r); });
+  write_text_file(path, [&](std::ostream& o) { write_series_csv(o, r); });
 }
 void write_jumps_csv_file(const std::string& path, const RunResult& r) {
-  to_file(path, [&](std::ostream& o) { write_jumps_csv(o, r); });
+  write_text_file(path, [&](std::ostream& o) { write_jumps_csv(o, r); });
 }
 
 void print_run_table(std::ostream& out, const RunResult& r, int rows) {

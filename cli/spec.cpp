@@ -1,5 +1,6 @@
 #include "spec.hpp"
 
+#include <cmath>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -163,9 +164,20 @@ void load_toml(const std::string& path, Experiment& e) {
   }
 }
 
+std::vector<NamedPath> input_paths(const Experiment& e) {
+  return {{"--config", e.config},          {"--data", e.data.train_file},
+          {"--test", e.data.test_file},    {"--truth", e.data.truth_file},
+          {"--checkpoint", e.probability.checkpoint}};
+}
+
 void validate(const ModelSpec& m) {
-  if (m.depth < 1) throw std::invalid_argument("depth must be >= 1");
-  if (m.hidden.empty() && m.depth > 1 && m.width < 1) throw std::invalid_argument("width must be >= 1");
+  if (m.depth < 1) throw std::invalid_argument("--depth " + std::to_string(m.depth) + " must be >= 1");
+  if (m.hidden.empty() && m.depth > 1 && m.width < 1)
+    throw std::invalid_argument("--width " + std::to_string(m.width) + " must be >= 1");
+  for (std::size_t i = 0; i < m.hidden.size(); ++i)
+    if (m.hidden[i] < 1)
+      throw std::invalid_argument("--hidden[" + std::to_string(i) + "] " + std::to_string(m.hidden[i]) +
+                                  " must be >= 1");
   if (!m.hidden.empty() && static_cast<std::int64_t>(m.hidden.size()) != m.depth - 1)
     throw std::invalid_argument("hidden widths: " + std::to_string(m.hidden.size()) +
                                 " given, depth-1 = " + std::to_string(m.depth - 1) + " needed");
@@ -181,13 +193,25 @@ void validate(const TrainSpec& t) {
     throw std::invalid_argument("method '" + t.method + "' is not sgd or gd");
   if (t.sampler != "with_replacement" && t.sampler != "without_replacement")
     throw std::invalid_argument("sampler '" + t.sampler + "' is not with_replacement or without_replacement");
-  if (t.steps < 0) throw std::invalid_argument("steps must be >= 0");
+  auto refuse = [](const std::string& option, const std::string& value, const std::string& rule) {
+    throw std::invalid_argument(option + " " + value + " " + rule);
+  };
+  auto text = [](double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  };
+  if (t.steps < 0) refuse("--steps", std::to_string(t.steps), "must be >= 0");
   if (t.phase1_steps < 0 || (t.phase1_steps > 0 && t.phase1_steps >= t.steps))
-    throw std::invalid_argument("phase1_steps must be in [0, steps)");
-  if (t.phase1_steps > 0 && !(t.phase1_eta > 0 && t.phase1_lambda > 0))
-    throw std::invalid_argument("a first phase needs phase1_eta > 0 and phase1_lambda > 0");
-  if (t.record_every < 0 || t.jump_interval < 0 || t.top_k < 1)
-    throw std::invalid_argument("record_every and jump_interval must be >= 0, top_k >= 1");
+    refuse("--phase1-steps", std::to_string(t.phase1_steps),
+           "must be in [0, --steps " + std::to_string(t.steps) + ")");
+  if (t.phase1_steps > 0 && !(t.phase1_eta > 0 && std::isfinite(t.phase1_eta)))
+    refuse("--phase1-eta", text(t.phase1_eta), "must be finite and > 0 when --phase1-steps > 0");
+  if (t.phase1_steps > 0 && !(t.phase1_lambda > 0 && std::isfinite(t.phase1_lambda)))
+    refuse("--phase1-lambda", text(t.phase1_lambda), "must be finite and > 0 when --phase1-steps > 0");
+  if (t.record_every < 0) refuse("--record-every", std::to_string(t.record_every), "must be >= 0");
+  if (t.jump_interval < 0) refuse("--jump-interval", std::to_string(t.jump_interval), "must be >= 0");
+  if (t.top_k < 1) refuse("--top-k", std::to_string(t.top_k), "must be >= 1");
 }
 
 }  // namespace dlncli

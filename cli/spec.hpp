@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "output_files.hpp"
 #include "problem.hpp"
 
 namespace dlncli {
@@ -60,6 +61,7 @@ struct ProbabilitySpec {
 };
 
 struct Experiment {
+  std::string config;  // the --config file read into this, if any
   DataSpec data;
   ModelSpec model;
   TrainSpec train;
@@ -70,6 +72,9 @@ struct Experiment {
 // Reads a TOML file into `e` (keys not in the file keep their value). Unknown
 // tables or keys and values of the wrong type are errors naming file and key.
 void load_toml(const std::string& path, Experiment& e);
+
+// Every file an experiment reads, with the option that names it.
+std::vector<NamedPath> input_paths(const Experiment& e);
 
 // Checks that do not need the library; throws std::invalid_argument.
 void validate(const ModelSpec& m);

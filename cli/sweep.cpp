@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "commands.hpp"
+#include "output_files.hpp"
 #include "parallel.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -125,6 +126,7 @@ void print_sweep_summary(std::ostream& out, const std::vector<SweepOutcome>& out
 }
 
 int cmd_sweep(const Experiment& e, const std::string& output, bool use_mpi, std::ostream& out) {
+  refuse_overlapping_paths(input_paths(e), {{"--output", output}});
   Problem p = load_problem(e.data);
   auto grid = sweep_grid(e);
   int rank = use_mpi ? mpi_rank() : 0, size = use_mpi ? mpi_size() : 1;
@@ -141,10 +143,7 @@ int cmd_sweep(const Experiment& e, const std::string& output, bool use_mpi, std:
     if (rank != 0) return 0;
     for (std::size_t i = 0; i < grid.size(); ++i) outcomes[i] = unpack(&packed[i * kOutcomeFields]);
   }
-  std::ofstream f(output);
-  if (!f) throw std::runtime_error(output + ": cannot open for writing");
-  write_sweep_csv(f, outcomes);
-  if (!f.flush()) throw std::runtime_error(output + ": write failed");
+  write_text_file(output, [&](std::ostream& o) { write_sweep_csv(o, outcomes); });
   print_sweep_summary(out, outcomes);
   out << "results: " << output << " (" << outcomes.size() << " rows)\n";
   return 0;

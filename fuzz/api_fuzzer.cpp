@@ -8,7 +8,10 @@
 //     except dln_step with steps > 1, which keeps the steps before a failure;
 //   - the weights are always finite;
 //   - every state the library reaches loads back from its own checkpoint and
-//     saves to the same bytes.
+//     saves to the same bytes;
+//   - every call runs with the caller's FP traps on and rounding upward
+//     (harness.hpp), never traps, hands that environment back, and never
+//     answers DLN_ERR_INTERNAL.
 // Work is bounded so each input runs in milliseconds: small widths, batch
 // sizes <= 16, at most 20 steps per call, one thread.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -265,8 +268,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int op = 0; op < 48 && p.remaining_bytes() > 0; ++op) {
     std::vector<unsigned char> before = save(m);
     bool multi_step = false, handle_free = false;
+    // The call (and its argument draws, plain arithmetic) in the caller's
+    // environment of harness.hpp: traps on, rounding upward; it must not
+    // trap and must hand that environment back (issue 14 class 3).
+    fuzz::enter_caller_environment();
     int status = call(d, m, s, multi_step, handle_free);
+    require(fuzz::caller_environment_intact());
+    fuzz::leave_caller_environment();
     require(status <= 0 && status >= DLN_STATUS_LAST_);
+    require(status != DLN_ERR_INTERNAL);
     std::vector<unsigned char> after = save(m);
     if (status != DLN_OK) {
       if (!handle_free) require(dln_last_error(m)[0] != '\0');

@@ -2,8 +2,11 @@
 // byte picks the reader; the contract checked is the header's: every error is
 // a dlncli::ParseError (any other exception escapes and is reported by
 // libFuzzer), no memory error, no leak; what is accepted is consistent
-// (indices inside the sizes, one value per entry, finite sizes).
+// (indices inside the sizes, one value per entry, finite sizes); a UTF-8
+// byte order mark in front changes nothing (issue 14 class 5): the same
+// observations or the same error message.
 #include <cstdint>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -23,26 +26,53 @@ void check(const dlncli::Observations &o) {
 }
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (size < 1) return 0;
-  std::istringstream in(std::string(reinterpret_cast<const char *>(data) + 1, size - 1));
+// What a reader made of a text: the values it accepted, or its error.
+struct Outcome {
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+  std::string error;
+  bool operator==(const Outcome &) const = default;
+};
+
+Outcome parse(int reader, const std::string &text) {
+  std::istringstream in(text);
+  Outcome out;
   try {
-    switch (data[0] % 6) {
-      case 0: check(dlncli::parse_matrix_market(in, "fuzz.mtx")); break;
-      case 1: check(dlncli::parse_triplets(in, "fuzz.csv", dlncli::IndexBase::Auto)); break;
-      case 2: check(dlncli::parse_triplets(in, "fuzz.csv", dlncli::IndexBase::Zero)); break;
-      case 3: check(dlncli::parse_triplets(in, "fuzz.csv", dlncli::IndexBase::One)); break;
-      case 4: {
-        auto m = dlncli::parse_dense(in, "fuzz.mtx", dlncli::FileFormat::MatrixMarket);
-        require(m.rows >= 0 && m.cols >= 0 && m.values.size() == size_t(m.rows * m.cols));
+    switch (reader) {
+      case 0:
+      case 1:
+      case 2:
+      case 3: {
+        const dlncli::IndexBase bases[] = {dlncli::IndexBase::Auto, dlncli::IndexBase::Auto,
+                                           dlncli::IndexBase::Zero, dlncli::IndexBase::One};
+        dlncli::Observations o = reader == 0 ? dlncli::parse_matrix_market(in, "fuzz.mtx")
+                                             : dlncli::parse_triplets(in, "fuzz.csv", bases[reader]);
+        check(o);
+        out.rows = o.rows, out.cols = o.cols, out.values = o.values;
         break;
       }
       default: {
-        auto m = dlncli::parse_dense(in, "fuzz.csv", dlncli::FileFormat::Triplets);
+        auto m = dlncli::parse_dense(in, reader == 4 ? "fuzz.mtx" : "fuzz.csv",
+                                     reader == 4 ? dlncli::FileFormat::MatrixMarket : dlncli::FileFormat::Triplets);
         require(m.rows >= 0 && m.cols >= 0 && m.values.size() == size_t(m.rows * m.cols));
+        out.rows = {m.rows}, out.cols = {m.cols}, out.values = m.values;
       }
     }
-  } catch (const dlncli::ParseError &) {
+  } catch (const dlncli::ParseError &e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (size < 1) return 0;
+  const int reader = data[0] % 6;
+  const std::string text(reinterpret_cast<const char *>(data) + 1, size - 1);
+  const Outcome plain = parse(reader, text);
+  if (text.compare(0, 3, "\xEF\xBB\xBF") != 0) {
+    Outcome with_bom = parse(reader, "\xEF\xBB\xBF" + text);
+    // NaN values compare unequal: the readers refuse non-finite values anyway.
+    require(with_bom == plain);
   }
   return 0;
 }

@@ -128,6 +128,9 @@ DLN_API int dln_get_param(const dln_model *model, int param, double *value);
 /* Closed range of valid values of a parameter (handle-independent). The
  * learning rate and ridge are further bound jointly by 2*eta*lambda < 1. */
 DLN_API int dln_param_bounds(int param, double *min_value, double *max_value);
+/* dln_param_bounds that also explains a failure in message, like dln_create_ex. */
+DLN_API int dln_param_bounds_ex(int param, double *min_value, double *max_value, char *message,
+                                int64_t capacity);
 DLN_API const char *dln_param_name(int param); /* "DLN_PARAM_..." or NULL */
 
 /* ------------------------------------------------------------------------
@@ -243,6 +246,12 @@ DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observati
 
 /* ------------------------------------------------------------------------
  * Observables (§5). Ranks of a spectrum σ_1 >= σ_2 >= …
+ * Every observable is computed without overflow for any finite state
+ * (matrices are scaled by a power of two before they are factorised); a
+ * value that itself exceeds the largest double (σ_1(A_θ) of weights near
+ * 1e308) is refused with DLN_ERR_OUT_OF_RANGE, and the ranks of that
+ * matrix can still be asked. Default tolerance: atol = rtol = 0 means
+ * rtol = max(rows, cols)·2^-53 for the matrix the spectrum belongs to.
  * ------------------------------------------------------------------------ */
 /* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t. */
 DLN_API int dln_loss(const dln_model *model, double *data_cost, double *ridge_term);
@@ -265,7 +274,8 @@ DLN_API int dln_layer_singular_values(const dln_model *model, int64_t layer, dou
 DLN_API int dln_bottleneck_singular_values(const dln_model *model, int64_t k, double *out,
                                            int64_t capacity, int64_t *count);
 
-/* Numerical rank of A_θ: #{σ_i > rtol·σ_1}, rtol in [0, 1). */
+/* Numerical rank of A_θ: #{σ_i > rtol·σ_1}, rtol in [0, 1); rtol = 0 is the
+ * default max(n, m)·2^-53. */
 DLN_API int dln_query_rank(const dln_model *model, double rtol, int64_t *rank);
 
 enum dln_rank_measure {
@@ -273,9 +283,15 @@ enum dln_rank_measure {
   DLN_RANK_EFFECTIVE = 1, /* exp(H(p)), p_i = σ_i/Σσ (Roy & Vetterli); 0 if σ = 0 */
   DLN_RANK_STABLE = 2     /* Σσ_i²/σ_1²; 0 if σ = 0                          */
 };
-/* A rank measure of a spectrum given by the caller (any order, >= 0). */
+/* A rank measure of a spectrum given by the caller (any order, >= 0).
+ * Without a matrix, the default tolerance (atol = rtol = 0) takes count as
+ * max(rows, cols): rtol = count·2^-53. */
 DLN_API int dln_rank_of_spectrum(const double *sigma, int64_t count, int measure,
                                  double atol, double rtol, double *rank);
+/* dln_rank_of_spectrum that also explains a failure in message, like dln_create_ex. */
+DLN_API int dln_rank_of_spectrum_ex(const double *sigma, int64_t count, int measure,
+                                    double atol, double rtol, double *rank, char *message,
+                                    int64_t capacity);
 /* target: 0 = A_θ, ℓ = 1..L = W_ℓ. */
 DLN_API int dln_rank(const dln_model *model, int64_t target, int measure, double atol,
                      double rtol, double *rank);
@@ -430,7 +446,11 @@ DLN_API int dln_gradient_norm(const dln_model *model, double *report, double *pe
 /* ------------------------------------------------------------------------
  * Checkpoints: the whole state in a versioned binary format with a CRC.
  * ------------------------------------------------------------------------ */
-/* Written atomically (temporary file, fsync, rename). */
+/* Written atomically: a temporary file in the same directory, fsync, rename,
+ * fsync of the directory. A path that names something other than a regular
+ * file (a FIFO, a device, a directory, a symlink) is refused with
+ * DLN_ERR_IO and left alone; a replaced file keeps its permissions; no
+ * temporary file is left behind on failure. Messages carry strerror. */
 DLN_API int dln_save(const dln_model *model, const char *path);
 /* Creates a new handle from a file; *out is untouched on error. */
 DLN_API int dln_load(const char *path, dln_model **out);

@@ -293,6 +293,21 @@ void read_observations(Cursor body, const dln_model &m, Observations &o, const c
 
 std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size);
 
+// What the rest of the library assumes of a stored layer W = scale·V beyond
+// finite fields (a forged file can have valid CRCs and anything else):
+//  - scale is a normal number: the step runs with DAZ, which would read a
+//    subnormal scale as 0 (the library's own scales stay in (2^-31, 1]);
+//  - every weight scale·V_ij is finite, i.e. scale·max|V| <= DBL_MAX: the
+//    queries and the step read W, and an infinite W is a state no sequence
+//    of calls can reach (the step refuses to produce one).
+void check_layer_invariants(const Layer &L, int64_t l, double max_abs_v) {
+  if (!(L.scale >= DBL_MIN))
+    bad("LAYR %lld: scale=%g is below the smallest normal double", (long long)l, L.scale);
+  if (!(max_abs_v <= DBL_MAX / L.scale) || !std::isfinite(L.scale * max_abs_v))
+    bad("LAYR %lld: scale=%.17g times max|V|=%.17g overflows: a weight would be infinite", (long long)l,
+        L.scale, max_abs_v);
+}
+
 // The header checks, shared by files (before reading the rest) and buffers.
 // `present` is the number of bytes that exist; returns the payload size.
 uint64_t check_header(const unsigned char *h, uint64_t available_header, uint64_t present) {
@@ -398,6 +413,7 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
     // them (and a subnormal bound) as zero (found by fuzz_checkpoint).
     if (largest >= DBL_MIN && !(L.max_abs_bound >= largest * (1.0 - 0x1p-20)))
       bad("LAYR %lld: max_abs_bound=%.17g is below max|V|=%.17g", (long long)l, L.max_abs_bound, largest);
+    check_layer_invariants(L, l, largest);
   }
 
   read_observations(open_section(all, kTagTrain, "TRAN"), *m, m->train, "TRAN");

@@ -6,24 +6,19 @@
 // file is written to a temporary file in the same directory, flushed,
 // fsync'ed and renamed over the target, so a reader sees the old checkpoint
 // or the new one, never a mix.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdarg>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "atomic_file.hpp"
 #include "checkpoint_format.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -229,74 +224,34 @@ struct MemoryOut {
   }
 };
 
-// File sink through stdio: errors are remembered with their errno and
-// reported once, by the caller, with the path.
+// File sink through the one atomic-write path (atomic_file.hpp): the first
+// error is remembered and reported once, by the caller, with the path.
 struct FileOut {
-  FILE *f;
-  int error = 0;
+  AtomicFile &f;
+  std::string error;
   void raw(const void *p, uint64_t n) {
-    if (error) return;
-    if (std::fwrite(p, 1, size_t(n), f) != size_t(n)) error = errno ? errno : EIO;
+    if (error.empty()) f.write(p, size_t(n), error);
   }
 };
 
-// Serialises into a temporary file next to `path`, then renames it over path.
+// Serialises into a temporary file next to `path`, then renames it over
+// path: a reader sees the old checkpoint or the new one, never a mix, and a
+// path that is not a regular file is refused (AtomicFile).
 void save_file(const dln_model &m, const char *path) {
-  const std::string target(path);
-  std::string temp;
-  int fd = -1;
-  const uint64_t tid = std::hash<std::thread::id>{}(std::this_thread::get_id());
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    uint64_t stamp = uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
-    temp = target + ".tmp." + std::to_string(getpid()) + "." + std::to_string((tid ^ stamp) % 1000000007u) +
-           "." + std::to_string(attempt);
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) io_fail("cannot create a temporary file next to", path, errno);
-  }
-  if (fd < 0) io_fail("cannot create a temporary file next to", path, EEXIST);
-  FILE *f = ::fdopen(fd, "wb");
-  if (!f) {
-    int err = errno;
-    ::close(fd);
-    ::unlink(temp.c_str());
-    io_fail("cannot open a temporary file next to", path, err);
-  }
-  // From here every exit removes the temporary file.
-  int err = 0;
-  try {
-    unsigned char header[kHeaderSize] = {};
-    FileOut out{f};
-    out.raw(header, kHeaderSize);  // placeholder, rewritten with the CRC below
-    Encoder<FileOut> e(out);
-    emit_payload(m, e);
-    if (!out.error && e.count() != payload_size(m))
-      fail(DLN_ERR_INTERNAL, "checkpoint writer: section sizes disagree with their contents");
-    fill_header(header, e.count(), e.crc());
-    if (!out.error && std::fseek(f, 0, SEEK_SET) != 0) out.error = errno ? errno : EIO;
-    out.raw(header, kHeaderSize);
-    if (!out.error && std::fflush(f) != 0) out.error = errno ? errno : EIO;
-    if (!out.error && ::fsync(fd) != 0) out.error = errno;
-    err = out.error;
-  } catch (...) {
-    std::fclose(f);
-    ::unlink(temp.c_str());
-    throw;
-  }
-  if (std::fclose(f) != 0 && !err) err = errno ? errno : EIO;
-  if (!err && std::rename(temp.c_str(), path) != 0) err = errno;
-  if (err) {
-    ::unlink(temp.c_str());
-    io_fail("cannot write", path, err);
-  }
-  // Make the rename itself durable: fsync the directory (best effort; some
-  // file systems do not support it, the data is already safe).
-  const size_t slash = target.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
+  AtomicFile file;
+  std::string error;
+  if (!file.open(path, error)) fail(DLN_ERR_IO, "%s", error.c_str());
+  unsigned char header[kHeaderSize] = {};
+  FileOut out{file, {}};
+  out.raw(header, kHeaderSize);  // placeholder, rewritten with the CRC below
+  Encoder<FileOut> e(out);
+  emit_payload(m, e);  // a throw here leaves the temporary to ~AtomicFile
+  if (out.error.empty() && e.count() != payload_size(m))
+    fail(DLN_ERR_INTERNAL, "checkpoint writer: section sizes disagree with their contents");
+  fill_header(header, e.count(), e.crc());
+  if (out.error.empty()) file.write_at(header, kHeaderSize, 0, out.error);
+  if (out.error.empty()) file.commit(out.error);
+  if (!out.error.empty()) fail(DLN_ERR_IO, "%s", out.error.c_str());
 }
 
 }  // namespace

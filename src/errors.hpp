@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dlnsgd.h"
+#include "fp_environment.hpp"
 
 namespace dln {
 
@@ -58,9 +59,11 @@ void record(const dln_model *model, const char *function, const std::string &det
 void record(char *buffer, int64_t capacity, const char *function, const std::string &detail) noexcept;
 
 // The body of every C entry point: returns DLN_OK or the status of what it
-// threw, with the detail in the handle's last-error string.
+// threw, with the detail in the handle's last-error string. It runs in the
+// default floating-point environment (fp_environment.hpp).
 template <class Body>
 int guarded(const dln_model *model, const char *function, Body &&body) noexcept {
+  FpEnvironmentGuard environment;
   std::string detail;
   int status = run_caught(body, detail);
   if (status != DLN_OK) record(model, function, detail);
@@ -88,6 +91,7 @@ int guarded(std::nullptr_t, const char *function, Body &&body) noexcept {
 // the detail goes to a caller-owned buffer, which may be NULL.
 template <class Body>
 int guarded_into(char *buffer, int64_t capacity, const char *function, Body &&body) noexcept {
+  FpEnvironmentGuard environment;
   std::string detail;
   int status = run_caught(body, detail);
   if (status != DLN_OK) record(buffer, capacity, function, detail);

@@ -115,7 +115,20 @@ int dln_init_balanced(dln_model *model, const double *a0) {
     const int64_t size = checked_product(n, m, "a0");
     require_all_finite(a0, size, "a0");
     // Row-major n × m A0 is column-major A0^T (m × n) = V S U^T: its "U" is our V.
+    // Scaled by 2^-e to max|a| in [0.5, 1) first: the σ of entries near
+    // 1e308 exceed the largest double (SPEC §5); σ_i = s_i·2^e and
+    // σ_i^(1/L) = s_i^(1/L)·2^(e/L), which fits for L >= 2.
     std::vector<double> a(a0, a0 + size), left, s, right;
+    double largest = 0.0;
+    for (double x : a) largest = std::max(largest, std::fabs(x));
+    int e = 0;  // only far from 1, so that ordinary inputs give the same bits as unscaled
+    if (largest >= DBL_MIN && !(largest > 0x1p-500 && largest < 0x1p500)) {
+      std::frexp(largest, &e);
+      const double c = std::ldexp(1.0, -e);  // e in [-1021, 1024]: normal unless e = 1024
+      for (double &x : a) x = e > 1021 ? std::ldexp(x, -e) : x * c;
+    } else if (!(largest >= DBL_MIN)) {
+      std::fill(a.begin(), a.end(), 0.0);  // below the normal range: zero, as the step reads it
+    }
     svd_colmajor(m, n, a.data(), m, left, s, right);  // left: m × k (V), right: k × n (U^T)
     // Modes at or below LAPACK's rounding level of A0 are noise, not rank:
     // their L-th roots would be large (1e-16^(1/4) = 1e-4), so they are dropped.
@@ -124,7 +137,8 @@ int dln_init_balanced(dln_model *model, const double *a0) {
     int64_t r = k;
     for (int64_t l = 1; l < L; ++l) r = std::min(r, model->widths[size_t(l)]);
     std::vector<double> root(static_cast<size_t>(r));
-    for (int64_t i = 0; i < r; ++i) root[size_t(i)] = std::pow(s[size_t(i)], 1.0 / double(L));
+    const double root_scale = e == 0 ? 1.0 : std::exp2(double(e) / double(L));
+    for (int64_t i = 0; i < r; ++i) root[size_t(i)] = std::pow(s[size_t(i)], 1.0 / double(L)) * root_scale;
     if (L == 1) {  // a single layer is A0 itself
       model->layer(1).assign(a0);
       return;

@@ -10,6 +10,7 @@
 
 #include "dlnsgd.h"
 #include "schedule.hpp"
+#include "spectra.hpp"
 
 namespace dln {
 
@@ -100,8 +101,9 @@ struct QueryScratch {
 struct QueryCache {
   uint64_t version = 0;
   bool has_end_to_end = false, has_bottleneck = false, has_balance = false;
-  std::vector<double> end_to_end;
-  std::vector<std::vector<double>> bottleneck;
+  ScaledSpectrum end_to_end;
+  std::vector<ScaledSpectrum> bottleneck;
+  std::vector<std::vector<double>> bottleneck_plain;
   double balance = 0.0;
 };
 

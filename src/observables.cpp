@@ -26,6 +26,44 @@ void require_tolerances(double atol, double rtol) {
   if (!(rtol >= 0.0 && rtol < 1.0)) fail(DLN_ERR_INVALID_ARGUMENT, "rtol=%g must be in [0, 1)", rtol);
 }
 
+// The values of a spectrum, refused when the largest does not fit a double
+// (a finite state can have σ_1 beyond 1.8e308; its ranks still can be asked).
+std::vector<double> representable(const ScaledSpectrum &s, const char *matrix) {
+  std::vector<double> v = s.unscaled();
+  if (!v.empty() && !std::isfinite(v[0]))
+    fail(DLN_ERR_OUT_OF_RANGE,
+         "the singular values of %s exceed the largest double (sigma_1 = %.6g * 2^%lld); its ranks "
+         "(dln_rank, dln_bottleneck_ranks) are still available",
+         matrix, s.values[0], (long long)s.exponent);
+  return v;
+}
+
+// Euclidean norms of the rows (or columns) of W = scale·V, each vector
+// divided by its largest entry before squaring (squares of 1e200 overflow).
+std::vector<double> vector_norms(const Layer &W, bool rows) {
+  const int64_t count = rows ? W.rows : W.cols;
+  std::vector<double> top(static_cast<size_t>(count), 0.0), sum(static_cast<size_t>(count), 0.0);
+  auto at = [&](int64_t i, int64_t j) { return std::fabs(W.v[size_t(i * W.cols + j)]); };
+  for (int64_t i = 0; i < W.rows; ++i)
+    for (int64_t j = 0; j < W.cols; ++j) {
+      double &t = top[size_t(rows ? i : j)];
+      t = std::max(t, at(i, j));
+    }
+  for (int64_t i = 0; i < W.rows; ++i)
+    for (int64_t j = 0; j < W.cols; ++j) {
+      const size_t k = size_t(rows ? i : j);
+      if (top[k] > 0.0) sum[k] += (at(i, j) / top[k]) * (at(i, j) / top[k]);
+    }
+  for (int64_t k = 0; k < count; ++k) top[size_t(k)] = W.scale * top[size_t(k)] * std::sqrt(sum[size_t(k)]);
+  return top;
+}
+
+void require_finite_norms(const std::vector<double> &norms, const char *what) {
+  for (size_t k = 0; k < norms.size(); ++k)
+    if (!std::isfinite(norms[k]))
+      fail(DLN_ERR_OUT_OF_RANGE, "the %s norm [%zu] exceeds the largest double", what, k);
+}
+
 void require_capacity(int64_t capacity, int64_t need, const void *out) {
   require_pointer(out, "out");
   if (capacity < need)
@@ -69,7 +107,7 @@ int dln_singular_values(const dln_model *model, double *out, int64_t capacity, i
   return guarded(model, "dln_singular_values", [&] {
     require_pointer(model, "model");
     require_pointer(count, "count");
-    write_spectrum(cached_end_to_end_spectrum(*model), out, capacity, count);
+    write_spectrum(representable(cached_end_to_end_spectrum_scaled(*model), "A"), out, capacity, count);
   });
 }
 
@@ -80,7 +118,7 @@ int dln_layer_singular_values(const dln_model *model, int64_t layer, double *out
     if (layer < 1 || layer > model->depth)
       fail(DLN_ERR_OUT_OF_RANGE, "layer=%lld is outside [1, %lld]", (long long)layer, (long long)model->depth);
     require_pointer(count, "count");
-    write_spectrum(layer_spectrum(*model, layer), out, capacity, count);
+    write_spectrum(representable(layer_spectrum_scaled(*model, layer), "W_layer"), out, capacity, count);
   });
 }
 
@@ -92,7 +130,7 @@ int dln_bottleneck_singular_values(const dln_model *model, int64_t k, double *ou
     if (k < 1 || k > hidden)
       fail(DLN_ERR_OUT_OF_RANGE, "k=%lld is outside [1, %lld]", (long long)k, (long long)hidden);
     require_pointer(count, "count");
-    write_spectrum(cached_bottleneck_spectra(*model)[size_t(k - 1)], out, capacity, count);
+    write_spectrum(representable(cached_bottleneck_spectra_scaled(*model)[size_t(k - 1)], "M_k"), out, capacity, count);
   });
 }
 
@@ -101,23 +139,42 @@ int dln_query_rank(const dln_model *model, double rtol, int64_t *rank) {
     require_pointer(model, "model");
     require_tolerances(0.0, rtol);
     require_pointer(rank, "rank");
-    *rank = numerical_rank(cached_end_to_end_spectrum(*model), 0.0, rtol);
+    *rank = numerical_rank(cached_end_to_end_spectrum_scaled(*model), 0.0, rtol, end_to_end_dimension(*model));
   });
 }
 
+}  // extern "C"
+
+namespace {
+
+// The body of dln_rank_of_spectrum and its _ex form. Without a matrix, the
+// "max(rows, cols)" of the default tolerance is the number of values.
+void rank_of_spectrum(const double *sigma, int64_t count, int measure, double atol, double rtol, double *rank) {
+  if (count < 0) fail(DLN_ERR_INVALID_ARGUMENT, "count=%lld is negative", (long long)count);
+  if (count > 0) require_pointer(sigma, "sigma");
+  require_all_finite(sigma, count, "sigma");
+  for (int64_t i = 0; i < count; ++i)
+    if (sigma[i] < 0.0) fail(DLN_ERR_INVALID_ARGUMENT, "sigma[%lld]=%g is negative", (long long)i, sigma[i]);
+  if (measure < DLN_RANK_NUMERICAL || measure > DLN_RANK_STABLE)
+    fail(DLN_ERR_UNKNOWN_PARAM, "measure=%d is not a DLN_RANK_* value", measure);
+  require_tolerances(atol, rtol);
+  require_pointer(rank, "rank");
+  *rank = rank_measure(ScaledSpectrum{std::vector<double>(sigma, sigma + count), 0}, measure, atol, rtol, count);
+}
+
+}  // namespace
+
+extern "C" {
+
 int dln_rank_of_spectrum(const double *sigma, int64_t count, int measure, double atol, double rtol,
                          double *rank) {
-  return guarded(nullptr, "dln_rank_of_spectrum", [&] {
-    if (count < 0) fail(DLN_ERR_INVALID_ARGUMENT, "count=%lld is negative", (long long)count);
-    if (count > 0) require_pointer(sigma, "sigma");
-    require_all_finite(sigma, count, "sigma");
-    for (int64_t i = 0; i < count; ++i)
-      if (sigma[i] < 0.0)
-        fail(DLN_ERR_INVALID_ARGUMENT, "sigma[%lld]=%g is negative", (long long)i, sigma[i]);
-    require_tolerances(atol, rtol);
-    require_pointer(rank, "rank");
-    *rank = rank_measure(std::vector<double>(sigma, sigma + count), measure, atol, rtol);
-  });
+  return guarded(nullptr, "dln_rank_of_spectrum", [&] { rank_of_spectrum(sigma, count, measure, atol, rtol, rank); });
+}
+
+int dln_rank_of_spectrum_ex(const double *sigma, int64_t count, int measure, double atol, double rtol,
+                            double *rank, char *message, int64_t capacity) {
+  return guarded_into(message, capacity, "dln_rank_of_spectrum",
+                      [&] { rank_of_spectrum(sigma, count, measure, atol, rtol, rank); });
 }
 
 int dln_rank(const dln_model *model, int64_t target, int measure, double atol, double rtol, double *rank) {
@@ -130,8 +187,11 @@ int dln_rank(const dln_model *model, int64_t target, int measure, double atol, d
       fail(DLN_ERR_UNKNOWN_PARAM, "measure=%d is not a DLN_RANK_* value", measure);
     require_tolerances(atol, rtol);
     require_pointer(rank, "rank");
-    auto s = target == 0 ? cached_end_to_end_spectrum(*model) : layer_spectrum(*model, target);
-    *rank = rank_measure(s, measure, atol, rtol);
+    if (target == 0)
+      *rank = rank_measure(cached_end_to_end_spectrum_scaled(*model), measure, atol, rtol, end_to_end_dimension(*model));
+    else
+      *rank = rank_measure(layer_spectrum_scaled(*model, target), measure, atol, rtol,
+                           layer_dimension(*model, target));
   });
 }
 
@@ -142,7 +202,9 @@ int dln_bottleneck_ranks(const dln_model *model, double atol, double rtol, int64
     int64_t hidden = hidden_layer_count(*model);
     require_capacity(capacity, hidden, ranks);
     std::vector<int64_t> out(static_cast<size_t>(hidden));
-    for (int64_t k = 1; k <= hidden; ++k) out[size_t(k - 1)] = numerical_rank(cached_bottleneck_spectra(*model)[size_t(k - 1)], atol, rtol);
+    for (int64_t k = 1; k <= hidden; ++k)
+      out[size_t(k - 1)] =
+          numerical_rank(cached_bottleneck_spectra_scaled(*model)[size_t(k - 1)], atol, rtol, bottleneck_dimension(*model, k));
     std::copy(out.begin(), out.end(), ranks);
   });
 }
@@ -151,7 +213,12 @@ int dln_balancedness(const dln_model *model, double *residual) {
   return guarded(model, "dln_balancedness", [&] {
     require_pointer(model, "model");
     require_pointer(residual, "residual");
-    *residual = cached_balancedness(*model);
+    const double b = cached_balancedness(*model);
+    if (!std::isfinite(b))
+      fail(DLN_ERR_OUT_OF_RANGE,
+           "the balancedness residual exceeds the largest double: the weights are too large (max|W| near "
+           "sqrt(DBL_MAX)) for it to be represented");
+    *residual = b;
   });
 }
 
@@ -159,9 +226,16 @@ int dln_representation_cost(const dln_model *model, double *cost) {
   return guarded(model, "dln_representation_cost", [&] {
     require_pointer(model, "model");
     require_pointer(cost, "cost");
-    double sum = 0.0, L = double(model->depth);
-    for (double s : cached_end_to_end_spectrum(*model)) sum += std::pow(s, 2.0 / L);
-    *cost = L * sum;
+    // σ^(2/L) = v^(2/L) · 2^(2e/L) for σ = v · 2^e: no σ is formed.
+    const ScaledSpectrum &s = cached_end_to_end_spectrum_scaled(*model);
+    const double L = double(model->depth);
+    double sum = 0.0;
+    for (double v : s.values) sum += std::pow(v, 2.0 / L);
+    const double c = L * sum * std::exp2(2.0 * double(s.exponent) / L);
+    if (!std::isfinite(c))
+      fail(DLN_ERR_OUT_OF_RANGE, "the representation cost exceeds the largest double (sigma_1 = %.6g * 2^%lld)",
+           s.values.empty() ? 0.0 : s.values[0], (long long)s.exponent);
+    *cost = c;
   });
 }
 
@@ -170,10 +244,9 @@ int dln_output_column_norms(const dln_model *model, double *out, int64_t capacit
     require_pointer(model, "model");
     const Layer &W = model->layer(model->depth);
     require_capacity(capacity, W.cols, out);
-    std::vector<double> norms(static_cast<size_t>(W.cols), 0.0);
-    for (int64_t i = 0; i < W.rows; ++i)
-      for (int64_t j = 0; j < W.cols; ++j) norms[size_t(j)] += W.v[size_t(i * W.cols + j)] * W.v[size_t(i * W.cols + j)];
-    for (int64_t j = 0; j < W.cols; ++j) out[j] = W.scale * std::sqrt(norms[size_t(j)]);
+    std::vector<double> norms = vector_norms(W, false);
+    require_finite_norms(norms, "output column");
+    std::copy(norms.begin(), norms.end(), out);
   });
 }
 
@@ -182,10 +255,9 @@ int dln_input_row_norms(const dln_model *model, double *out, int64_t capacity) {
     require_pointer(model, "model");
     const Layer &W = model->layer(1);
     require_capacity(capacity, W.rows, out);
-    std::vector<double> norms(static_cast<size_t>(W.rows), 0.0);
-    for (int64_t i = 0; i < W.rows; ++i)
-      for (int64_t j = 0; j < W.cols; ++j) norms[size_t(i)] += W.v[size_t(i * W.cols + j)] * W.v[size_t(i * W.cols + j)];
-    for (int64_t i = 0; i < W.rows; ++i) out[i] = W.scale * std::sqrt(norms[size_t(i)]);
+    std::vector<double> norms = vector_norms(W, true);
+    require_finite_norms(norms, "input row");
+    std::copy(norms.begin(), norms.end(), out);
   });
 }
 

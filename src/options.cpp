@@ -129,3 +129,16 @@ int dln_schedule_value(const dln_model *model, int param, int64_t step, double *
 }
 
 }  // extern "C"
+
+// The handle-free call with its failure explained in a caller buffer
+// (issue 14): the same checks as dln_param_bounds.
+extern "C" int dln_param_bounds_ex(int param, double *min_value, double *max_value, char *message,
+                                   int64_t capacity) {
+  return guarded_into(message, capacity, "dln_param_bounds", [&] {
+    const OptionRow &b = require_known(param);
+    require_pointer(min_value, "min_value");
+    require_pointer(max_value, "max_value");
+    *min_value = b.min;
+    *max_value = b.max;
+  });
+}

@@ -8,12 +8,16 @@
 #pragma once
 #include <vector>
 
+#include "spectra.hpp"
+
 struct dln_model;
 
 namespace dln {
 
-const std::vector<double> &cached_end_to_end_spectrum(const dln_model &model);
+const ScaledSpectrum &cached_end_to_end_spectrum_scaled(const dln_model &model);
 // σ(M_k) for k = 1 … hidden_layer_count, accurate path.
+const std::vector<ScaledSpectrum> &cached_bottleneck_spectra_scaled(const dln_model &model);
+// The same unscaled (+inf where a σ exceeds the largest double).
 const std::vector<std::vector<double>> &cached_bottleneck_spectra(const dln_model &model);
 double cached_balancedness(const dln_model &model);
 

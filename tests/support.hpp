@@ -3,7 +3,13 @@
 #include <dlnsgd.h>
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <initializer_list>
 #include <memory>
+#include <string>
 #include <vector>
 
 #define REQUIRE_OK(call)                                                              \
@@ -50,3 +56,28 @@ struct Problem {
 Problem random_problem(int64_t n, int64_t m, int64_t count, uint64_t seed);
 // A model with `count` random observations and DLN_INIT_END_TO_END weights.
 ModelPtr make_problem_model(std::vector<int64_t> widths, int64_t count, uint64_t seed, double init_scale);
+
+// A fresh directory under the system's temporary directory, removed on exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "dln_test_XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+  // Names in the directory other than those given (left-behind temporaries).
+  std::vector<std::string> others(std::initializer_list<std::string> known) const {
+    std::vector<std::string> out;
+    for (const auto &e : std::filesystem::directory_iterator(path)) {
+      std::string name = e.path().filename().string();
+      if (std::find(known.begin(), known.end(), name) == known.end()) out.push_back(name);
+    }
+    return out;
+  }
+};

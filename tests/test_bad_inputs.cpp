@@ -735,6 +735,69 @@ TEST_CASE("a NULL handle answers DLN_ERR_NULL_POINTER from every entry point") {
   CHECK(out == nullptr);
 }
 
+TEST_CASE("dln_rank_of_spectrum_ex names the argument and the value in the caller's buffer") {
+  const double sigma[3] = {3, 2, 1}, with_nan[3] = {3, kNaN, 1}, negative[3] = {3, -2, 1};
+  struct ExCase {
+    const double *s;
+    int64_t count;
+    int measure;
+    double atol, rtol;
+    bool null_out;
+    int expect;
+    std::string text;
+  };
+  const std::vector<ExCase> cases = {
+      {sigma, -1, DLN_RANK_NUMERICAL, 0, 0.1, false, DLN_ERR_INVALID_ARGUMENT, "count=-1 is negative"},
+      {nullptr, 3, DLN_RANK_NUMERICAL, 0, 0.1, false, DLN_ERR_NULL_POINTER, "sigma is NULL"},
+      {with_nan, 3, DLN_RANK_NUMERICAL, 0, 0.1, false, DLN_ERR_NOT_FINITE, "sigma[1]=nan is not finite"},
+      {negative, 3, DLN_RANK_NUMERICAL, 0, 0.1, false, DLN_ERR_INVALID_ARGUMENT, "sigma[1]=-2 is negative"},
+      {sigma, 3, 7, 0, 0.1, false, DLN_ERR_UNKNOWN_PARAM, "measure=7 is not a DLN_RANK_* value"},
+      {sigma, 3, DLN_RANK_NUMERICAL, -1, 0.1, false, DLN_ERR_INVALID_ARGUMENT, "atol=-1"},
+      {sigma, 3, DLN_RANK_NUMERICAL, 0, 1.5, false, DLN_ERR_INVALID_ARGUMENT, "rtol=1.5 must be in [0, 1)"},
+      {sigma, 3, DLN_RANK_NUMERICAL, 0, 0.1, true, DLN_ERR_NULL_POINTER, "rank is NULL"},
+  };
+  for (const ExCase &c : cases) {
+    CAPTURE(c.text);
+    double rank = -7;
+    char message[256] = "untouched";
+    int status = dln_rank_of_spectrum_ex(c.s, c.count, c.measure, c.atol, c.rtol, c.null_out ? nullptr : &rank,
+                                         message, sizeof message);
+    CHECK(status == c.expect);
+    CHECK(rank == -7);
+    CHECK(std::string(message).rfind("dln_rank_of_spectrum: ", 0) == 0);
+    CHECK(std::string(message).find(c.text) != std::string::npos);
+    ++g_cases;
+  }
+  char message[256] = "untouched";
+  double rank = -7;
+  CHECK(dln_rank_of_spectrum_ex(sigma, 3, DLN_RANK_NUMERICAL, 0, 0, &rank, message, sizeof message) == DLN_OK);
+  CHECK(rank == 3);
+  CHECK(std::string(message).empty());  // "" on success, like dln_create_ex
+  char tiny[8];
+  CHECK(dln_rank_of_spectrum_ex(sigma, -1, 0, 0, 0, &rank, tiny, sizeof tiny) == DLN_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(tiny) == "dln_ran");  // truncated, NUL-terminated
+  CHECK(dln_rank_of_spectrum_ex(sigma, -1, 0, 0, 0, &rank, nullptr, 0) == DLN_ERR_INVALID_ARGUMENT);
+  g_cases += 3;
+}
+
+TEST_CASE("dln_param_bounds_ex names the argument and the value in the caller's buffer") {
+  double lo = 7, hi = 7;
+  char message[256] = "untouched";
+  CHECK(dln_param_bounds_ex(99, &lo, &hi, message, sizeof message) == DLN_ERR_UNKNOWN_PARAM);
+  CHECK(std::string(message) == "dln_param_bounds: param=99 is not a DLN_PARAM_* id");
+  CHECK(dln_param_bounds_ex(DLN_PARAM_RIDGE, nullptr, &hi, message, sizeof message) == DLN_ERR_NULL_POINTER);
+  CHECK(std::string(message) == "dln_param_bounds: min_value is NULL");
+  CHECK(dln_param_bounds_ex(DLN_PARAM_RIDGE, &lo, nullptr, message, sizeof message) == DLN_ERR_NULL_POINTER);
+  CHECK(std::string(message) == "dln_param_bounds: max_value is NULL");
+  CHECK(lo == 7);
+  CHECK(hi == 7);
+  CHECK(dln_param_bounds_ex(DLN_PARAM_THREADS, &lo, &hi, message, sizeof message) == DLN_OK);
+  CHECK(lo == 1);
+  CHECK(hi == 1024);
+  CHECK(std::string(message).empty());
+  g_cases += 4;
+}
+
 TEST_CASE("count of bad-input cases") {
   // Runs last (doctest orders by file then line): the total of this chapter.
   MESSAGE(g_cases, " bad-input cases checked");

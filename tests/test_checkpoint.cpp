@@ -18,20 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh directory under the build's temporary directory, removed on exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dln_ckpt_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
 dln_model *const kSentinel = reinterpret_cast<dln_model *>(uintptr_t(0x5e17));
 
 // dln_load_buffer must refuse b with DLN_ERR_FORMAT and leave *out as it was.

@@ -11,7 +11,11 @@
 //   - dlnsgd_constants.hpp (generated from the header) gives the constant
 //     tables, dln::constants::status, ::param, ... with names and descriptions.
 // The only checks made here are span sizes against the shape the C function
-// would read, so a wrong-sized span throws instead of reading out of bounds.
+// would read, so a wrong-sized span throws instead of reading out of bounds,
+// and the conversions C would make silently: an integer argument takes any
+// integer or enum that fits its C type (else dln::Error
+// DLN_ERR_OUT_OF_RANGE; a double does not compile), and a path with a NUL
+// byte, which C would cut there, is refused (DLN_ERR_INVALID_ARGUMENT).
 #ifndef DLNSGD_HPP
 #define DLNSGD_HPP
 
@@ -20,12 +24,14 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -72,31 +78,73 @@ inline void expect_size(const char* function, const char* argument, std::size_t 
                         std::int64_t want) {
   if (want < 0 || got != static_cast<std::size_t>(want)) size_error(function, argument, got, want);
 }
+
+// An integer argument of C type T: any integer or enum whose value fits T
+// (std::in_range), never wrapped; bool and floating point do not compile.
+template <class T>
+struct Integer {
+  T value;
+  template <class U>
+    requires((std::integral<U> && !std::same_as<U, bool>) || std::is_enum_v<U>)
+  Integer(U x) : value(convert(x)) {}  // NOLINT: implicit by design
+  template <class U>
+    requires std::floating_point<U> || std::same_as<U, bool>
+  Integer(U) = delete;
+  operator T() const noexcept { return value; }
+
+ private:
+  template <class U>
+  static T convert(U x) {
+    if constexpr (std::is_enum_v<U>) {
+      return convert(static_cast<std::underlying_type_t<U>>(x));
+    } else {
+      if (!std::in_range<T>(x))
+        throw Error(DLN_ERR_OUT_OF_RANGE, "dlnsgd.hpp",
+                    "integer argument " + std::to_string(x) + " does not fit in the C type of the call");
+      return static_cast<T>(x);
+    }
+  }
+};
+using Int = Integer<int>;
+using Int64 = Integer<std::int64_t>;
+using UInt64 = Integer<std::uint64_t>;
+
+// A path for the C API: refused if C would read a shorter one.
+inline const char* c_path(const std::string& path, const char* function) {
+  if (auto nul = path.find('\0'); nul != std::string::npos)
+    throw Error(DLN_ERR_INVALID_ARGUMENT, function,
+                "path contains a NUL byte at offset " + std::to_string(nul) + "; C would cut it there");
+  return path.c_str();
+}
 }  // namespace detail
 
 // ---------------------------------------------------------------- free functions
-inline std::string status_string(int status) { return dln_status_string(status); }
-inline std::string status_name(int status) { return dln_status_name(status); }
+inline std::string status_string(detail::Int status) { return dln_status_string(status); }
+inline std::string status_name(detail::Int status) { return dln_status_name(status); }
 inline int version_number() { return dln_version_number(); }
 inline std::string version_string() { return dln_version_string(); }
 
 // dln_param_name: std::nullopt where the C call returns NULL.
-inline std::optional<std::string> param_name(int param) {
+inline std::optional<std::string> param_name(detail::Int param) {
   const char* name = dln_param_name(param);
   if (!name) return std::nullopt;
   return std::string(name);
 }
-inline std::pair<double, double> param_bounds(int param) {
+// The handle-free calls through their _ex forms: the failure detail comes back in a buffer.
+inline std::pair<double, double> param_bounds(detail::Int param) {
   double lo = 0, hi = 0;
-  detail::check(dln_param_bounds(param, &lo, &hi), nullptr, "dln_param_bounds");
+  char message[512];
+  int status = dln_param_bounds_ex(param, &lo, &hi, message, sizeof message);
+  if (status != DLN_OK) throw Error(status, "dln_param_bounds_ex", message);
   return {lo, hi};
 }
-inline double rank_of_spectrum(std::span<const double> sigma, int measure, double atol,
+inline double rank_of_spectrum(std::span<const double> sigma, detail::Int measure, double atol,
                                double rtol) {
   double rank = 0;
-  detail::check(dln_rank_of_spectrum(sigma.data(), static_cast<std::int64_t>(sigma.size()),
-                                     measure, atol, rtol, &rank),
-                nullptr, "dln_rank_of_spectrum");
+  char message[512];
+  int status = dln_rank_of_spectrum_ex(sigma.data(), static_cast<std::int64_t>(sigma.size()), measure,
+                                       atol, rtol, &rank, message, sizeof message);
+  if (status != DLN_OK) throw Error(status, "dln_rank_of_spectrum_ex", message);
   return rank;
 }
 
@@ -124,14 +172,14 @@ struct Loss {
 class Model {
  public:
   // dln_create_ex (the failure detail comes back without a handle); widths holds depth+1 values.
-  Model(std::int64_t depth, std::span<const std::int64_t> widths, std::uint64_t seed) {
+  Model(detail::Int64 depth, std::span<const std::int64_t> widths, detail::UInt64 seed) {
     detail::expect_size("dln_create", "widths", widths.size(), depth + 1);
     char message[512];
     int status = dln_create_ex(depth, widths.data(), seed, &h_, message, sizeof message);
     if (status != DLN_OK) throw Error(status, "dln_create_ex", message);
   }
   // dln_create with depth = widths.size() - 1.
-  Model(std::span<const std::int64_t> widths, std::uint64_t seed)
+  Model(std::span<const std::int64_t> widths, detail::UInt64 seed)
       : Model(static_cast<std::int64_t>(widths.size()) - 1, widths, seed) {}
   // Takes ownership of a handle obtained from the C API (may be NULL).
   explicit Model(dln_model* adopt) noexcept : h_(adopt) {}
@@ -163,7 +211,7 @@ class Model {
   static Model load(const std::string& path) {
     dln_model* out = nullptr;
     char message[512];
-    int status = dln_load_ex(path.c_str(), &out, message, sizeof message);
+    int status = dln_load_ex(detail::c_path(path, "dln_load_ex"), &out, message, sizeof message);
     if (status != DLN_OK) throw Error(status, "dln_load_ex", message);
     return Model(out);
   }
@@ -175,7 +223,7 @@ class Model {
     if (status != DLN_OK) throw Error(status, "dln_load_buffer_ex", message);
     return Model(out);
   }
-  void save(const std::string& path) const { check(dln_save(h_, path.c_str()), "dln_save"); }
+  void save(const std::string& path) const { check(dln_save(h_, detail::c_path(path, "dln_save")), "dln_save"); }
   // dln_save_buffer: asks the size, then writes.
   std::vector<std::byte> save_buffer() const {
     return sized<std::byte>("dln_save_buffer", [&](std::byte* out, std::int64_t cap, std::int64_t* n) {
@@ -199,28 +247,28 @@ class Model {
     check(dln_get_seed(h_, &s), "dln_get_seed");
     return s;
   }
-  void set_seed(std::uint64_t s) { check(dln_set_seed(h_, s), "dln_set_seed"); }
+  void set_seed(detail::UInt64 s) { check(dln_set_seed(h_, s), "dln_set_seed"); }
   std::int64_t step_count() const {
     std::int64_t t = 0;
     check(dln_get_step_count(h_, &t), "dln_get_step_count");
     return t;
   }
-  void set_step_count(std::int64_t t) { check(dln_set_step_count(h_, t), "dln_set_step_count"); }
+  void set_step_count(detail::Int64 t) { check(dln_set_step_count(h_, t), "dln_set_step_count"); }
 
   // ------------------------------------------------ parameters and schedules
-  void set_param(int param, double value) {
+  void set_param(detail::Int param, double value) {
     check(dln_set_param(h_, param, value), "dln_set_param");
   }
-  double get_param(int param) const {
+  double get_param(detail::Int param) const {
     double v = 0;
     check(dln_get_param(h_, param, &v), "dln_get_param");
     return v;
   }
-  void set_schedule(int param, int kind, std::span<const double> args = {}) {
+  void set_schedule(detail::Int param, detail::Int kind, std::span<const double> args = {}) {
     check(dln_set_schedule(h_, param, kind, static_cast<std::int64_t>(args.size()), args.data()),
           "dln_set_schedule");
   }
-  double schedule_value(int param, std::int64_t step) const {
+  double schedule_value(detail::Int param, detail::Int64 step) const {
     double v = 0;
     check(dln_schedule_value(h_, param, step, &v), "dln_schedule_value");
     return v;
@@ -261,16 +309,16 @@ class Model {
   }
 
   // ------------------------------------------------ weights
-  void set_weights(std::int64_t layer, std::span<const double> w) {
+  void set_weights(detail::Int64 layer, std::span<const double> w) {
     if (auto n = layer_size(layer); n >= 0) detail::expect_size("dln_set_weights", "w", w.size(), n);
     check(dln_set_weights(h_, layer, w.data()), "dln_set_weights");
   }
-  std::vector<double> get_weights(std::int64_t layer) const {
+  std::vector<double> get_weights(detail::Int64 layer) const {
     std::vector<double> w(static_cast<std::size_t>(std::max<std::int64_t>(layer_size(layer), 0)));
     check(dln_get_weights(h_, layer, w.data()), "dln_get_weights");
     return w;
   }
-  void init_weights(int kind, std::span<const double> args) {
+  void init_weights(detail::Int kind, std::span<const double> args) {
     check(dln_init_weights(h_, kind, static_cast<std::int64_t>(args.size()), args.data()),
           "dln_init_weights");
   }
@@ -281,7 +329,7 @@ class Model {
   }
 
   // ------------------------------------------------ stepping
-  void step(std::int64_t steps) { check(dln_step(h_, steps), "dln_step"); }
+  void step(detail::Int64 steps) { check(dln_step(h_, steps), "dln_step"); }
   void step_batch(std::span<const std::int64_t> indices) {
     check(dln_step_batch(h_, ssize(indices), indices.data()), "dln_step_batch");
   }
@@ -307,13 +355,15 @@ class Model {
       return dln_singular_values(h_, out, cap, n);
     });
   }
-  std::vector<double> layer_singular_values(std::int64_t layer) const {
+  std::vector<double> layer_singular_values(detail::Int64 layer_arg) const {
+    const std::int64_t layer = layer_arg;
     return sized<double>("dln_layer_singular_values",
                          [&](double* out, std::int64_t cap, std::int64_t* n) {
                            return dln_layer_singular_values(h_, layer, out, cap, n);
                          });
   }
-  std::vector<double> bottleneck_singular_values(std::int64_t k) const {
+  std::vector<double> bottleneck_singular_values(detail::Int64 k_arg) const {
+    const std::int64_t k = k_arg;
     return sized<double>("dln_bottleneck_singular_values",
                          [&](double* out, std::int64_t cap, std::int64_t* n) {
                            return dln_bottleneck_singular_values(h_, k, out, cap, n);
@@ -324,7 +374,7 @@ class Model {
     check(dln_query_rank(h_, rtol, &r), "dln_query_rank");
     return r;
   }
-  double rank(std::int64_t target, int measure, double atol, double rtol) const {
+  double rank(detail::Int64 target, detail::Int measure, double atol, double rtol) const {
     double r = 0;
     check(dln_rank(h_, target, measure, atol, rtol, &r), "dln_rank");
     return r;
@@ -359,7 +409,7 @@ class Model {
 
   // ------------------------------------------------ absorbing sets B_r
   // Negative thresholds mean "the default of SPEC §6".
-  bool in_Br(std::int64_t r, double eps = -1, double delta = -1, double C = -1) const {
+  bool in_Br(detail::Int64 r, double eps = -1, double delta = -1, double C = -1) const {
     int inside = 0;
     check(dln_in_Br(h_, r, eps, delta, C, &inside), "dln_in_Br");
     return inside != 0;
@@ -369,7 +419,7 @@ class Model {
     check(dln_query_absorbed_rank(h_, &r), "dln_query_absorbed_rank");
     return r;
   }
-  BrReport Br_report(std::int64_t r, double eps = -1, double delta = -1, double C = -1) const {
+  BrReport Br_report(detail::Int64 r, double eps = -1, double delta = -1, double C = -1) const {
     std::array<double, DLN_BR_REPORT_SIZE> a{};
     check(dln_Br_report(h_, r, eps, delta, C, a.data()), "dln_Br_report");
     return BrReport{a[DLN_BR_NORM2], a[DLN_BR_C],     a[DLN_BR_SIGMA], a[DLN_BR_EPS],
@@ -383,7 +433,8 @@ class Model {
     check(dln_jump_count(h_, &n), "dln_jump_count");
     return n;
   }
-  std::vector<Jump> jumps(std::int64_t first, std::int64_t count) const {
+  std::vector<Jump> jumps(detail::Int64 first, detail::Int64 count_arg) const {
+    const std::int64_t count = count_arg;
     std::vector<std::int64_t> rec(static_cast<std::size_t>(std::max<std::int64_t>(count, 0)) *
                                   DLN_JUMP_RECORD_SIZE);
     check(dln_get_jumps(h_, first, count, rec.data()), "dln_get_jumps");

@@ -315,7 +315,7 @@ static_assert(DLN_KM_UPPER == 7);
 static_assert(DLN_KM_RECORD_SIZE == 8);
 
 // The C functions, in header order.
-inline constexpr std::array<const char*, 78> functions{{
+inline constexpr std::array<const char*, 80> functions{{
     "dln_status_string",
     "dln_status_name",
     "dln_last_error",
@@ -324,6 +324,7 @@ inline constexpr std::array<const char*, 78> functions{{
     "dln_set_param",
     "dln_get_param",
     "dln_param_bounds",
+    "dln_param_bounds_ex",
     "dln_param_name",
     "dln_create",
     "dln_create_ex",
@@ -357,6 +358,7 @@ inline constexpr std::array<const char*, 78> functions{{
     "dln_bottleneck_singular_values",
     "dln_query_rank",
     "dln_rank_of_spectrum",
+    "dln_rank_of_spectrum_ex",
     "dln_rank",
     "dln_bottleneck_ranks",
     "dln_balancedness",

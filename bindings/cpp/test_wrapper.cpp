@@ -275,3 +275,69 @@ TEST_CASE("outputs whose size the library reports are asked first, empty when th
   CHECK(m.bottleneck_singular_values(1).size() == 2);
   CHECK_THROWS_AS(m.layer_singular_values(3), dln::Error);
 }
+
+// ---------------------------------------------------------------- strictness (issue 14 class 6)
+// What C would convert silently does not compile or throws.
+template <class M>
+concept takes_double_param_id = requires(M& m) { m.set_param(1.9, 0.5); };
+template <class M>
+concept takes_bool_layer = requires(M& m) { m.get_weights(true); };
+template <class M>
+concept takes_double_steps = requires(M& m) { m.step(2.5); };
+static_assert(!takes_double_param_id<dln::Model>, "a double must not convert to a parameter id");
+static_assert(!takes_bool_layer<dln::Model>, "a bool must not convert to a layer index");
+static_assert(!takes_double_steps<dln::Model>, "a double must not convert to a step count");
+
+TEST_CASE("integer arguments that do not fit their C type throw instead of wrapping") {
+  const std::vector<std::int64_t> widths{3, 4, 2};
+  dln::Model m(widths, 1);
+  const double before = m.get_param(DLN_PARAM_LEARNING_RATE);
+  const std::int64_t wraps_to_learning_rate = (std::int64_t(1) << 32) + DLN_PARAM_LEARNING_RATE;
+  try {
+    m.set_param(wraps_to_learning_rate, 0.5);
+    FAIL("no error for an id beyond int");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() == DLN_ERR_OUT_OF_RANGE);
+    CHECK(e.detail().find("integer argument 4294967297 does not fit") != std::string::npos);
+  }
+  CHECK(m.get_param(DLN_PARAM_LEARNING_RATE) == before);
+  CHECK_THROWS_AS(m.layer_singular_values(std::uint64_t(1) << 63), dln::Error);  // not a negative index
+  CHECK_THROWS_AS(m.set_seed(-1), dln::Error);                                    // not 2^64 - 1
+  CHECK_THROWS_AS(dln::rank_of_spectrum(std::vector<double>{1.0}, std::int64_t(1) << 40, 0, 0), dln::Error);
+  m.set_param(DLN_PARAM_RIDGE, 0.01);  // enums and small integers of any type still work
+  m.set_step_count(std::uint8_t(3));
+  CHECK(m.step_count() == 3);
+  CHECK(m.get_param(std::size_t(DLN_PARAM_RIDGE)) == 0.01);
+}
+
+TEST_CASE("a path with a NUL byte is refused, not cut") {
+  const std::vector<std::int64_t> widths{3, 2};
+  dln::Model m(widths, 1);
+  const std::string path = std::string("dln_cpp_nul") + '\0' + "suffix.dln";
+  try {
+    m.save(path);
+    FAIL("no error for a NUL in the path");
+  } catch (const dln::Error& e) {
+    CHECK(e.status() == DLN_ERR_INVALID_ARGUMENT);
+    CHECK(e.detail() == "path contains a NUL byte at offset 11; C would cut it there");
+  }
+  CHECK_THROWS_AS(dln::Model::load(path), dln::Error);
+  FILE* f = std::fopen("dln_cpp_nul", "rb");
+  CHECK(f == nullptr);  // nothing written at the cut-off name
+  if (f) std::fclose(f);
+}
+
+TEST_CASE("handle-free calls name the argument and its value (the _ex forms)") {
+  try {
+    dln::param_bounds(999);
+    FAIL("no error");
+  } catch (const dln::Error& e) {
+    CHECK(e.detail() == "dln_param_bounds: param=999 is not a DLN_PARAM_* id");
+  }
+  try {
+    dln::rank_of_spectrum(std::vector<double>{1.0, -3.0}, DLN_RANK_STABLE, 0, 0);
+    FAIL("no error");
+  } catch (const dln::Error& e) {
+    CHECK(e.detail() == "dln_rank_of_spectrum: sigma[1]=-3 is negative");
+  }
+}

@@ -206,6 +206,17 @@ module dlnsgd_c
       type(c_ptr), value :: max_value
       integer(c_int) :: c_dln_param_bounds
     end function c_dln_param_bounds
+    !> int dln_param_bounds_ex(int param, double *min_value, double *max_value, char *message, int64_t capacity)
+    function c_dln_param_bounds_ex(param, min_value, max_value, message, capacity) bind(C, &
+        name="dln_param_bounds_ex")
+      import :: c_int, c_int64_t, c_ptr
+      integer(c_int), value :: param
+      type(c_ptr), value :: min_value
+      type(c_ptr), value :: max_value
+      type(c_ptr), value :: message
+      integer(c_int64_t), value :: capacity
+      integer(c_int) :: c_dln_param_bounds_ex
+    end function c_dln_param_bounds_ex
     !> const char *dln_param_name(int param)
     function c_dln_param_name(param) bind(C, name="dln_param_name")
       import :: c_int, c_ptr
@@ -480,6 +491,20 @@ module dlnsgd_c
       type(c_ptr), value :: rank
       integer(c_int) :: c_dln_rank_of_spectrum
     end function c_dln_rank_of_spectrum
+    !> int dln_rank_of_spectrum_ex(const double *sigma, int64_t count, int measure, double atol, double rtol, double *rank, char *message, int64_t capacity)
+    function c_dln_rank_of_spectrum_ex(sigma, count, measure, atol, rtol, rank, message, &
+        capacity) bind(C, name="dln_rank_of_spectrum_ex")
+      import :: c_double, c_int, c_int64_t, c_ptr
+      type(c_ptr), value :: sigma
+      integer(c_int64_t), value :: count
+      integer(c_int), value :: measure
+      real(c_double), value :: atol
+      real(c_double), value :: rtol
+      type(c_ptr), value :: rank
+      type(c_ptr), value :: message
+      integer(c_int64_t), value :: capacity
+      integer(c_int) :: c_dln_rank_of_spectrum_ex
+    end function c_dln_rank_of_spectrum_ex
     !> int dln_rank(const dln_model *model, int64_t target, int measure, double atol, double rtol, double *rank)
     function c_dln_rank(model, target, measure, atol, rtol, rank) bind(C, name="dln_rank")
       import :: c_double, c_int, c_int64_t, c_ptr

@@ -196,3 +196,49 @@ TEST_CASE("absurd sizes and indices are refused before allocating (fuzzer findin
   CHECK(m.cols == 3);
   CHECK(m.values == std::vector<double>{1, 3, 5, 2, 4, 6});
 }
+
+TEST_CASE("a UTF-8 byte order mark before a CSV is skipped: the first row is data, not a header") {
+  auto o = trip("\xEF\xBB\xBF" "0,0,1.5\n1,2,-1\n");
+  REQUIRE(o.size() == 2);
+  CHECK(o.values[0] == 1.5);
+  auto h = trip("\xEF\xBB\xBF" "row,col,value\n1,1,2\n");  // a real header still is one
+  REQUIRE(h.size() == 1);
+  CHECK(h.values[0] == 2);
+}
+
+TEST_CASE("a UTF-8 byte order mark before a Matrix Market banner is skipped") {
+  auto o = mm("\xEF\xBB\xBF%%MatrixMarket matrix coordinate real general\n2 2 1\n2 1 4\n");
+  REQUIRE(o.size() == 1);
+  CHECK(o.rows[0] == 1);
+  std::istringstream dense("\xEF\xBB\xBF%%MatrixMarket matrix array real general\n1 2\n3\n4\n");
+  DenseMatrix d = parse_dense(dense, "t.mtx", FileFormat::MatrixMarket);
+  CHECK(d.values == std::vector<double>{3, 4});
+  std::istringstream grid("\xEF\xBB\xBF" "1,2\n3,4\n");
+  CHECK(parse_dense(grid, "t.csv", FileFormat::Triplets).rows == 2);
+  // Only at the very start: a BOM on line 2 is a malformed field.
+  std::string msg;
+  CHECK(error_line([] { trip("0,0,1\n\xEF\xBB\xBF" "1,1,2\n"); }, &msg) == 2);
+}
+
+TEST_CASE("a value beyond the double range is named as such, not as 'not a number'") {
+  std::string msg;
+  CHECK(error_line([] { trip("0,0,1e400\n"); }, &msg) == 1);
+  CHECK(msg == "t.csv:1: value '1e400' is outside the range of a double");
+  CHECK(error_line([] { trip("0,0,-1e999\n"); }, &msg) == 1);
+  CHECK(msg.find("'-1e999' is outside the range of a double") != std::string::npos);
+  CHECK(error_line([] { mm("%%MatrixMarket matrix coordinate real general\n1 1 1\n1 1 2e308\n"); }, &msg) == 3);
+  CHECK(msg.find("'2e308' is outside the range of a double") != std::string::npos);
+  CHECK(error_line([] { trip("99999999999999999999,0,1\n"); }, &msg) == 1);
+  CHECK(msg.find("'99999999999999999999' is outside the range of a 64-bit integer") != std::string::npos);
+  CHECK(error_line([] { trip("0,0,abc\n"); }, &msg) == 1);
+  CHECK(msg.find("'abc' is not a number") != std::string::npos);
+}
+
+TEST_CASE("a UTF-8 byte order mark before a TOML experiment file is skipped") {
+  const std::string path = "dln_cli_bom.toml";
+  { std::ofstream(path) << "\xEF\xBB\xBF[train]\nsteps = 123\n"; }
+  Experiment e;
+  load_toml(path, e);
+  CHECK(e.train.steps == 123);
+  std::remove(path.c_str());
+}

@@ -24,6 +24,7 @@ if ! CC=clang CXX=clang++ cmake -S . -B "$build" -DDLN_BUILD_FUZZERS=ON -DDLN_BU
 fi
 fuzzers=(checkpoint api)
 [[ -f cli/data_io.cpp ]] && fuzzers+=(data_io)
+[[ -f cli/output_files.cpp ]] && fuzzers+=(output_paths)
 targets=(); for f in "${fuzzers[@]}"; do targets+=("fuzz_$f"); done
 if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]}" >"$log" 2>&1; then
   tail -n 40 "$log"; echo "fuzz: build failed"; failed=1; finish
@@ -37,7 +38,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 mkdir -p "$build/artifacts"
 for f in "${fuzzers[@]}"; do
   work="$build/corpus/$f"; mkdir -p "$work"
-  max_len=4096; [[ $f == checkpoint ]] && max_len=8192
+  max_len=4096; [[ $f == checkpoint ]] && max_len=8192; [[ $f == output_paths ]] && max_len=64
   "$build/fuzz/fuzz_$f" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len="$max_len" \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$f-" "$work" "fuzz/corpus/$f" >"$log" 2>&1
   rc=$?

@@ -174,6 +174,7 @@ const FUNCTIONS = (
     :dln_set_param,
     :dln_get_param,
     :dln_param_bounds,
+    :dln_param_bounds_ex,
     :dln_param_name,
     :dln_create,
     :dln_create_ex,
@@ -207,6 +208,7 @@ const FUNCTIONS = (
     :dln_bottleneck_singular_values,
     :dln_query_rank,
     :dln_rank_of_spectrum,
+    :dln_rank_of_spectrum_ex,
     :dln_rank,
     :dln_bottleneck_ranks,
     :dln_balancedness,
@@ -265,6 +267,9 @@ dln_get_param(model, param, value) =
 # int dln_param_bounds(int param, double *min_value, double *max_value)
 dln_param_bounds(param, min_value, max_value) =
     @ccall $(_fp(:dln_param_bounds))(param::Cint, min_value::Ptr{Cdouble}, max_value::Ptr{Cdouble})::Cint
+# int dln_param_bounds_ex(int param, double *min_value, double *max_value, char *message, int64_t capacity)
+dln_param_bounds_ex(param, min_value, max_value, message, capacity) =
+    @ccall $(_fp(:dln_param_bounds_ex))(param::Cint, min_value::Ptr{Cdouble}, max_value::Ptr{Cdouble}, message::Ptr{UInt8}, capacity::Int64)::Cint
 # const char *dln_param_name(int param)
 dln_param_name(param) = @ccall $(_fp(:dln_param_name))(param::Cint)::Ptr{UInt8}
 # int dln_create(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out)
@@ -358,6 +363,9 @@ dln_query_rank(model, rtol, rank) =
 # int dln_rank_of_spectrum(const double *sigma, int64_t count, int measure, double atol, double rtol, double *rank)
 dln_rank_of_spectrum(sigma, count, measure, atol, rtol, rank) =
     @ccall $(_fp(:dln_rank_of_spectrum))(sigma::Ptr{Cdouble}, count::Int64, measure::Cint, atol::Cdouble, rtol::Cdouble, rank::Ptr{Cdouble})::Cint
+# int dln_rank_of_spectrum_ex(const double *sigma, int64_t count, int measure, double atol, double rtol, double *rank, char *message, int64_t capacity)
+dln_rank_of_spectrum_ex(sigma, count, measure, atol, rtol, rank, message, capacity) =
+    @ccall $(_fp(:dln_rank_of_spectrum_ex))(sigma::Ptr{Cdouble}, count::Int64, measure::Cint, atol::Cdouble, rtol::Cdouble, rank::Ptr{Cdouble}, message::Ptr{UInt8}, capacity::Int64)::Cint
 # int dln_rank(const dln_model *model, int64_t target, int measure, double atol, double rtol, double *rank)
 dln_rank(model, target, measure, atol, rtol, rank) =
     @ccall $(_fp(:dln_rank))(model::Ptr{Cvoid}, target::Int64, measure::Cint, atol::Cdouble, rtol::Cdouble, rank::Ptr{Cdouble})::Cint

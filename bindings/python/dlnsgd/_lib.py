@@ -54,6 +54,7 @@ PROTOTYPES = {
     "dln_set_param": (c_int, (ModelP, c_int, c_double)),
     "dln_get_param": (c_int, (ModelP, c_int, F64P)),
     "dln_param_bounds": (c_int, (c_int, F64P, F64P)),
+    "dln_param_bounds_ex": (c_int, (c_int, F64P, F64P, c_char_p, c_int64)),
     "dln_param_name": (c_char_p, (c_int,)),
     # lifecycle and shape
     "dln_create": (c_int, (c_int64, I64P, c_uint64, ModelPP)),
@@ -92,6 +93,8 @@ PROTOTYPES = {
     "dln_bottleneck_singular_values": (c_int, (ModelP, c_int64, F64P, c_int64, I64P)),
     "dln_query_rank": (c_int, (ModelP, c_double, I64P)),
     "dln_rank_of_spectrum": (c_int, (F64P, c_int64, c_int, c_double, c_double, F64P)),
+    "dln_rank_of_spectrum_ex": (c_int, (F64P, c_int64, c_int, c_double, c_double, F64P, c_char_p,
+                                        c_int64)),
     "dln_rank": (c_int, (ModelP, c_int64, c_int, c_double, c_double, F64P)),
     "dln_bottleneck_ranks": (c_int, (ModelP, c_double, c_double, I64P, c_int64)),
     "dln_balancedness": (c_int, (ModelP, F64P)),

@@ -19,14 +19,36 @@ from .constants import (BR_REPORT_SIZE, CHANGE_RECORD_SIZE, GRAD_REPORT_SIZE, JU
 from .errors import check
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 # ---------------------------------------------------------------- conversions
+# Strict, like the standard library: an integer argument takes only what
+# operator.index takes (no float, no str: TypeError) and must fit its C type
+# (OverflowError, never wrapped); a double takes a real number, never a str.
 def _int64(x, name):
     v = operator.index(x)
     if not _I64_MIN <= v <= _I64_MAX:
         raise OverflowError(f"{name}={v} does not fit in int64_t")
     return v
+
+
+def _int32(x, name):
+    """A C int (parameter ids, kinds, measures)."""
+    v = operator.index(x)
+    if not _INT_MIN <= v <= _INT_MAX:
+        raise OverflowError(f"{name}={v} does not fit in a C int")
+    return v
+
+
+def _float(x, name):
+    """A C double from a real number (float, int, numpy scalar, Decimal, ...)."""
+    if isinstance(x, (str, bytes, bytearray)):
+        raise TypeError(f"{name} must be a real number, not {type(x).__name__}")
+    try:
+        return float(x)
+    except TypeError:
+        raise TypeError(f"{name} must be a real number, not {type(x).__name__}") from None
 
 
 def _uint64(x, name):
@@ -36,16 +58,35 @@ def _uint64(x, name):
     return v
 
 
-def _f64_array(x):
-    return np.ascontiguousarray(x, dtype=np.float64)
+def _f64_array(x, name="array", max_ndim=None):
+    """Real numbers as float64 (never strings or complex); at most max_ndim axes."""
+    a = np.asarray(x)
+    if a.dtype.kind == "O":
+        a = np.array([_float(v, name) for v in a.reshape(-1)], dtype=np.float64).reshape(a.shape)
+    elif a.size and a.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, not {a.dtype}")
+    if max_ndim is not None and a.ndim > max_ndim:
+        raise ValueError(f"{name} must have at most {max_ndim} dimension(s), got shape {a.shape}")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def _f64_vector(x, name):
+    return _f64_array(x, name, max_ndim=1).reshape(-1)
 
 
 def _i64_array(x, name):
+    """A 1-D int64 array (a scalar counts as one value): nested lists are
+    refused, not flattened; values outside int64_t raise OverflowError."""
     a = np.asarray(x)
+    if a.ndim > 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
+    if a.dtype.kind == "O":  # Python ints beyond 64 bits land here
+        return np.array([_int64(v, f"{name}[{i}]") for i, v in enumerate(a.reshape(-1))], dtype=np.int64)
     if a.size and a.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, not {a.dtype}")
-    if a.size and a.dtype == np.uint64 and a.max() > _I64_MAX:
-        raise OverflowError(f"{name} holds values that do not fit in int64_t")
+    if a.size and a.dtype.kind == "u" and int(a.max()) > _I64_MAX:  # int(): no float comparison
+        i = int(np.argmax(a))
+        raise OverflowError(f"{name}[{i}]={int(a[i])} does not fit in int64_t")
     return np.ascontiguousarray(a, dtype=np.int64).reshape(-1)
 
 
@@ -71,13 +112,10 @@ def _same_length(name_arrays):
 
 
 def _fs_path(path):
-    return os.fsencode(os.fspath(path))
-
-
-def _free_call(fname, *args):
-    """A call that takes no handle; its error message is dln_last_error(NULL)."""
-    status = getattr(_lib.lib(), fname)(*args)
-    check(status, None, fname)
+    p = os.fsencode(os.fspath(path))
+    if b"\0" in p:  # C would cut the path there; open() refuses it the same way
+        raise ValueError(f"path {path!r} contains an embedded null byte")
+    return p
 
 
 def _explained_call(fname, *args):
@@ -98,32 +136,32 @@ def version_string():
 
 
 def status_name(status):
-    return _lib.text(_lib.lib().dln_status_name(int(status)))
+    return _lib.text(_lib.lib().dln_status_name(_int32(status, "status")))
 
 
 def status_string(status):
-    return _lib.text(_lib.lib().dln_status_string(int(status)))
+    return _lib.text(_lib.lib().dln_status_string(_int32(status, "status")))
 
 
 def param_name(param):
     """``"DLN_PARAM_..."``, or None for an unknown id."""
-    p = _lib.lib().dln_param_name(int(param))
+    p = _lib.lib().dln_param_name(_int32(param, "param"))
     return None if p is None else _lib.text(p)
 
 
 def param_bounds(param):
     """(min, max), the closed range of valid values of a parameter."""
     lo, hi = ctypes.c_double(), ctypes.c_double()
-    _free_call("dln_param_bounds", int(param), ctypes.byref(lo), ctypes.byref(hi))
+    _explained_call("dln_param_bounds_ex", _int32(param, "param"), ctypes.byref(lo), ctypes.byref(hi))
     return lo.value, hi.value
 
 
 def rank_of_spectrum(sigma, measure, atol=0.0, rtol=0.0):
     """A rank measure (RankMeasure) of a spectrum given by the caller."""
-    s = _f64_array(sigma).reshape(-1)
+    s = _f64_vector(sigma, "sigma")
     out = ctypes.c_double()
-    _free_call("dln_rank_of_spectrum", _f64p(s), s.size, int(measure), float(atol),
-               float(rtol), ctypes.byref(out))
+    _explained_call("dln_rank_of_spectrum_ex", _f64p(s), s.size, _int32(measure, "measure"),
+                    _float(atol, "atol"), _float(rtol, "rtol"), ctypes.byref(out))
     return out.value
 
 
@@ -296,17 +334,37 @@ class Model:
 
     # ------------------------------------------------------------ options
     def set_param(self, param, value):
-        self._call("dln_set_param", int(param), float(value))
+        self._call("dln_set_param", _int32(param, "param"), _float(value, "value"))
 
     def get_param(self, param):
-        return self._out("dln_get_param", ctypes.c_double, int(param))
+        return self._out("dln_get_param", ctypes.c_double, _int32(param, "param"))
+
+    def _all_or_nothing(self, apply):
+        """Runs apply(model) on a clone first: if any part fails the error is
+        raised and this model is unchanged; then on this model, where the
+        same calls on the same state cannot fail."""
+        trial = self.clone()
+        try:
+            apply(trial)
+        finally:
+            trial.close()
+        apply(self)
 
     def configure(self, **options):
-        """Set options by keyword (names in OPTIONS), in the order given."""
-        for name, value in options.items():
+        """Set options by keyword (names in OPTIONS), in the order given; if
+        one is refused, none is set."""
+        for name in options:
             if name not in OPTIONS:
                 raise TypeError(f"unknown option {name!r}; known: {sorted(OPTIONS)}")
-            self.set_param(OPTIONS[name], value)
+
+        def apply(model):
+            for name, value in options.items():
+                model.set_param(OPTIONS[name], value)
+
+        if len(options) > 1:
+            self._all_or_nothing(apply)
+        else:
+            apply(self)
 
     learning_rate = _param_property(Param.LEARNING_RATE, False, "base learning rate eta")
     ridge = _param_property(Param.RIDGE, False, "base ridge lambda")
@@ -326,7 +384,7 @@ class Model:
     def set_observations(self, rows, cols, values):
         """Observations (i_k, j_k, y_k), copied by the library."""
         r, c = _i64_array(rows, "rows"), _i64_array(cols, "cols")
-        v = _f64_array(values).reshape(-1)
+        v = _f64_vector(values, "values")
         _same_length([("rows", r), ("cols", c), ("values", v)])
         self._call("dln_set_observations", r.size, _i64p(r), _i64p(c), _f64p(v))
 
@@ -337,7 +395,7 @@ class Model:
     def set_test_observations(self, rows, cols, values):
         """Held-out set for test_error(); empty arrays clear it."""
         r, c = _i64_array(rows, "rows"), _i64_array(cols, "cols")
-        v = _f64_array(values).reshape(-1)
+        v = _f64_vector(values, "values")
         _same_length([("rows", r), ("cols", c), ("values", v)])
         self._call("dln_set_test_observations", r.size, _i64p(r), _i64p(c), _f64p(v))
 
@@ -347,7 +405,7 @@ class Model:
             self._call("dln_set_ground_truth", None)
             return
         w = self.widths
-        t = _f64_array(truth)
+        t = _f64_array(truth, "truth")
         _expect_shape(t, (w[-1], w[0]), "truth")
         self._call("dln_set_ground_truth", _f64p(t))
 
@@ -358,12 +416,12 @@ class Model:
 
     # ---------------------------------------------------------- schedules
     def set_schedule(self, param, kind, args=()):
-        a = _f64_array(args).reshape(-1)
-        self._call("dln_set_schedule", int(param), int(kind), a.size, _f64p(a))
+        a = _f64_vector(args, "args")
+        self._call("dln_set_schedule", _int32(param, "param"), _int32(kind, "kind"), a.size, _f64p(a))
 
     def schedule_value(self, param, step):
         """eta_t or lambda_t at step t."""
-        return self._out("dln_schedule_value", ctypes.c_double, int(param),
+        return self._out("dln_schedule_value", ctypes.c_double, _int32(param, "param"),
                          _int64(step, "step"))
 
     # ------------------------------------------------------------ weights
@@ -377,7 +435,7 @@ class Model:
     def set_weights(self, layer, w):
         """W_layer (layer 1..L), an n_layer x n_(layer-1) matrix."""
         layer, shape = self._layer_shape(layer)
-        a = _f64_array(w)
+        a = _f64_array(w, "w")
         if shape is not None:
             _expect_shape(a, shape, "w")
         elif a.size == 0:
@@ -397,18 +455,26 @@ class Model:
 
     @weights.setter
     def weights(self, ws):
-        for l, w in enumerate(ws, start=1):
-            self.set_weights(l, w)
+        """All layers or none: a refused layer leaves every layer as it was."""
+        ws = list(ws)
+        if len(ws) != self.depth:
+            raise ValueError(f"{len(ws)} weight matrices given, the model has {self.depth} layers")
+
+        def apply(model):
+            for l, w in enumerate(ws, start=1):
+                model.set_weights(l, w)
+
+        self._all_or_nothing(apply)
 
     def init_weights(self, kind, args=()):
         """dln_init_weights with an Init kind and its arguments."""
-        a = _f64_array(args).reshape(-1)
-        self._call("dln_init_weights", int(kind), a.size, _f64p(a))
+        a = _f64_vector(args, "args")
+        self._call("dln_init_weights", _int32(kind, "kind"), a.size, _f64p(a))
 
     def init_balanced(self, a0):
         """Balanced factorisation of an n x m matrix A0."""
         w = self.widths
-        a = _f64_array(a0)
+        a = _f64_array(a0, "a0")
         _expect_shape(a, (w[-1], w[0]), "a0")
         self._call("dln_init_balanced", _f64p(a))
 
@@ -456,17 +522,18 @@ class Model:
         return self._spectrum("dln_bottleneck_singular_values", _int64(k, "k"))
 
     def query_rank(self, rtol):
-        return self._out("dln_query_rank", ctypes.c_int64, float(rtol))
+        return self._out("dln_query_rank", ctypes.c_int64, _float(rtol, "rtol"))
 
     def rank(self, target, measure, atol=0.0, rtol=0.0):
         """A RankMeasure of A_theta (target 0) or of W_target."""
         return self._out("dln_rank", ctypes.c_double, _int64(target, "target"),
-                         int(measure), float(atol), float(rtol))
+                         _int32(measure, "measure"), _float(atol, "atol"), _float(rtol, "rtol"))
 
     def bottleneck_ranks(self, atol=0.0, rtol=0.0):
         """Numerical ranks of M_1..M_(L-1) (one value for depth 1)."""
         out = np.empty(max(self.depth - 1, 1), dtype=np.int64)
-        self._call("dln_bottleneck_ranks", float(atol), float(rtol), _i64p(out), out.size)
+        self._call("dln_bottleneck_ranks", _float(atol, "atol"), _float(rtol, "rtol"), _i64p(out),
+                   out.size)
         return out
 
     def balancedness(self):
@@ -490,8 +557,8 @@ class Model:
     # ---------------------------------------------------- absorbing sets
     def in_Br(self, r, eps=-1.0, delta=-1.0, C=-1.0):
         """theta in B_r(eps, delta, C); a negative threshold means the default."""
-        return bool(self._out("dln_in_Br", ctypes.c_int, _int64(r, "r"), float(eps),
-                              float(delta), float(C)))
+        return bool(self._out("dln_in_Br", ctypes.c_int, _int64(r, "r"), _float(eps, "eps"),
+                              _float(delta, "delta"), _float(C, "C")))
 
     def query_absorbed_rank(self):
         return self._out("dln_query_absorbed_rank", ctypes.c_int64)
@@ -499,8 +566,8 @@ class Model:
     def Br_report(self, r, eps=-1.0, delta=-1.0, C=-1.0):
         """The BR_REPORT_SIZE doubles of dln_Br_report, indexed by BrField."""
         out = np.empty(BR_REPORT_SIZE, dtype=np.float64)
-        self._call("dln_Br_report", _int64(r, "r"), float(eps), float(delta), float(C),
-                   _f64p(out))
+        self._call("dln_Br_report", _int64(r, "r"), _float(eps, "eps"), _float(delta, "delta"),
+                   _float(C, "C"), _f64p(out))
         return out
 
     # ------------------------------------------------------------- jumps
@@ -575,6 +642,8 @@ class Model:
 
     @classmethod
     def load_buffer(cls, data):
+        if isinstance(data, str):
+            raise TypeError("data must be bytes-like (a checkpoint), not str")
         data = bytes(data)
         out = _lib.ModelP()
         _explained_call("dln_load_buffer_ex", data, len(data), ctypes.byref(out))

@@ -116,9 +116,12 @@ def test_create_errors_name_the_argument():
 
 def test_handle_free_errors():
     e = expect(Status.ERR_UNKNOWN_PARAM, dlnsgd.param_bounds, 99)
-    assert e.function == "dln_param_bounds"
-    with pytest.raises(DlnError):
+    assert e.function == "dln_param_bounds_ex"
+    # The _ex forms put the argument and its value into the message (issue 14).
+    assert e.message == "dln_param_bounds: param=99 is not a DLN_PARAM_* id"
+    with pytest.raises(DlnError) as info:
         dlnsgd.rank_of_spectrum([1.0, math.nan], dlnsgd.RankMeasure.STABLE)
+    assert info.value.message == "dln_rank_of_spectrum: sigma[1]=nan is not finite"
     with pytest.raises(DlnError) as info:
         dlnsgd.Model.load_buffer(b"not a checkpoint")
     assert info.value.status == Status.ERR_FORMAT
