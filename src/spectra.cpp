@@ -45,13 +45,10 @@ std::vector<double> end_to_end_spectrum(const dln_model &model) {
     std::vector<double> P(static_cast<size_t>(n[1] * r1)), next;
     for (int64_t i = 0; i < n[1]; ++i)
       for (int64_t j = 0; j < r1; ++j) P[size_t(i * r1 + j)] = R1[size_t(j * n[1] + i)];
-    rntm_t rntm = BLIS_RNTM_INITIALIZER;
-    bli_rntm_set_num_threads(dim_t(model.options.threads), &rntm);
-    double one = 1.0, zero = 0.0;
+    const ExecContext &blas = exec(model);
     auto multiply = [&](const double *left, int64_t rows, int64_t inner) {  // P ← left P
       next.assign(size_t(rows * r1), 0.0);
-      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, rows, r1, inner, &one, const_cast<double *>(left),
-                   inner, 1, P.data(), r1, 1, &zero, next.data(), r1, 1, nullptr, &rntm);
+      blas.gemm(false, false, rows, r1, inner, 1.0, left, inner, 1, P.data(), r1, 1, 0.0, next.data(), r1, 1);
       P.swap(next);
     };
     for (int64_t l = 2; l <= L - 1; ++l) multiply(model.layer(l).v.data(), n[size_t(l)], n[size_t(l - 1)]);
@@ -120,18 +117,16 @@ double rank_measure(const std::vector<double> &sigma, int measure, double atol, 
 double balancedness(const dln_model &model) {
   // max_ℓ ‖W_{ℓ+1}^T W_{ℓ+1} − W_ℓ W_ℓ^T‖_2, both n_ℓ × n_ℓ Gram matrices.
   double worst = 0.0;
-  double one = 1.0, zero = 0.0;
+  const ExecContext &blas = exec(model);
   for (int64_t l = 1; l < model.depth; ++l) {
     const Layer &W = model.layer(l), &U = model.layer(l + 1);
     const int64_t h = W.rows;
     std::vector<double> D(static_cast<size_t>(h * h));
     double su = U.scale * U.scale, sw = -W.scale * W.scale;
     // D = su · V_{ℓ+1}^T V_{ℓ+1}  (V_{ℓ+1} row-major U.rows × h)
-    bli_dgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, h, h, U.rows, &su, const_cast<double *>(U.v.data()), h, 1,
-              const_cast<double *>(U.v.data()), h, 1, &zero, D.data(), h, 1);
+    blas.gemm(true, false, h, h, U.rows, su, U.v.data(), h, 1, U.v.data(), h, 1, 0.0, D.data(), h, 1);
     // D += −sw_abs · V_ℓ V_ℓ^T  (V_ℓ row-major h × W.cols)
-    bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, h, h, W.cols, &sw, const_cast<double *>(W.v.data()), W.cols,
-              1, const_cast<double *>(W.v.data()), W.cols, 1, &one, D.data(), h, 1);
+    blas.gemm(false, true, h, h, W.cols, sw, W.v.data(), W.cols, 1, W.v.data(), W.cols, 1, 1.0, D.data(), h, 1);
     std::vector<double> eig = symmetric_eigenvalues(h, D.data());
     for (double e : eig) worst = std::max(worst, std::fabs(e));
   }
