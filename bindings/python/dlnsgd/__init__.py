@@ -15,6 +15,7 @@ from .constants import (
     BR_REPORT_SIZE,
     JUMP_RECORD_SIZE,
     BrField,
+    Formulation,
     Init,
     JumpField,
     JumpKind,

@@ -37,6 +37,13 @@ class Sampler(enum.IntEnum):
     FULL_BATCH = 3
 
 
+class Formulation(enum.IntEnum):
+    NONE = 0
+    SINGLE_ENTRY = 1
+    CHAINS = 2
+    ROWS_COLS = 3
+
+
 class Schedule(enum.IntEnum):
     CONSTANT = 0
     STEP_DECAY = 1
@@ -93,6 +100,7 @@ C_PREFIX = {
     Status: "DLN_",
     Param: "DLN_PARAM_",
     Sampler: "DLN_SAMPLER_",
+    Formulation: "DLN_FORMULATION_",
     Schedule: "DLN_SCHEDULE_",
     Init: "DLN_INIT_",
     RankMeasure: "DLN_RANK_",
