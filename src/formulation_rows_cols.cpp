@@ -41,18 +41,6 @@ int64_t distinct(int64_t b, Value value, std::vector<int64_t> &mark, std::vector
   return count;
 }
 
-// X (rows × columns, zeroed first) gets column target(k) += g_k · source[:, from(k)], k < b.
-template <class From, class Target>
-void apply_sparse(int64_t rows, int64_t columns, int64_t b, const double *g, const double *source, From from,
-                  Target target, double *X) {
-  std::fill(X, X + rows * columns, 0.0);
-  for (int64_t k = 0; k < b; ++k) {
-    const double gk = g[k], *s = source + from(k) * rows;
-    double *x = X + target(k) * rows;
-    for (int64_t r = 0; r < rows; ++r) x[r] += gk * s[r];
-  }
-}
-
 bool prefer_left(int64_t b, int64_t p, int64_t q, int64_t rows, int64_t cols) {  // (B S) Fᵀ rather than B (F Sᵀ)ᵀ
   return double(p) * double(rows * cols) + double(b * rows) <= double(q) * double(rows * cols) + double(b * cols);
 }
@@ -98,14 +86,8 @@ void residuals(StepPlan &p) {
   gather_outer(p, P, [&](int64_t c) { return J[c]; }, Q, [&](int64_t r) { return I[r]; });
   forward_products(p, P);
   backward_products(p, Q);
-  const int64_t top = p.n(p.L - 1);
-  const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
-  for (int64_t k = 0; k < p.b; ++k) {
-    double a = 0.0;
-    const double *f = p.Fl(p.L - 1) + cs[k] * top, *bl = p.Bl(p.L - 1) + rs[k] * top;
-    for (int64_t q = 0; q < top; ++q) a += bl[q] * f[q];
-    p.g[k] = a - obs.values[size_t(p.batch[k])];
-  }
+  column_dots(p.n(p.L - 1), p.b, p.Bl(p.L - 1), w.row_slot.data(), p.Fl(p.L - 1), w.col_slot.data(), p.g);
+  for (int64_t k = 0; k < p.b; ++k) p.g[k] -= obs.values[size_t(p.batch[k])];
 }
 
 void bound(StepPlan &p, bool &risky) {
@@ -123,24 +105,22 @@ const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), b = p.b, L = p.L;
   const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
-  auto col_of = [cs](int64_t k) { return cs[k]; };
-  auto row_of = [rs](int64_t k) { return rs[k]; };
   double *X = w.scaled.data();
   for (int64_t l = 2; l <= L - 1; ++l) {
     Layer &W = p.model.layer(l);
     if (prefer_left(b, P, Q, W.rows, W.cols)) {  // X = B_ℓ S (n_ℓ × p), V += c X F_{ℓ-1}ᵀ
-      apply_sparse(W.rows, P, b, p.g, p.Bl(l), row_of, col_of, X);
+      scatter_columns(W.rows, P, b, p.g, p.Bl(l), rs, cs, X);
       p.exec.gemm(false, true, W.rows, W.cols, P, p.coefficient[l], X, 1, W.rows, p.Fl(l - 1), 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     } else {  // X = F_{ℓ-1} Sᵀ (n_{ℓ-1} × q), V += c B_ℓ Xᵀ
-      apply_sparse(W.cols, Q, b, p.g, p.Fl(l - 1), col_of, row_of, X);
+      scatter_columns(W.cols, Q, b, p.g, p.Fl(l - 1), cs, rs, X);
       p.exec.gemm(false, true, W.rows, W.cols, Q, p.coefficient[l], p.Bl(l), 1, W.rows, X, 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     }
   }
   // W_1, columns J: V_1[:, J_c] += c_1 (B_1 S)[:, c]
   Layer &W1 = p.model.layer(1);
-  apply_sparse(W1.rows, P, b, p.g, p.Bl(1), row_of, col_of, X);
+  scatter_columns(W1.rows, P, b, p.g, p.Bl(1), rs, cs, X);
   for (int64_t c = 0; c < P; ++c) {
     const int64_t j = w.distinct_cols[size_t(c)];
     const double *x = X + c * W1.rows;
@@ -148,11 +128,7 @@ const char *update(StepPlan &p, bool exact) {
   }
   // W_L, rows I: V_L[i_k, :] += c_L g_k F_{L-1}[:, slot(j_k)]ᵀ
   Layer &WL = p.model.layer(L);
-  for (int64_t k = 0; k < b; ++k) {
-    double *row = WL.v.data() + w.distinct_rows[size_t(rs[k])] * WL.cols;
-    const double *f = p.Fl(L - 1) + cs[k] * WL.cols, cL = p.coefficient[L] * p.g[k];
-    for (int64_t q = 0; q < WL.cols; ++q) row[q] += cL * f[q];
-  }
+  add_scaled_rows(WL.cols, b, p.coefficient[L], p.g, p.Fl(L - 1), cs, WL.v.data(), w.distinct_rows.data(), rs);
   return nullptr;
 }
 
