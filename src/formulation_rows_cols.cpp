@@ -45,7 +45,7 @@ bool prefer_left(int64_t b, int64_t p, int64_t q, int64_t rows, int64_t cols) { 
   return double(p) * double(rows * cols) + double(b * rows) <= double(q) * double(rows * cols) + double(b * cols);
 }
 
-bool applies(const StepShape &s) { return s.L >= 2; }
+bool applies(const StepShape &s) { return s.b > 1 && s.L >= 2; }  // p, q are found for b > 1
 
 double cost(const StepShape &s) {
   double c = 0.0;
@@ -55,6 +55,7 @@ double cost(const StepShape &s) {
          std::min(double(s.p) * nn + double(s.b * s.n[l]), double(s.q) * nn + double(s.b * s.n[l - 1]));
   }
   const double n1 = double(s.n[1]), top = double(s.n[s.L - 1]);
+  c += 3.0 * double(s.L - 2) * kGemmCall;
   return c + double(s.p) * 2.0 * n1 + double(s.q) * top + double(s.b) * (n1 + 2.0 * top) + 4.0 * double(s.b);
 }
 

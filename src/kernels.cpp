@@ -91,4 +91,42 @@ void add_scaled_rows(int64_t cols, int64_t count, double c, const double *__rest
   }
 }
 
+DLN_MULTIVERSION
+void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__restrict V, double s,
+                         const double *__restrict X, double *__restrict Y) {
+  for (int64_t p = 0; p < rows; ++p) {
+    const double *__restrict row = V + p * cols;
+    for (int64_t k = 0; k < b; ++k) {
+      const double *__restrict x = X + k * cols;
+      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t q = 0;
+      for (; q + 8 <= cols; q += 8)
+        for (int j = 0; j < 8; ++j) lane[j] += row[q + j] * x[q + j];
+      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      for (; q < cols; ++q) sum += row[q] * x[q];
+      Y[k * rows + p] = s * sum;
+    }
+  }
+}
+
+DLN_MULTIVERSION
+void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *__restrict V, double s,
+                                           const double *__restrict X, const double *__restrict alpha,
+                                           const double *__restrict Y, double *__restrict out) {
+  for (int64_t i = 0; i < cols * b; ++i) out[i] = 0.0;
+  for (int64_t p = 0; p < rows; ++p) {
+    double *__restrict row = V + p * cols;
+    for (int64_t k = 0; k < b; ++k) {  // from V_old: the reads of row p come before its update
+      const double xp = X[k * rows + p];
+      double *__restrict o = out + k * cols;
+      for (int64_t q = 0; q < cols; ++q) o[q] += xp * row[q];
+    }
+    for (int64_t k = 0; k < b; ++k) {
+      const double ap = alpha[k] * X[k * rows + p], *__restrict y = Y + k * cols;
+      for (int64_t q = 0; q < cols; ++q) row[q] += ap * y[q];
+    }
+  }
+  for (int64_t i = 0; i < cols * b; ++i) out[i] *= s;
+}
+
 }  // namespace dln

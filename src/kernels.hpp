@@ -29,4 +29,14 @@ void column_dots(int64_t rows, int64_t count, const double *A, const int64_t *a_
 void add_scaled_rows(int64_t cols, int64_t count, double c, const double *g, const double *source,
                      const int64_t *from, double *V, const int64_t *row_of, const int64_t *index);
 
+// Kernels of the fused small-batch formulation: the single-entry kernels for
+// b columns at once, each row of V read once per call.
+// Y (rows × b) ← s · V X for X (cols × b), V row-major rows × cols.
+void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *V, double s, const double *X,
+                         double *Y);
+// One pass over V: out (cols × b) ← s · V_oldᵀ X for X (rows × b), and
+// V ← V_old + Σ_k alpha[k] · X[:, k] Y[:, k]ᵀ for Y (cols × b).
+void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,
+                                           const double *X, const double *alpha, const double *Y, double *out);
+
 }  // namespace dln

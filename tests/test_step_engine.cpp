@@ -109,28 +109,34 @@ std::vector<dense::Matrix> dense_step(std::vector<dense::Matrix> w, const std::v
 struct Case {
   const char *name;
   std::vector<int64_t> widths;
-  int64_t count;            // observations
+  int64_t count;               // observations
   std::vector<int64_t> batch;  // empty: the full batch 0 … count−1
-  int expected;             // DLN_FORMULATION_*
+  int expected;                // DLN_FORMULATION_* the cost model picks
+  bool distinct = false;       // observations (k, 7k mod count): no shared row or column
 };
 
-// Batches whose entries share no row and no column go through chains; a full
-// batch over a target with few rows and columns through distinct rows/columns.
+// One case (at least) per formulation: small batches at small widths through
+// the fused loops, batches that share rows and columns through the distinct
+// rows/columns, batches that share none (and depth 1) through chains.
 const Case kCases[] = {
     {"depth 4, b = 1", {6, 5, 4, 3, 7}, 40, {3}, DLN_FORMULATION_SINGLE_ENTRY},
     {"depth 1, b = 1", {5, 6}, 20, {3}, DLN_FORMULATION_CHAINS},
     {"depth 1, full batch", {5, 6}, 20, {}, DLN_FORMULATION_CHAINS},
     {"depth 2, b = 1", {5, 4, 6}, 20, {7}, DLN_FORMULATION_CHAINS},
-    {"depth 3, full batch with repeats", {5, 8, 8, 6}, 60, {}, DLN_FORMULATION_ROWS_COLS},
-    {"depth 4, full batch, rectangular", {9, 7, 5, 6, 4}, 60, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 3, 80 entries in distinct rows and columns", {80, 6, 6, 80}, 80, {}, DLN_FORMULATION_CHAINS, true},
+    {"depth 3, full batch with repeats", {5, 8, 8, 6}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 4, full batch, rectangular", {9, 7, 5, 6, 4}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 4, batch with repeated entries", {6, 8, 8, 8, 7}, 30, {0, 1, 2, 3, 0, 0, 1, 5, 7, 9, 9, 9, 2, 4, 6, 8},
+     DLN_FORMULATION_FUSED_BATCH},
     {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_ROWS_COLS},
-    {"depth 4, batch with repeated entries", {6, 8, 8, 8, 7}, 30, {0, 1, 2, 3, 0, 0, 1, 5, 7, 9, 9, 9, 2, 4, 6, 8}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_ROWS_COLS},
 };
 
-// Observations: every entry of the batch of the case once, the rest random.
 Problem case_problem(const Case &c) {
   Problem p = random_problem(c.widths.back(), c.widths.front(), c.count, 99);
-  if (c.expected == DLN_FORMULATION_CHAINS && !c.batch.empty()) return p;
+  if (c.distinct)
+    for (int64_t k = 0; k < c.count; ++k) p.rows[size_t(k)] = k, p.cols[size_t(k)] = (7 * k) % c.count;
   return p;
 }
 
@@ -229,7 +235,7 @@ TEST_CASE("a diverged step leaves the state byte-identical, whichever formulatio
   }
 }
 
-TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and for mini-batches on a small target") {
+TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and large batches, fused loops for small ones") {
   ModelPtr m = make_problem_model({64, 64, 64, 64, 64}, 2000, 3, 1.0);
   int formulation = -1;
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
@@ -244,6 +250,10 @@ TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and for 
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 1));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));

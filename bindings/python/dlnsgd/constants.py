@@ -42,6 +42,7 @@ class Formulation(enum.IntEnum):
     SINGLE_ENTRY = 1
     CHAINS = 2
     ROWS_COLS = 3
+    FUSED_BATCH = 4
 
 
 class Schedule(enum.IntEnum):
