@@ -99,6 +99,19 @@ double now(int64_t threads) {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+// CPU seconds of all threads of the process, and wall seconds: their ratio
+// while dlnsgd steps is how many cores it kept busy.
+double process_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+double wall_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 // The inner-layer gemms of one step of the formulation, on the model's shapes:
 // per inner layer ℓ = 2, 3 (w × w): F_ℓ = V_ℓ F_{ℓ-1} (p columns), B_{ℓ-1} =
 // V_ℓᵀ B_ℓ (q columns), V_ℓ += c X Yᵀ with inner dimension min(p, q) (chains:
@@ -106,17 +119,19 @@ double now(int64_t threads) {
 struct GemmLimit {
   int64_t w, p, q;
   std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X;
-  rntm_t rntm = BLIS_RNTM_INITIALIZER;
+  rntm_t rntm = BLIS_RNTM_INITIALIZER, serial = BLIS_RNTM_INITIALIZER;
   GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads)
       : w(width), p(p_), q(q_), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01), F1(size_t(w * p), 1.0),
         F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * q), 1.0), B2(size_t(w * q)), B1(size_t(w * q)),
         X(size_t(w * std::min(p, q)), 1e-9) {
     bli_rntm_set_num_threads(dim_t(threads), &rntm);
+    bli_rntm_set_num_threads(1, &serial);
   }
   void gemm(bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa, double *b,
             int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
+    // As src/exec_context.cpp: products under 2^24 multiply-adds on one thread.
     bli_dgemm_ex(BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a, rsa, csa, b, rsb, csb,
-                 &beta, c, rsc, csc, nullptr, &rntm);
+                 &beta, c, rsc, csc, nullptr, double(m) * double(n) * double(k) < 16777216.0 ? &serial : &rntm);
   }
   void run() {
     gemm(false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);
@@ -185,17 +200,16 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
   DLN_CHECK(dln_set_param(model.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH), model.get());
   const bool huge = n * m > 100000000;
   const int64_t K = huge ? 1 : calibrate(model.get(), o.seconds, threads);
-  int formulation = 0;
-  DLN_CHECK(dln_last_step_formulation(model.get(), &formulation), model.get());
   int64_t p = 0, q = 0;
   distinct_counts(obs, N, true, p, q);
   GemmLimit limit(w, p, q, threads);
-  std::vector<double> rate, limit_rate, ratio;
+  std::vector<double> rate, limit_rate, ratio, cores;
   const int repeats = huge ? 1 : o.repeats;
   for (int r = 0; r < repeats; ++r) {
     int64_t steps = 0, calls = 0;
     const double seconds = huge ? 0.0 : o.seconds;
     double t_dln = 0.0;
+    const double cpu0 = process_seconds(), wall0 = wall_seconds();
     if (huge) {
       const double t0 = now(threads);
       DLN_CHECK(dln_step(model.get(), o.huge_steps), model.get());
@@ -204,6 +218,7 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
     } else {
       t_dln = timed(threads, seconds, K, [&](int64_t k) { DLN_CHECK(dln_step(model.get(), k), model.get()); }, steps);
     }
+    cores.push_back((process_seconds() - cpu0) / (wall_seconds() - wall0));
     const double t_lim = timed(threads, huge ? 0.5 : seconds, 1, [&](int64_t) { limit.run(); }, calls);
     rate.push_back(double(steps) / t_dln);
     limit_rate.push_back(double(calls) / t_lim);
@@ -211,13 +226,15 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
   }
   double cost = NAN, ridge = NAN;
   DLN_CHECK(dln_loss(model.get(), &cost, &ridge), model.get());
+  int formulation = 0;
+  DLN_CHECK(dln_last_step_formulation(model.get(), &formulation), model.get());
   std::printf(
       "{\"kind\": \"gd\", \"n\": %lld, \"m\": %lld, \"w\": %lld, \"N\": %lld, \"threads\": %lld, "
       "\"formulation\": \"%s\", \"p\": %lld, \"q\": %lld, \"steps_per_second\": %.6g, "
       "\"limit_steps_per_second\": %.6g, \"time_ratio_over_limit\": %.6g, \"repeats\": %d, "
-      "\"data_cost_after\": %.6g}\n",
+      "\"data_cost_after\": %.6g, \"cores_used\": %.3g}\n",
       (long long)n, (long long)m, (long long)w, (long long)N, (long long)threads, dln_formulation_name(formulation),
-      (long long)p, (long long)q, median(rate), median(limit_rate), median(ratio), repeats, cost);
+      (long long)p, (long long)q, median(rate), median(limit_rate), median(ratio), repeats, cost, median(cores));
   std::fflush(stdout);
 }
 

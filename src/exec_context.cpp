@@ -9,6 +9,9 @@ void ExecContext::set_threads(int64_t threads) {
   rntm_t fresh = BLIS_RNTM_INITIALIZER;
   bli_rntm_set_num_threads(dim_t(threads), &fresh);
   rntm_ = fresh;
+  rntm_t one = BLIS_RNTM_INITIALIZER;
+  bli_rntm_set_num_threads(1, &one);
+  serial_ = one;
   threads_ = threads;
 }
 
@@ -18,7 +21,7 @@ void ExecContext::gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n,
   bli_dgemm_ex(transpose_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transpose_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
                dim_t(m), dim_t(n), dim_t(k), &alpha, const_cast<double *>(a), inc_t(rsa), inc_t(csa),
                const_cast<double *>(b), inc_t(rsb), inc_t(csb), &beta, c, inc_t(rsc), inc_t(csc), nullptr,
-               runtime());
+               double(m) * double(n) * double(k) < kParallelGemmMin ? serial_runtime() : runtime());
 }
 
 void ExecContext::gemv(int64_t m, int64_t n, double alpha, const double *a, int64_t rsa, int64_t csa,

@@ -31,10 +31,19 @@ class ExecContext {
            int64_t csa) const;
 
  private:
-  rntm_t *runtime() const { return const_cast<rntm_t *>(&rntm_); }  // BLIS copies it; never written
-  rntm_t rntm_;
+  // BLIS copies the runtime it is given; these are never written by it.
+  rntm_t *runtime() const { return const_cast<rntm_t *>(&rntm_); }
+  rntm_t *serial_runtime() const { return const_cast<rntm_t *>(&serial_); }
+  rntm_t rntm_, serial_;
   int64_t threads_ = 0;
 };
+
+// A gemm with fewer multiply-adds than this runs on one thread whatever the
+// count: below ~1 ms of work the fork/join of BLIS's thread region costs more
+// than the second core gains (measured, issue 11: a 64 × 64 × 64 product takes
+// 32 µs on one thread and 200 µs on two on this 2-vCPU machine). Depends on
+// the shapes only, so results stay deterministic for a given thread count.
+constexpr double kParallelGemmMin = 16777216.0;
 
 // The context of a handle, with the thread count of its options.
 const ExecContext &exec(const dln_model &model);
