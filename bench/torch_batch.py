@@ -199,7 +199,7 @@ def main():
                                                    n, m, w, rows, cols, values, 1e-2, np.arange(count))
                     with dlnsgd_model(n, m, w, rows, cols, values, 1e-2, None, threads) as model:
                         rate, dln, ratio = measure(loop, model, threads, args.seconds, 1 if huge else args.repeats,
-                                                   max_steps=2 if huge else None)
+                                                   max_steps=1 if huge else None)
                     emit({"kind": "gd", "loop": kind, "n": n, "m": m, "w": w, "N": count, "threads": threads,
                           "steps_per_second": rate, "dlnsgd_steps_per_second": dln,
                           "paired_ratio_dlnsgd_over_torch": ratio, "max_rel_diff_vs_dlnsgd": rel})
