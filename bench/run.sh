@@ -7,6 +7,8 @@
 #   DLN_TORCH_REPEATS=5          repeats of every PyTorch loop (medians)
 #   DLN_TORCH_SECONDS=1.0        CPU seconds per PyTorch repeat
 #   DLN_BENCH_BUILD=build-bench  build directory
+#   DLN_BATCH_SECONDS=0.25       seconds per side of every paired batch/GD repeat (issue 11)
+#   DLN_BATCH_REPEATS=3          paired repeats of every batch/GD case
 # Not part of the test suite and never gated on time: it always exits 0 once
 # the measurements ran. Installs its own packages (bench/packages.txt).
 set -euo pipefail
@@ -25,8 +27,10 @@ bash scripts/ensure-packages.sh scripts/packages.txt bench/packages.txt
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DDLN_BUILD_BENCH=ON -DDLN_BUILD_BINDINGS=OFF \
   -DDLN_BUILD_CLI=OFF -DDLN_BUILD_TESTS=OFF -DDLN_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dln_bench_step
+cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch
 bench=$build/bench/dln_bench_step
+batch_seconds=${DLN_BATCH_SECONDS:-0.25}
+batch_repeats=${DLN_BATCH_REPEATS:-3}
 
 # One thread everywhere: dlnsgd (DLN_PARAM_THREADS = 1), BLIS, OpenMP, torch.
 export OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1
@@ -73,9 +77,36 @@ else
   echo "=== OpenBLAS could not be fetched: PyTorch measured with the machine BLAS only"
 fi
 
+# Issue 11: full-batch GD and mini-batches, 1 and 2 threads, beside their gemm
+# limit and b = 1 (bench_batch), and beside PyTorch (torch_batch.py, dlnsgd
+# paired in the same process through the Python binding). PyTorch's BLAS gets
+# the thread count of the run through its environment (read at start-up).
+load_batch=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "=== issue 11: batches and full-batch GD, dlnsgd beside its gemm limit (load average $load_batch)"
+"$build/bench/dln_bench_batch" --seconds "$batch_seconds" --repeats "$batch_repeats" >"$out/bench_batch.jsonl"
+batch_torch=()
+for threads in 1 2; do
+  common_env=(DLNSGD_LIBRARY="$build/src/libdlnsgd.so" PYTHONPATH="$root/bindings/python"
+              OMP_NUM_THREADS=$threads BLIS_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
+              MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=67108864)
+  batch_args=(bench/torch_batch.py --repeats "$batch_repeats" --seconds "$batch_seconds" --threads "$threads")
+  echo "=== issue 11: PyTorch GD and batch loops, machine BLAS, $threads thread(s)"
+  env "${common_env[@]}" "$py" "${batch_args[@]}" --label "torch+BLIS" --out "$out/torch_batch_blis_$threads.jsonl" 2>/dev/null
+  batch_torch+=("$out/torch_batch_blis_$threads.jsonl")
+  if [[ -n "$openblas" ]]; then
+    echo "=== issue 11: PyTorch GD and batch loops, OpenBLAS, $threads thread(s)"
+    env "${common_env[@]}" LD_LIBRARY_PATH="$(dirname "$openblas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+      OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}" \
+      "$py" "${batch_args[@]}" --label "torch+OpenBLAS" --out "$out/torch_batch_openblas_$threads.jsonl" 2>/dev/null
+    batch_torch+=("$out/torch_batch_openblas_$threads.jsonl")
+  fi
+done
+
 { lscpu; getconf -a | grep CACHE_SIZE || true; } >"$out/lscpu.txt"
 "$py" bench/report.py --bench "$out/bench_step.json" --spectrum "$out/bench_spectrum.json" \
   --torch "${torch_files[@]}" --lscpu "$out/lscpu.txt" --library "$build/src/libdlnsgd.so" \
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include || echo '+local src changes')" \
   --markdown bench/RESULTS.md
+"$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
+  --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(nproc) CPUs."
 echo "raw results: $out/"

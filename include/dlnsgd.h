@@ -244,6 +244,27 @@ DLN_API int dln_step(dln_model *model, int64_t steps);
 /* One step on an explicit batch (indices into Ω, repeats allowed). */
 DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices);
 
+/* Formulations of the step (§8), chosen per step by a cost model from the
+ * batch size b, its numbers of distinct columns p and rows q, and the widths;
+ * never by the caller. X(name, id, description). */
+#define DLN_FORMULATION_TABLE(X)                                                     \
+  X(DLN_FORMULATION_NONE, 0, "no step attempted since the handle was made")          \
+  X(DLN_FORMULATION_SINGLE_ENTRY, 1, "b = 1: one rank-one chain, fused kernel")       \
+  X(DLN_FORMULATION_CHAINS, 2, "b rank-one chains: products with b columns")         \
+  X(DLN_FORMULATION_ROWS_COLS, 3, "p distinct columns, q rows: products with p, q") \
+  X(DLN_FORMULATION_FUSED_BATCH, 4, "b rank-one chains in fused loops, no BLIS")
+
+#define DLN_FORMULATION_ENUM_ENTRY_(name, value, text) name = value,
+enum dln_formulation { DLN_FORMULATION_TABLE(DLN_FORMULATION_ENUM_ENTRY_) DLN_FORMULATION_LAST_ = 4 };
+#undef DLN_FORMULATION_ENUM_ENTRY_
+
+/* The formulation of the last step attempted on this handle (also one that
+ * diverged); DLN_FORMULATION_NONE before the first step of a created or
+ * loaded handle, that of its original for a clone. Returns DLN_OK or DLN_ERR_NULL_POINTER. */
+DLN_API int dln_last_step_formulation(const dln_model *model, int *formulation);
+/* "DLN_FORMULATION_..." or NULL if unknown. */
+DLN_API const char *dln_formulation_name(int formulation);
+
 /* ------------------------------------------------------------------------
  * Observables (§5). Ranks of a spectrum σ_1 >= σ_2 >= …
  * Every observable is computed without overflow for any finite state

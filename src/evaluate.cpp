@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "blis.h"
 #include "errors.hpp"
 #include "model.hpp"
 
@@ -20,9 +19,7 @@ void predict(const dln_model &model, int64_t count, const int64_t *rows, const i
   constexpr int64_t chunk = 256;
   const int64_t widest = *std::max_element(n.begin() + 1, n.end() - 1);
   std::vector<double> x(static_cast<size_t>(widest * chunk)), y(static_cast<size_t>(widest * chunk));
-  rntm_t rntm = BLIS_RNTM_INITIALIZER;
-  bli_rntm_set_num_threads(dim_t(model.options.threads), &rntm);
-  double zero = 0.0;
+  const ExecContext &blas = exec(model);
   for (int64_t start = 0; start < count; start += chunk) {
     const int64_t b = std::min(chunk, count - start);
     const Layer &W1 = model.layer(1);
@@ -30,10 +27,8 @@ void predict(const dln_model &model, int64_t count, const int64_t *rows, const i
       for (int64_t p = 0; p < n[1]; ++p) x[size_t(k * n[1] + p)] = W1.weight(p, cols[start + k]);
     for (int64_t l = 2; l <= L - 1; ++l) {
       const Layer &W = model.layer(l);
-      double alpha = W.scale;
-      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, n[size_t(l)], b, n[size_t(l - 1)], &alpha,
-                   const_cast<double *>(W.v.data()), n[size_t(l - 1)], 1, x.data(), 1, n[size_t(l - 1)],
-                   &zero, y.data(), 1, n[size_t(l)], nullptr, &rntm);
+      blas.gemm(false, false, n[size_t(l)], b, n[size_t(l - 1)], W.scale, W.v.data(), n[size_t(l - 1)], 1, x.data(), 1,
+                n[size_t(l - 1)], 0.0, y.data(), 1, n[size_t(l)]);
       x.swap(y);
     }
     const Layer &WL = model.layer(L);

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "blis.h"
+#include "exec_context.hpp"
 #include "errors.hpp"
 #include "evaluate.hpp"
 #include "model.hpp"
@@ -26,15 +26,10 @@ std::vector<int64_t> distinct(const std::vector<int64_t> &keys, std::vector<int6
   return values;
 }
 
-// C = alpha · op(A) · op(B), row-major, with the handle's thread count.
+// C = alpha · op(A) · op(B), row-major, through the handle's execution context.
 void gemm(const dln_model &model, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
           const double *a, int64_t lda, const double *b, int64_t ldb, double *c, int64_t ldc) {
-  rntm_t rntm = BLIS_RNTM_INITIALIZER;
-  bli_rntm_set_num_threads(dim_t(model.options.threads), &rntm);
-  double zero = 0.0;
-  bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha,
-               const_cast<double *>(a), lda, 1, const_cast<double *>(b), ldb, 1, &zero, c, ldc, 1, nullptr,
-               &rntm);
+  exec(model).gemm(ta, tb, m, n, k, alpha, a, lda, 1, b, ldb, 1, 0.0, c, ldc, 1);
 }
 
 }  // namespace

@@ -28,14 +28,105 @@ void transposed_product_and_rank_one_update(int64_t rows, int64_t cols, double *
   for (int64_t q = 0; q < cols; ++q) out[q] *= s;
 }
 
-double max_magnitude(const double *x, int64_t n) {
-  double m = 0.0;
-  for (int64_t i = 0; i < n; ++i) {
-    double a = std::fabs(x[i]);
-    if (!(a <= m)) m = a;  // also takes NaN, which then sticks
-    if (std::isnan(m)) return m;
+// Eight independent lanes: the compiler maps `a > m ? a : m` to vector max
+// instructions (exact, so the result is that of a scalar scan); NaN, which a
+// max would drop, is tracked on the side.
+DLN_MULTIVERSION
+double max_magnitude(const double *__restrict x, int64_t n) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  bool nan = false;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) {
+      const double a = std::fabs(x[i + j]);
+      nan |= a != a;
+      lane[j] = a > lane[j] ? a : lane[j];
+    }
+  for (; i < n; ++i) {
+    const double a = std::fabs(x[i]);
+    nan |= a != a;
+    lane[0] = a > lane[0] ? a : lane[0];
   }
+  if (nan) return NAN;
+  double m = 0.0;
+  for (double a : lane) m = a > m ? a : m;
   return m;
+}
+
+DLN_MULTIVERSION
+void scatter_columns(int64_t rows, int64_t columns, int64_t count, const double *__restrict g,
+                     const double *__restrict source, const int64_t *__restrict from, const int64_t *__restrict to,
+                     double *__restrict X) {
+  for (int64_t i = 0; i < rows * columns; ++i) X[i] = 0.0;
+  for (int64_t k = 0; k < count; ++k) {
+    const double gk = g[k], *__restrict s = source + from[k] * rows;
+    double *__restrict x = X + to[k] * rows;
+    for (int64_t r = 0; r < rows; ++r) x[r] += gk * s[r];
+  }
+}
+
+DLN_MULTIVERSION
+void column_dots(int64_t rows, int64_t count, const double *__restrict A, const int64_t *__restrict a_col,
+                 const double *__restrict B, const int64_t *__restrict b_col, double *__restrict out) {
+  for (int64_t k = 0; k < count; ++k) {
+    const double *__restrict a = A + a_col[k] * rows, *__restrict b = B + b_col[k] * rows;
+    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t r = 0;
+    for (; r + 8 <= rows; r += 8)
+      for (int j = 0; j < 8; ++j) lane[j] += a[r + j] * b[r + j];
+    double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (; r < rows; ++r) sum += a[r] * b[r];
+    out[k] = sum;
+  }
+}
+
+DLN_MULTIVERSION
+void add_scaled_rows(int64_t cols, int64_t count, double c, const double *__restrict g,
+                     const double *__restrict source, const int64_t *__restrict from, double *__restrict V,
+                     const int64_t *__restrict row_of, const int64_t *__restrict index) {
+  for (int64_t k = 0; k < count; ++k) {
+    const double ck = c * g[k], *__restrict s = source + from[k] * cols;
+    double *__restrict v = V + row_of[index[k]] * cols;
+    for (int64_t q = 0; q < cols; ++q) v[q] += ck * s[q];
+  }
+}
+
+DLN_MULTIVERSION
+void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__restrict V, double s,
+                         const double *__restrict X, double *__restrict Y) {
+  for (int64_t p = 0; p < rows; ++p) {
+    const double *__restrict row = V + p * cols;
+    for (int64_t k = 0; k < b; ++k) {
+      const double *__restrict x = X + k * cols;
+      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t q = 0;
+      for (; q + 8 <= cols; q += 8)
+        for (int j = 0; j < 8; ++j) lane[j] += row[q + j] * x[q + j];
+      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      for (; q < cols; ++q) sum += row[q] * x[q];
+      Y[k * rows + p] = s * sum;
+    }
+  }
+}
+
+DLN_MULTIVERSION
+void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *__restrict V, double s,
+                                           const double *__restrict X, const double *__restrict alpha,
+                                           const double *__restrict Y, double *__restrict out) {
+  for (int64_t i = 0; i < cols * b; ++i) out[i] = 0.0;
+  for (int64_t p = 0; p < rows; ++p) {
+    double *__restrict row = V + p * cols;
+    for (int64_t k = 0; k < b; ++k) {  // from V_old: the reads of row p come before its update
+      const double xp = X[k * rows + p];
+      double *__restrict o = out + k * cols;
+      for (int64_t q = 0; q < cols; ++q) o[q] += xp * row[q];
+    }
+    for (int64_t k = 0; k < b; ++k) {
+      const double ap = alpha[k] * X[k * rows + p], *__restrict y = Y + k * cols;
+      for (int64_t q = 0; q < cols; ++q) row[q] += ap * y[q];
+    }
+  }
+  for (int64_t i = 0; i < cols * b; ++i) out[i] *= s;
 }
 
 }  // namespace dln

@@ -17,4 +17,26 @@ void transposed_product_and_rank_one_update(int64_t rows, int64_t cols, double *
 // max_i |x_i|; NaN if any entry is NaN.
 double max_magnitude(const double *x, int64_t n);
 
+// Kernels of the distinct-rows/columns formulation (SPEC §8). Matrices are
+// column blocks: column c of A (`rows` long) at A + c · rows.
+// X (rows × columns) ← 0, then X[:, to[k]] += g[k] · source[:, from[k]], k < count (X = B S).
+void scatter_columns(int64_t rows, int64_t columns, int64_t count, const double *g, const double *source,
+                     const int64_t *from, const int64_t *to, double *X);
+// out[k] = <A[:, a_col[k]], B[:, b_col[k]]>, k < count.
+void column_dots(int64_t rows, int64_t count, const double *A, const int64_t *a_col, const double *B,
+                 const int64_t *b_col, double *out);
+// Row row_of[index[k]] of the row-major V (cols wide) += (c · g[k]) · source[:, from[k]], k < count.
+void add_scaled_rows(int64_t cols, int64_t count, double c, const double *g, const double *source,
+                     const int64_t *from, double *V, const int64_t *row_of, const int64_t *index);
+
+// Kernels of the fused small-batch formulation: the single-entry kernels for
+// b columns at once, each row of V read once per call.
+// Y (rows × b) ← s · V X for X (cols × b), V row-major rows × cols.
+void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *V, double s, const double *X,
+                         double *Y);
+// One pass over V: out (cols × b) ← s · V_oldᵀ X for X (rows × b), and
+// V ← V_old + Σ_k alpha[k] · X[:, k] Y[:, k]ᵀ for Y (cols × b).
+void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,
+                                           const double *X, const double *alpha, const double *Y, double *out);
+
 }  // namespace dln

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dlnsgd.h"
+#include "exec_context.hpp"
 #include "schedule.hpp"
 #include "spectra.hpp"
 
@@ -68,9 +69,9 @@ struct Options {
 // Scratch memory of the step: derived, never part of the state (not saved,
 // not compared). Sized once per batch size so the step loop never allocates.
 struct Workspace {
-  std::vector<double> forward;   // F_ℓ = W_{≤ℓ} E_J, n_ℓ × b column blocks, ℓ = 1..L-1
-  std::vector<double> backward;  // B_ℓ = W_{>ℓ}^T E_I, same layout
-  std::vector<double> scaled;    // B_ℓ diag(g) for the batched update
+  std::vector<double> forward;   // F_ℓ = W_{≤ℓ} E_J, n_ℓ × (b or p) column blocks, ℓ = 1..L-1
+  std::vector<double> backward;  // B_ℓ = W_{>ℓ}^T E_I, n_ℓ × (b or q) column blocks
+  std::vector<double> scaled;    // B_ℓ diag(g), B_ℓ S or F_ℓ Sᵀ for the batched updates
   std::vector<double> residual;  // g_k = 2 r_k / b
   std::vector<int64_t> batch;
   std::vector<int64_t> permutation;  // current epoch of the without-replacement sampler
@@ -78,7 +79,13 @@ struct Workspace {
   std::vector<double> backup;        // all weights, for the rare overflow-risk path
   std::vector<double> coefficient, growth;  // per layer: update factor, bound on |update|
   std::vector<double> forward_bound, backward_bound;  // per layer: max |F_ℓ|, bound on max |B_ℓ|
-  std::vector<int64_t> offset;       // of F_ℓ / B_ℓ in forward / backward
+  std::vector<int64_t> offset;       // of F_ℓ / B_ℓ in forward / backward (b columns each)
+  std::vector<int64_t> backward_offset;  // of B_ℓ when it has q ≠ p columns (distinct rows/columns)
+  // Distinct columns J and rows I of the batch (SPEC §8): slot of each entry
+  // in J / I, and per column / row of the target its slot or -1 (kept all -1
+  // between steps, so finding them costs O(b)).
+  std::vector<int64_t> distinct_cols, distinct_rows, col_slot, row_slot, col_mark, row_mark;
+  int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };
 
@@ -126,6 +133,7 @@ struct dln_model {
   mutable dln::QueryScratch query_scratch;
   uint64_t state_version = 1;        // bumped by every call that may change the state
   mutable dln::QueryCache query_cache;
+  mutable dln::ExecContext exec;  // BLIS runtime with options.threads (dln::exec syncs it)
   mutable std::string last_error;
 
   int64_t rows() const { return widths.back(); }  // n

@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "absorbing.hpp"
-#include "blis.h"
+#include "exec_context.hpp"
 #include "errors.hpp"
 #include "evaluate.hpp"
 #include "gradient.hpp"
@@ -31,14 +31,12 @@ std::vector<double> bottleneck_spectrum_by_gram(const dln_model &model, int64_t 
   const Layer &Wk = model.layer(k), &Wn = model.layer(k + 1);
   const int64_t h = Wk.rows;
   std::vector<double> gram(static_cast<size_t>(h * h), 0.0);
-  rntm_t rntm = BLIS_RNTM_INITIALIZER;
-  bli_rntm_set_num_threads(1, &rntm);
-  double sk = Wk.scale * Wk.scale, sn = Wn.scale * Wn.scale, zero = 0.0, one = 1.0;
-  // Lower triangle, row-major (= the upper triangle column-major for dsyev).
-  bli_dsyrk_ex(BLIS_LOWER, BLIS_NO_TRANSPOSE, h, Wk.cols, &sk, const_cast<double *>(Wk.v.data()), Wk.cols, 1,
-               &zero, gram.data(), h, 1, nullptr, &rntm);
-  bli_dsyrk_ex(BLIS_LOWER, BLIS_TRANSPOSE, h, Wn.rows, &sn, const_cast<double *>(Wn.v.data()), h, 1, &one,
-               gram.data(), h, 1, nullptr, &rntm);
+  const ExecContext &blas = exec(model);
+  // G = s_k² V_k V_k^T + s_{k+1}² V_{k+1}^T V_{k+1} (symmetric, row-major = column-major).
+  blas.gemm(false, true, h, h, Wk.cols, Wk.scale * Wk.scale, Wk.v.data(), Wk.cols, 1, Wk.v.data(), Wk.cols, 1,
+            0.0, gram.data(), h, 1);
+  blas.gemm(true, false, h, h, Wn.rows, Wn.scale * Wn.scale, Wn.v.data(), h, 1, Wn.v.data(), h, 1, 1.0,
+            gram.data(), h, 1);
   std::vector<double> eig = symmetric_eigenvalues(h, gram.data());  // ascending
   const size_t count = size_t(std::min(h, Wk.cols + Wn.rows));
   std::vector<double> sigma(count);

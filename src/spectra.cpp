@@ -152,13 +152,10 @@ ScaledSpectrum end_to_end_spectrum_scaled(const dln_model &model) {
     std::vector<double> P(static_cast<size_t>(n[1] * r1)), next, layer;
     for (int64_t i = 0; i < n[1]; ++i)
       for (int64_t j = 0; j < r1; ++j) P[size_t(i * r1 + j)] = R1[size_t(j * n[1] + i)];
-    rntm_t rntm = BLIS_RNTM_INITIALIZER;
-    bli_rntm_set_num_threads(dim_t(model.options.threads), &rntm);
-    double one = 1.0, zero = 0.0;
+    const ExecContext &blas = exec(model);
     auto multiply = [&](const double *left, int64_t rows, int64_t inner) {  // P ← left P
       next.assign(size_t(rows * r1), 0.0);
-      bli_dgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, rows, r1, inner, &one, const_cast<double *>(left),
-                   inner, 1, P.data(), r1, 1, &zero, next.data(), r1, 1, nullptr, &rntm);
+      blas.gemm(false, false, rows, r1, inner, 1.0, left, inner, 1, P.data(), r1, 1, 0.0, next.data(), r1, 1);
       P.swap(next);
     };
     out.exponent = E1 + EL;
@@ -283,8 +280,9 @@ double balancedness(const dln_model &model) {
   // of the two layers scaled by one power of two 2^-E (the Grams of weights
   // near 1e308 overflow); the residual is then 2^{2E} times that of the scaled pair.
   double worst = 0.0;
-  double one = 1.0, minus_one = -1.0, zero = 0.0;
+
   std::vector<double> w, u;
+  const ExecContext &blas = exec(model);
   for (int64_t l = 1; l < model.depth; ++l) {
     const Layer &W = model.layer(l), &U = model.layer(l + 1);
     const Scaling sw = scaling_of(W), su = scaling_of(U);
@@ -296,11 +294,9 @@ double balancedness(const dln_model &model) {
     const int64_t h = W.rows;
     std::vector<double> D(static_cast<size_t>(h * h));
     // D = Û^T Û  (Û row-major U.rows × h)
-    bli_dgemm(BLIS_TRANSPOSE, BLIS_NO_TRANSPOSE, h, h, U.rows, &one, u.data(), h, 1, u.data(), h, 1, &zero,
-              D.data(), h, 1);
+    blas.gemm(true, false, h, h, U.rows, 1.0, u.data(), h, 1, u.data(), h, 1, 0.0, D.data(), h, 1);
     // D −= Ŵ Ŵ^T  (Ŵ row-major h × W.cols)
-    bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_TRANSPOSE, h, h, W.cols, &minus_one, w.data(), W.cols, 1, w.data(),
-              W.cols, 1, &one, D.data(), h, 1);
+    blas.gemm(false, true, h, h, W.cols, -1.0, w.data(), W.cols, 1, w.data(), W.cols, 1, 1.0, D.data(), h, 1);
     std::vector<double> eig = symmetric_eigenvalues(h, D.data());
     double largest = 0.0;
     for (double e : eig) largest = std::max(largest, std::fabs(e));

@@ -1,4 +1,5 @@
-// dln_step and dln_step_batch: validation, sampling, divergence, jump checks.
+// dln_step and dln_step_batch: validation, sampling, divergence, jump checks;
+// dln_last_step_formulation: which formulation (step_formulation.hpp) ran.
 #include "absorbing.hpp"
 #include "errors.hpp"
 #include "model.hpp"
@@ -43,6 +44,28 @@ int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indic
     ++model->step;
     after_step(*model);
   });
+}
+
+}  // extern "C"
+
+extern "C" {
+
+int dln_last_step_formulation(const dln_model *model, int *formulation) {
+  return guarded(model, "dln_last_step_formulation", [&] {
+    require_pointer(model, "model");
+    require_pointer(formulation, "formulation");
+    *formulation = model->work.last_formulation;
+  });
+}
+
+const char *dln_formulation_name(int formulation) {
+  switch (formulation) {
+#define DLN_FORMULATION_NAME_(name, value, text) \
+  case value: return #name;
+    DLN_FORMULATION_TABLE(DLN_FORMULATION_NAME_)
+#undef DLN_FORMULATION_NAME_
+  }
+  return nullptr;
 }
 
 }  // extern "C"

@@ -139,6 +139,20 @@ static_assert(DLN_INIT_END_TO_END == 1);
 static_assert(DLN_INIT_ORTHOGONAL == 2);
 static_assert(DLN_INIT_IDENTITY == 3);
 
+// enum dln_formulation (X-macro table DLN_FORMULATION_TABLE)
+inline constexpr std::array<Constant, 5> formulation{{
+    {"DLN_FORMULATION_NONE", DLN_FORMULATION_NONE, "no step attempted since the handle was made"},
+    {"DLN_FORMULATION_SINGLE_ENTRY", DLN_FORMULATION_SINGLE_ENTRY, "b = 1: one rank-one chain, fused kernel"},
+    {"DLN_FORMULATION_CHAINS", DLN_FORMULATION_CHAINS, "b rank-one chains: products with b columns"},
+    {"DLN_FORMULATION_ROWS_COLS", DLN_FORMULATION_ROWS_COLS, "p distinct columns, q rows: products with p, q"},
+    {"DLN_FORMULATION_FUSED_BATCH", DLN_FORMULATION_FUSED_BATCH, "b rank-one chains in fused loops, no BLIS"},
+}};
+static_assert(DLN_FORMULATION_NONE == 0);
+static_assert(DLN_FORMULATION_SINGLE_ENTRY == 1);
+static_assert(DLN_FORMULATION_CHAINS == 2);
+static_assert(DLN_FORMULATION_ROWS_COLS == 3);
+static_assert(DLN_FORMULATION_FUSED_BATCH == 4);
+
 // enum dln_rank_measure
 inline constexpr std::array<Constant, 3> rank_measure{{
     {"DLN_RANK_NUMERICAL", DLN_RANK_NUMERICAL, ""},
@@ -315,7 +329,7 @@ static_assert(DLN_KM_UPPER == 7);
 static_assert(DLN_KM_RECORD_SIZE == 8);
 
 // The C functions, in header order.
-inline constexpr std::array<const char*, 80> functions{{
+inline constexpr std::array<const char*, 82> functions{{
     "dln_status_string",
     "dln_status_name",
     "dln_last_error",
@@ -350,6 +364,8 @@ inline constexpr std::array<const char*, 80> functions{{
     "dln_init_balanced",
     "dln_step",
     "dln_step_batch",
+    "dln_last_step_formulation",
+    "dln_formulation_name",
     "dln_loss",
     "dln_weight_norm2",
     "dln_test_error",

@@ -71,6 +71,12 @@ module dlnsgd_c
   integer(c_int), parameter :: DLN_INIT_END_TO_END = 1
   integer(c_int), parameter :: DLN_INIT_ORTHOGONAL = 2
   integer(c_int), parameter :: DLN_INIT_IDENTITY = 3
+  ! enum dln_formulation (X-macro table DLN_FORMULATION_TABLE)
+  integer(c_int), parameter :: DLN_FORMULATION_NONE = 0  !< no step attempted since the handle was made
+  integer(c_int), parameter :: DLN_FORMULATION_SINGLE_ENTRY = 1  !< b = 1: one rank-one chain, fused kernel
+  integer(c_int), parameter :: DLN_FORMULATION_CHAINS = 2  !< b rank-one chains: products with b columns
+  integer(c_int), parameter :: DLN_FORMULATION_ROWS_COLS = 3  !< p distinct columns, q rows: products with p, q
+  integer(c_int), parameter :: DLN_FORMULATION_FUSED_BATCH = 4  !< b rank-one chains in fused loops, no BLIS
   ! enum dln_rank_measure
   integer(c_int), parameter :: DLN_RANK_NUMERICAL = 0
   integer(c_int), parameter :: DLN_RANK_EFFECTIVE = 1
@@ -418,6 +424,20 @@ module dlnsgd_c
       type(c_ptr), value :: observation_indices
       integer(c_int) :: c_dln_step_batch
     end function c_dln_step_batch
+    !> int dln_last_step_formulation(const dln_model *model, int *formulation)
+    function c_dln_last_step_formulation(model, formulation) bind(C, &
+        name="dln_last_step_formulation")
+      import :: c_int, c_ptr
+      type(c_ptr), value :: model
+      type(c_ptr), value :: formulation
+      integer(c_int) :: c_dln_last_step_formulation
+    end function c_dln_last_step_formulation
+    !> const char *dln_formulation_name(int formulation)
+    function c_dln_formulation_name(formulation) bind(C, name="dln_formulation_name")
+      import :: c_int, c_ptr
+      integer(c_int), value :: formulation
+      type(c_ptr) :: c_dln_formulation_name
+    end function c_dln_formulation_name
     !> int dln_loss(const dln_model *model, double *data_cost, double *ridge_term)
     function c_dln_loss(model, data_cost, ridge_term) bind(C, name="dln_loss")
       import :: c_int, c_ptr

@@ -73,6 +73,13 @@ const INIT_END_TO_END = Cint(1)
 const INIT_ORTHOGONAL = Cint(2)
 const INIT_IDENTITY = Cint(3)
 
+# enum dln_formulation (X-macro table DLN_FORMULATION_TABLE)
+const FORMULATION_NONE = Cint(0)  # no step attempted since the handle was made
+const FORMULATION_SINGLE_ENTRY = Cint(1)  # b = 1: one rank-one chain, fused kernel
+const FORMULATION_CHAINS = Cint(2)  # b rank-one chains: products with b columns
+const FORMULATION_ROWS_COLS = Cint(3)  # p distinct columns, q rows: products with p, q
+const FORMULATION_FUSED_BATCH = Cint(4)  # b rank-one chains in fused loops, no BLIS
+
 # enum dln_rank_measure
 const RANK_NUMERICAL = Cint(0)
 const RANK_EFFECTIVE = Cint(1)
@@ -200,6 +207,8 @@ const FUNCTIONS = (
     :dln_init_balanced,
     :dln_step,
     :dln_step_batch,
+    :dln_last_step_formulation,
+    :dln_formulation_name,
     :dln_loss,
     :dln_weight_norm2,
     :dln_test_error,
@@ -339,6 +348,12 @@ dln_step(model, steps) = @ccall $(_fp(:dln_step))(model::Ptr{Cvoid}, steps::Int6
 # int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices)
 dln_step_batch(model, b, observation_indices) =
     @ccall $(_fp(:dln_step_batch))(model::Ptr{Cvoid}, b::Int64, observation_indices::Ptr{Int64})::Cint
+# int dln_last_step_formulation(const dln_model *model, int *formulation)
+dln_last_step_formulation(model, formulation) =
+    @ccall $(_fp(:dln_last_step_formulation))(model::Ptr{Cvoid}, formulation::Ptr{Cint})::Cint
+# const char *dln_formulation_name(int formulation)
+dln_formulation_name(formulation) =
+    @ccall $(_fp(:dln_formulation_name))(formulation::Cint)::Ptr{UInt8}
 # int dln_loss(const dln_model *model, double *data_cost, double *ridge_term)
 dln_loss(model, data_cost, ridge_term) =
     @ccall $(_fp(:dln_loss))(model::Ptr{Cvoid}, data_cost::Ptr{Cdouble}, ridge_term::Ptr{Cdouble})::Cint

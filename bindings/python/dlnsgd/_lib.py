@@ -84,6 +84,8 @@ PROTOTYPES = {
     # stepping
     "dln_step": (c_int, (ModelP, c_int64)),
     "dln_step_batch": (c_int, (ModelP, c_int64, I64P)),
+    "dln_last_step_formulation": (c_int, (ModelP, IntP)),
+    "dln_formulation_name": (c_char_p, (c_int,)),
     # observables
     "dln_loss": (c_int, (ModelP, F64P, F64P)),
     "dln_weight_norm2": (c_int, (ModelP, F64P)),

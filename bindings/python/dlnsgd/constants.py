@@ -81,6 +81,15 @@ class Init(enum.IntEnum):
     IDENTITY = 3
 
 
+class Formulation(enum.IntEnum):
+    """enum dln_formulation (X-macro table DLN_FORMULATION_TABLE)"""
+    NONE = 0
+    SINGLE_ENTRY = 1
+    CHAINS = 2
+    ROWS_COLS = 3
+    FUSED_BATCH = 4
+
+
 class RankMeasure(enum.IntEnum):
     """enum dln_rank_measure"""
     NUMERICAL = 0
@@ -214,6 +223,7 @@ C_PREFIX = {
     CloneFlag: "DLN_CLONE_",
     Schedule: "DLN_SCHEDULE_",
     Init: "DLN_INIT_",
+    Formulation: "DLN_FORMULATION_",
     RankMeasure: "DLN_RANK_",
     BrField: "DLN_BR_",
     JumpKind: "DLN_JUMP_",
@@ -254,6 +264,11 @@ DESCRIPTIONS = {
     Param.BR_DELTA: 'balancedness bound delta of B_r; negative = default +inf',
     Param.BR_C: 'norm bound C of B_r; negative = default 4 mean(y^2)/lambda_t',
     Param.TRACE_INTERVAL: 'record a trace row every k steps in dln_step, 0 = off',
+    Formulation.NONE: 'no step attempted since the handle was made',
+    Formulation.SINGLE_ENTRY: 'b = 1: one rank-one chain, fused kernel',
+    Formulation.CHAINS: 'b rank-one chains: products with b columns',
+    Formulation.ROWS_COLS: 'p distinct columns, q rows: products with p, q',
+    Formulation.FUSED_BATCH: 'b rank-one chains in fused loops, no BLIS',
 }
 
 __all__ = [
@@ -265,6 +280,7 @@ __all__ = [
     "CloneFlag",
     "DESCRIPTIONS",
     "EnsembleScope",
+    "Formulation",
     "GRAD_REPORT_SIZE",
     "GradientField",
     "Init",

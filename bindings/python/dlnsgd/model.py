@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _lib
 from .constants import (BR_REPORT_SIZE, CHANGE_RECORD_SIZE, GRAD_REPORT_SIZE, JUMP_RECORD_SIZE,
-                        TRACE_RECORD_SIZE, ChangeField, Param, TraceField)
+                        TRACE_RECORD_SIZE, ChangeField, Formulation, Param, TraceField)
 from .errors import check
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -487,6 +487,11 @@ class Model:
         """One step on an explicit batch of observation indices."""
         i = _i64_array(indices, "indices")
         self._call("dln_step_batch", i.size, _i64p(i))
+
+    @property
+    def last_step_formulation(self):
+        """Formulation of the last step attempted (a Formulation)."""
+        return Formulation(self._out("dln_last_step_formulation", ctypes.c_int))
 
     # -------------------------------------------------------- observables
     def loss(self):

@@ -140,6 +140,13 @@ def test_full_batch_is_the_whole_set(vec):
             assert close(x, y, rtol=1e-12, atol=1e-15)
 
 
+def test_last_step_formulation_reports_the_engine_choice(vec):
+    with model_from(vec) as m:
+        assert m.last_step_formulation == dlnsgd.Formulation.NONE
+        m.step_batch([0])
+        assert m.last_step_formulation in (dlnsgd.Formulation.SINGLE_ENTRY, dlnsgd.Formulation.CHAINS)
+
+
 def test_schedule_value():
     with dlnsgd.Model([2, 2], learning_rate=0.1, ridge=0.01) as m:
         m.set_schedule(Param.LEARNING_RATE, Schedule.EXPONENTIAL, [0.5])

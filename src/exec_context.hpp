@@ -1,0 +1,51 @@
+// One execution context per handle (issue 11): the BLIS runtime (rntm_t) with
+// the handle's thread count (DLN_PARAM_THREADS), and the one layer through
+// which the library calls BLIS. Nothing global is read or changed: BLIS gets
+// the runtime with every call, so two handles with different thread counts
+// never interfere.
+#pragma once
+#include <cstdint>
+
+#include "blis.h"
+
+struct dln_model;
+
+namespace dln {
+
+class ExecContext {
+ public:
+  ExecContext() { set_threads(1); }
+  void set_threads(int64_t threads);
+  int64_t threads() const { return threads_; }
+
+  // C ← alpha·op(A)·op(B) + beta·C on general strides (rs = row stride,
+  // cs = column stride); m × n result, inner dimension k.
+  void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
+            int64_t rsa, int64_t csa, const double *b, int64_t rsb, int64_t csb, double beta, double *c,
+            int64_t rsc, int64_t csc) const;
+  // y ← alpha·A·x + beta·y, A m × n on general strides.
+  void gemv(int64_t m, int64_t n, double alpha, const double *a, int64_t rsa, int64_t csa, const double *x,
+            double beta, double *y) const;
+  // A ← A + alpha·x·yᵀ, A m × n on general strides.
+  void ger(int64_t m, int64_t n, double alpha, const double *x, const double *y, double *a, int64_t rsa,
+           int64_t csa) const;
+
+ private:
+  // BLIS copies the runtime it is given; these are never written by it.
+  rntm_t *runtime() const { return const_cast<rntm_t *>(&rntm_); }
+  rntm_t *serial_runtime() const { return const_cast<rntm_t *>(&serial_); }
+  rntm_t rntm_, serial_;
+  int64_t threads_ = 0;
+};
+
+// A gemm with fewer multiply-adds than this runs on one thread whatever the
+// count: below ~1 ms of work the fork/join of BLIS's thread region costs more
+// than the second core gains (measured, issue 11: a 64 × 64 × 64 product takes
+// 32 µs on one thread and 200 µs on two on this 2-vCPU machine). Depends on
+// the shapes only, so results stay deterministic for a given thread count.
+constexpr double kParallelGemmMin = 16777216.0;
+
+// The context of a handle, with the thread count of its options.
+const ExecContext &exec(const dln_model &model);
+
+}  // namespace dln

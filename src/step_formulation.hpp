@@ -1,0 +1,110 @@
+// The SGD step of SPEC §3 as named formulations (SPEC §8, issue 11). Each
+// formulation is one unit (src/formulation_*.cpp) that computes the same step
+// with its own products and its own a priori overflow bound; step.cpp picks
+// the cheapest by its cost model, runs it in place when its bound is far from
+// overflow and otherwise wraps it in back-up, check and restore (SPEC §7).
+// Adding a formulation is one file and one line in kFormulations (step.cpp).
+#pragma once
+#include <cstdint>
+
+#include "exec_context.hpp"
+#include "model.hpp"
+
+namespace dln {
+
+// What the cost model sees: depth, batch size, distinct columns p and rows q.
+struct StepShape {
+  int64_t L, b, p, q;
+  const int64_t *n;  // widths n_0 … n_L
+};
+
+// One step being taken. Forward vectors F_ℓ and backward vectors B_ℓ are
+// n_ℓ × (columns) blocks, each column contiguous, in the workspace at
+// Fl(ℓ) / Bl(ℓ); how many columns each has is the formulation's choice.
+struct StepPlan {
+  dln_model &model;
+  const ExecContext &exec;
+  int64_t L, b, t;
+  const int64_t *batch;
+  double eta, decay;
+  double *F, *B, *g;       // g: r_k after residuals(), then 2 r_k / b
+  const int64_t *foffset;  // of F_ℓ in F
+  const int64_t *boffset;  // of B_ℓ in B
+  int64_t backward_size;   // entries of B in use (checked by the cautious path)
+  double gsum;             // Σ_k |g_k| (for bound())
+  double *coefficient;     // −η / (d s_ℓ): the update of V_ℓ is coefficient · gradient / s
+  double *fmax, *bmax;     // per layer: bounds on max |F_ℓ|, max |B_ℓ| (filled by bound())
+  double *Fl(int64_t l) const { return F + foffset[l]; }
+  double *Bl(int64_t l) const { return B + boffset[l]; }
+  int64_t n(int64_t l) const { return model.widths[size_t(l)]; }
+};
+
+struct Formulation {
+  int id;  // DLN_FORMULATION_*
+  bool (*applies)(const StepShape &);
+  double (*cost)(const StepShape &);  // multiply-adds (and equivalent passes) of one step
+  // Workspace sizes: entries of F and B, and offsets of every F_ℓ, B_ℓ.
+  void (*layout)(StepPlan &plan, Workspace &w, int64_t &forward_size, int64_t &backward_size);
+  // Residuals r_k = A_θ[i_k, j_k] − y_k into g, and whatever vectors the
+  // formulation needs at θ_t. Changes no weight.
+  void (*residuals)(StepPlan &plan);
+  // Bounds on its vectors into fmax / bmax (after g = 2 r / b is final); sets
+  // risky if a partial product only this formulation forms may overflow.
+  void (*bound)(StepPlan &plan, bool &risky);
+  // V_ℓ += coefficient_ℓ · (gradient_ℓ of SPEC §3 without the decay), every
+  // layer. exact = the cautious path: every vector is computed exactly and
+  // the return value names a non-finite one (then nothing has been changed);
+  // nullptr otherwise.
+  const char *(*update)(StepPlan &plan, bool exact);
+};
+
+extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch;
+
+// Cost model units: multiply-adds through BLIS gemm. A gemm call also costs a
+// fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS
+// 0.9 generic at w = 64, b = 4), and the fused loops, reading each inner
+// matrix twice instead of three times, take ~0.8 of the time BLIS needs for
+// the same multiply-adds (measured at w = 64, 256, 1024, b = 64; issue 11).
+constexpr double kGemmCall = 30000.0;
+constexpr double kLoopPerGemmFlop = 0.8;
+
+// Shared pieces of the formulations (step.cpp, formulation_chains.cpp).
+// Upper bound on |a·b·c·d| whatever the association and rounding.
+double product_bound(long double a, long double b, long double c, long double d);
+constexpr double kSafeWeight = 1e290;  // bounds below this cannot overflow
+inline void check_bound(bool &risky, double bound) {
+  if (!(bound < kSafeWeight)) risky = true;
+}
+// F_1 = W_1[:, col(k)] (k < count_cols) and B_{L-1} = W_L[row(k), :]ᵀ
+// (k < count_rows) into columns k of F_1 and B_{L-1} (L ≥ 2).
+template <class Col, class Row>
+void gather_outer(StepPlan &p, int64_t count_cols, Col col, int64_t count_rows, Row row) {
+  const Layer &W1 = p.model.layer(1), &WL = p.model.layer(p.L);
+  const int64_t n1 = p.n(1), m = p.n(0), top = p.n(p.L - 1);
+  for (int64_t k = 0; k < count_cols; ++k) {
+    double *f = p.Fl(1) + k * n1;
+    const int64_t j = col(k);
+    for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
+  }
+  for (int64_t k = 0; k < count_rows; ++k) {
+    double *bl = p.Bl(p.L - 1) + k * top;
+    const double *v = WL.v.data() + row(k) * top;
+    for (int64_t q = 0; q < top; ++q) bl[q] = WL.scale * v[q];
+  }
+}
+// The distinct columns J and rows I of the batch into the workspace
+// (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
+// in order of first appearance; returns p = |J| and q = |I|. O(b). L ≥ 2.
+void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q);
+// F_ℓ = s_ℓ V_ℓ F_{ℓ-1} (ℓ = 2 … L-1) on `columns` columns; gemv if 1.
+void forward_products(StepPlan &plan, int64_t columns);
+// B_{ℓ-1} = s_ℓ V_ℓᵀ B_ℓ (ℓ = L-1 … 2) on `columns` columns; gemv if 1.
+void backward_products(StepPlan &plan, int64_t columns);
+// Chains' update of the inner layers from B_ℓ diag(g) F_{ℓ-1}ᵀ (b columns).
+void update_inner_chains(StepPlan &plan);
+// Chains' update of V_1 columns j_k, V_L rows i_k (or single-layer entries).
+void update_outer_chains(StepPlan &plan);
+// Chains' residuals: column k of F_{L-1}, B_{L-1} belongs to batch entry k.
+void residuals_chains(StepPlan &plan, bool all_backward);
+
+}  // namespace dln

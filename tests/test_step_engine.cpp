@@ -1,0 +1,284 @@
+// The step engine (SPEC §3, §7, §8; issue 11): every formulation computes the
+// step of SPEC §3 to rounding, batch size 1 is bit-identical to the engine
+// before formulations existed, a diverged step leaves the state byte-identical
+// whichever formulation ran, and results depend only on the thread count.
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "checkpoint_tools.hpp"
+#include "dense.hpp"
+
+using namespace ckt;
+
+namespace {
+
+// FNV-1a over the bytes of every weight: one number per trajectory.
+uint64_t weights_hash(const dln_model *m) {
+  uint64_t h = 1469598103934665603ull;
+  for (const std::vector<double> &w : all_weights(m)) {
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(w.data());
+    for (size_t i = 0; i < w.size() * sizeof(double); ++i) h = (h ^ p[i]) * 1099511628211ull;
+  }
+  return h;
+}
+
+struct Trajectory {
+  const char *name;
+  std::vector<int64_t> widths;
+  int64_t steps, threads;
+  double init;  // END_TO_END scale; a huge one forces the cautious path of the step
+  double learning_rate;
+  uint64_t recorded;  // weights_hash after `steps` steps, recorded on commit 34f0345 (before issue 11)
+};
+
+ModelPtr start(const Trajectory &t) {
+  ModelPtr m = make_problem_model(t.widths, 30, 17, 1.0);
+  if (t.init != 1.0) {  // every layer scaled so that A ~ init: A entries near 1e141
+    const double per_layer = std::pow(t.init, 1.0 / double(t.widths.size() - 1));
+    for (int64_t l = 1; l < int64_t(t.widths.size()); ++l) {
+      std::vector<double> w = weights_of(m.get(), l);
+      for (double &x : w) x *= per_layer;
+      REQUIRE_OK(dln_set_weights(m.get(), l, w.data()));
+    }
+  }
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, t.learning_rate));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(t.threads)));
+  return m;
+}
+
+const Trajectory kRecorded[] = {
+    {"depth 1", {5, 6}, 400, 1, 1.0, 0.05,5182264110525450867ull},
+    {"depth 2", {5, 3, 6}, 400, 1, 1.0, 0.05,945548003341894143ull},
+    {"depth 3", {7, 5, 4, 6}, 400, 1, 1.0, 0.05,2087371765442822071ull},
+    {"depth 4", {6, 5, 4, 3, 7}, 400, 1, 1.0, 0.05,11236069751118918334ull},
+    {"depth 4, width 64", {64, 64, 64, 64, 64}, 200, 1, 1.0, 0.05, 1132906372434035122ull},
+    {"depth 4, 2 threads", {6, 5, 4, 3, 7}, 400, 2, 1.0, 0.05,11236069751118918334ull},
+    // Recorded after issue 11: before it, the cautious path of the fused
+    // single-entry step recomputed the residuals without the factor 2/b (so
+    // it stepped with half the gradient; hash 4943702024767775838 on 34f0345).
+    // "the cautious path computes the step of SPEC §3" below pins the fix.
+    {"depth 3, cautious path (|A| ~ 1e150)", {4, 3, 3, 5}, 50, 1, 1e150, 1e-203, 2129067712093966697ull},
+};
+
+}  // namespace
+
+TEST_CASE("batch size 1 is bit-identical to the step engine before issue 11 (recorded trajectories)") {
+  for (const Trajectory &t : kRecorded) {
+    INFO(std::string(t.name));
+    ModelPtr m = start(t);
+    REQUIRE_OK(dln_step(m.get(), t.steps));
+    const uint64_t h = weights_hash(m.get());
+    CAPTURE(h);
+    CHECK(h == t.recorded);
+  }
+}
+
+namespace {
+
+// The step of SPEC §3 on formed matrices:
+//   W_ℓ ← (1 − 2ηλ) W_ℓ − η W_{>ℓ}ᵀ G W_{<ℓ}ᵀ,  G = (2/b) Σ_k r_k e_{i_k} e_{j_k}ᵀ.
+std::vector<dense::Matrix> dense_step(std::vector<dense::Matrix> w, const std::vector<int64_t> &n, const Problem &obs,
+                                      const std::vector<int64_t> &batch, double eta, double lambda) {
+  const int64_t L = int64_t(w.size()), rows = n.back(), cols = n.front();
+  const dense::Matrix a = dense::end_to_end(w, n);
+  dense::Matrix G(size_t(rows * cols), 0.0);
+  for (int64_t k : batch) {
+    const int64_t i = obs.rows[size_t(k)], j = obs.cols[size_t(k)];
+    G[size_t(i * cols + j)] += 2.0 / double(batch.size()) * (a[size_t(i * cols + j)] - obs.values[size_t(k)]);
+  }
+  auto identity = [](int64_t size) {
+    dense::Matrix e(size_t(size * size), 0.0);
+    for (int64_t i = 0; i < size; ++i) e[size_t(i * size + i)] = 1.0;
+    return e;
+  };
+  std::vector<dense::Matrix> next = w;
+  for (int64_t l = 1; l <= L; ++l) {
+    dense::Matrix below = identity(n[0]), above = identity(n[size_t(l)]);  // W_{<ℓ}: n_{ℓ-1} × m, W_{>ℓ}: n × n_ℓ
+    for (int64_t k = 1; k < l; ++k) below = dense::multiply(w[size_t(k - 1)], below, n[size_t(k)], n[size_t(k - 1)], n[0]);
+    for (int64_t k = l + 1; k <= L; ++k)
+      above = dense::multiply(w[size_t(k - 1)], above, n[size_t(k)], n[size_t(k - 1)], n[size_t(l)]);
+    const dense::Matrix gb = dense::multiply(G, dense::transpose(below, n[size_t(l - 1)], cols), rows, cols, n[size_t(l - 1)]);
+    const dense::Matrix grad = dense::multiply(dense::transpose(above, rows, n[size_t(l)]), gb, n[size_t(l)], rows, n[size_t(l - 1)]);
+    for (size_t e = 0; e < grad.size(); ++e) next[size_t(l - 1)][e] = (1.0 - 2.0 * eta * lambda) * w[size_t(l - 1)][e] - eta * grad[e];
+  }
+  return next;
+}
+
+struct Case {
+  const char *name;
+  std::vector<int64_t> widths;
+  int64_t count;               // observations
+  std::vector<int64_t> batch;  // empty: the full batch 0 … count−1
+  int expected;                // DLN_FORMULATION_* the cost model picks
+  bool distinct = false;       // observations (k, 7k mod count): no shared row or column
+};
+
+// One case (at least) per formulation: small batches at small widths through
+// the fused loops, batches that share rows and columns through the distinct
+// rows/columns, batches that share none (and depth 1) through chains.
+const Case kCases[] = {
+    {"depth 4, b = 1", {6, 5, 4, 3, 7}, 40, {3}, DLN_FORMULATION_SINGLE_ENTRY},
+    {"depth 1, b = 1", {5, 6}, 20, {3}, DLN_FORMULATION_CHAINS},
+    {"depth 1, full batch", {5, 6}, 20, {}, DLN_FORMULATION_CHAINS},
+    {"depth 2, b = 1", {5, 4, 6}, 20, {7}, DLN_FORMULATION_CHAINS},
+    {"depth 3, 80 entries in distinct rows and columns", {80, 6, 6, 80}, 80, {}, DLN_FORMULATION_CHAINS, true},
+    {"depth 3, full batch with repeats", {5, 8, 8, 6}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 4, full batch, rectangular", {9, 7, 5, 6, 4}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 4, batch with repeated entries", {6, 8, 8, 8, 7}, 30, {0, 1, 2, 3, 0, 0, 1, 5, 7, 9, 9, 9, 2, 4, 6, 8},
+     DLN_FORMULATION_FUSED_BATCH},
+    {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_ROWS_COLS},
+};
+
+Problem case_problem(const Case &c) {
+  Problem p = random_problem(c.widths.back(), c.widths.front(), c.count, 99);
+  if (c.distinct)
+    for (int64_t k = 0; k < c.count; ++k) p.rows[size_t(k)] = k, p.cols[size_t(k)] = (7 * k) % c.count;
+  return p;
+}
+
+std::vector<int64_t> batch_of(const Case &c) {
+  if (!c.batch.empty()) return c.batch;
+  std::vector<int64_t> all(size_t(c.count));
+  for (int64_t k = 0; k < c.count; ++k) all[size_t(k)] = k;
+  return all;
+}
+
+ModelPtr case_model(const Case &c, const Problem &obs, double scale) {
+  ModelPtr m = make_model(c.widths, 5);
+  REQUIRE_OK(dln_set_observations(m.get(), c.count, obs.rows.data(), obs.cols.data(), obs.values.data()));
+  double init = 1.0;
+  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_END_TO_END, 1, &init));
+  const double per_layer = std::pow(scale, 1.0 / double(c.widths.size() - 1));
+  for (int64_t l = 1; l < int64_t(c.widths.size()); ++l) {
+    std::vector<double> w = weights_of(m.get(), l);
+    for (double &x : w) x *= per_layer;
+    REQUIRE_OK(dln_set_weights(m.get(), l, w.data()));
+  }
+  return m;
+}
+
+// One step through the library and the dense reference from the same weights;
+// max |Δ| relative to max |W_ℓ| per layer.
+double step_error(const Case &c, double scale, double eta, int &formulation) {
+  const Problem obs = case_problem(c);
+  ModelPtr m = case_model(c, obs, scale);
+  const double lambda = 0.01;
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, eta));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, lambda));
+  const std::vector<int64_t> batch = batch_of(c);
+  const std::vector<dense::Matrix> before = all_weights(m.get());
+  const int status = dln_step_batch(m.get(), int64_t(batch.size()), batch.data());
+  INFO(std::string(dln_last_error(m.get())));
+  REQUIRE(status == DLN_OK);
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  const std::vector<dense::Matrix> expected = dense_step(before, c.widths, obs, batch, eta, lambda);
+  const std::vector<dense::Matrix> got = all_weights(m.get());
+  double worst = 0.0;
+  for (size_t l = 0; l < got.size(); ++l) {
+    double top = 0.0, diff = 0.0;
+    for (size_t e = 0; e < got[l].size(); ++e) {
+      top = std::max(top, std::fabs(expected[l][e]));
+      diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
+    }
+    worst = std::max(worst, diff / top);
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("every formulation computes the step of SPEC §3 to rounding (dense reference)") {
+  for (const Case &c : kCases) {
+    INFO(std::string(c.name));
+    int formulation = -1;
+    const double error = step_error(c, 1.0, 0.05, formulation);
+    CHECK(formulation == c.expected);
+    CHECK(error < 1e-13);
+  }
+}
+
+TEST_CASE("the cautious path (weights near overflow) computes the step of SPEC §3 for every formulation") {
+  for (const Case &c : kCases) {
+    INFO(std::string(c.name));
+    int formulation = -1;
+    // |A| ~ s = 1e150 puts the a priori entry bound over its limit. With
+    // W_ℓ ~ s^(1/L), the update of a layer relative to it is η · s^(2 − 2/L):
+    // η makes it 1e-3.
+    const double s = 1e150, L = double(c.widths.size() - 1);
+    const double error = step_error(c, s, 1e-3 * std::pow(s, -(2.0 - 2.0 / L)), formulation);
+    CHECK(formulation == c.expected);
+    CHECK(error < 1e-13);
+  }
+}
+
+TEST_CASE("a diverged step leaves the state byte-identical, whichever formulation ran") {
+  for (const Case &c : kCases) {
+    INFO(std::string(c.name));
+    const Problem obs = case_problem(c);
+    ModelPtr m = case_model(c, obs, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e150));
+    const std::vector<int64_t> batch = batch_of(c);
+    int status = DLN_OK;
+    for (int k = 0; k < 50 && status == DLN_OK; ++k) {
+      const Bytes before = snapshot(m.get());
+      status = dln_step_batch(m.get(), int64_t(batch.size()), batch.data());
+      if (status != DLN_OK) CHECK(snapshot(m.get()) == before);
+    }
+    CHECK(status == DLN_ERR_DIVERGED);
+    int formulation = -1;
+    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+    CHECK(formulation == c.expected);
+  }
+}
+
+TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and large batches, fused loops for small ones") {
+  ModelPtr m = make_problem_model({64, 64, 64, 64, 64}, 2000, 3, 1.0);
+  int formulation = -1;
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_NONE);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 256));  // 256 draws on 64 rows and 64 columns
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 1));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_SINGLE_ENTRY);
+  CHECK(std::string(dln_formulation_name(DLN_FORMULATION_ROWS_COLS)) == "DLN_FORMULATION_ROWS_COLS");
+  CHECK(dln_formulation_name(99) == nullptr);
+  CHECK(dln_last_step_formulation(nullptr, &formulation) == DLN_ERR_NULL_POINTER);
+  CHECK(dln_last_step_formulation(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
+}
+
+TEST_CASE("full-batch GD is deterministic for a given thread count and agrees across thread counts to rounding") {
+  auto run = [](int64_t threads) {
+    ModelPtr m = make_problem_model({60, 48, 48, 48, 50}, 2000, 8, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
+    REQUIRE_OK(dln_step(m.get(), 20));
+    int formulation = -1;
+    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+    CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+    return all_weights(m.get());
+  };
+  const auto one = run(1), two = run(2), again = run(2);
+  CHECK(two == again);
+  for (size_t l = 0; l < one.size(); ++l)
+    for (size_t i = 0; i < one[l].size(); ++i)
+      REQUIRE(std::fabs(one[l][i] - two[l][i]) <= 1e-12 * (1 + std::fabs(one[l][i])));
+}
