@@ -1,4 +1,4 @@
-// Benchmarks of issue 11 (SPEC §8, batches and full-batch gradient descent):
+// Benchmarks of issue 11 (math §8, batches and full-batch gradient descent):
 //
 //   gd       full-batch GD (DLN_SAMPLER_FULL_BATCH) at (target, width, N) =
 //            (64², 64, 2000), (256², 256, 20000), (2000², 32, 40000),

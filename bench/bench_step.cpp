@@ -1,4 +1,4 @@
-// Benchmarks of SPEC §8 (issue 4), one Google Benchmark program.
+// Benchmarks of math §8 (issue 4), one Google Benchmark program.
 //
 // Every model has depth L = 4. The step benchmarks use square widths: hidden
 // widths w and a w × w target (n = m = w), w in {64, 256, 1024}, so every

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of SPEC §8 (issue 4), one command:
+# Benchmarks of math §8 (issue 4), one command:
 #   bash bench/run.sh            # build, run everything, print, write bench/RESULTS.md
 # Environment knobs (optional):
 #   DLN_BENCH_REPS=5             repetitions of every Google Benchmark case (medians)

@@ -3,7 +3,7 @@
 Run with Debian's /usr/bin/python3 (python3-torch). The problems of
 bench_batch.cpp: depth 4, widths {m, w, w, w, n}, a planted rank-3 target,
 weights N(0, 1/fan-in), float64, torch.optim.SGD(lr, weight_decay=2*lambda)
-(SPEC §3: the data term is the mean of the squared residuals over the batch).
+(math §3: the data term is the mean of the squared residuals over the batch).
 
   forming    A = W4 @ W3 @ W2 @ W1 every step, loss = mean((A[I, J] - y)^2)
   gathering  the distinct columns J' and rows I' of the batch (torch.unique,

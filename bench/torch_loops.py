@@ -1,4 +1,4 @@
-"""PyTorch baselines of SPEC §8 (issue 4): single-entry SGD steps per second.
+"""PyTorch baselines of math §8 (issue 4): single-entry SGD steps per second.
 
 Run with Debian's /usr/bin/python3 (python3-torch). Same problem as
 bench_step.cpp: depth 4, square widths n = m = w, 4096 observations of a
@@ -8,7 +8,7 @@ N(0, 1/w)), eta = 1e-3, lambda = 1e-4, one thread, float64.
   forming   A = W4 @ W3 @ W2 @ W1 every step, loss = (A[i, j] - y)^2
   row-col   a = W4[i, :] @ W3 @ W2 @ W1[:, j], loss = (a - y)^2
 
-both with torch.optim.SGD(lr=eta, weight_decay=2*lambda) (SPEC §2: wd = 2λ),
+both with torch.optim.SGD(lr=eta, weight_decay=2*lambda) (math §2: wd = 2λ),
 batch of one sampled uniformly with replacement, loss.backward(), step().
 Each repeat runs a fixed number of steps (after warm-up) and records steps per
 CPU second of this thread (time.thread_time: the machine is shared, CPU time
@@ -21,7 +21,7 @@ and the repeats are interleaved (dlnsgd, forming, row-col, dlnsgd, …) so
 that the ratios see the same machine conditions: the ratio of each repeat is
 recorded and its median reported, next to bench_step's own medians. Before
 timing, one step on the same observation in dlnsgd and in each PyTorch loop
-is compared weight by weight (the loops must compute SPEC §3 with wd = 2λ).
+is compared weight by weight (the loops must compute math §3 with wd = 2λ).
 
 Usage: torch_loops.py [--widths 64,256,1024] [--repeats 5] [--seconds 1.0]
                       [--dlnsgd-lib build-bench/src/libdlnsgd.so] [--label blis] [--out FILE]
@@ -101,7 +101,7 @@ def make_loop(kind, width, seed=1):
 
 
 class Dlnsgd:
-    """The same problem in dlnsgd through the plain-C ABI (only SPEC §9 calls)."""
+    """The same problem in dlnsgd through the plain-C ABI (only math §9 calls)."""
 
     def __init__(self, lib_path, width, seed=1):
         lib = ctypes.CDLL(lib_path)

@@ -110,7 +110,7 @@ int run_demo(const DemoConfig& d, const OutputOptions& o, int threads, std::ostr
       << "network: depth " << e.model.depth << ", hidden width " << e.model.width << ", init "
       << e.model.init << " scale " << e.model.init_scale << " (rank-overestimating start)\n"
       << "ranks: rk = numerical rank of A (s_i > " << e.train.rank_rtol
-      << " s_1), absrk = absorbed rank (smallest r with theta in B_r, SPEC 6)\n\n";
+      << " s_1), absrk = absorbed rank (smallest r with theta in B_r, math §6)\n\n";
   dln::Model start = build_start(p, e.model);
   auto methods = compare_methods(e.train, d.compare);
   if (d.gd_steps > 0) methods[0].train.steps = d.gd_steps;

@@ -1,6 +1,6 @@
 // `dlnsgd probability`: K independent SGD continuations (seeds first_seed+k)
 // from one start state; the fraction that enters B_r (default thresholds of
-// SPEC §6) within T steps, with a Wilson score interval.
+// math §6) within T steps, with a Wilson score interval.
 #ifndef DLN_CLI_PROBABILITY_HPP
 #define DLN_CLI_PROBABILITY_HPP
 

@@ -2,7 +2,7 @@
  * dlnsgd.h — SGD with L2 regularisation (weight decay) on deep linear
  * networks A = W_L ⋯ W_1, for matrix completion, behind a stable plain-C ABI.
  *
- * The mathematics is SPEC.md (sections cited as §n). This header is strict
+ * The mathematics is docs/mathematics.md (sections cited as math §n). This header is strict
  * C99 and includes only <stdint.h> and <stddef.h>.
  *
  * Conventions

@@ -1,4 +1,4 @@
-// Status handling inside the library (SPEC §7): internal code throws
+// Status handling inside the library (math §7): internal code throws
 // dln::Error; every C entry point runs its body through dln::guarded, which
 // turns errors and exceptions into a status plus the handle's last-error text,
 // so nothing crosses the C boundary.

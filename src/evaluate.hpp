@@ -1,4 +1,4 @@
-// Entries of A_θ at given positions, and the losses built on them (SPEC §2).
+// Entries of A_θ at given positions, and the losses built on them (math §2).
 #pragma once
 #include <cstdint>
 #include <vector>

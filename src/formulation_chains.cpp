@@ -1,4 +1,4 @@
-// Formulation "chains" (SPEC §3): the batch as b rank-one chains, column k of
+// Formulation "chains" (math §3): the batch as b rank-one chains, column k of
 // every F_ℓ and B_ℓ for batch entry k:
 //   F_1 = W_1[:, j_k], F_ℓ = W_ℓ F_{ℓ-1};  B_{L-1} = W_L[i_k, :]ᵀ, B_{ℓ-1} = W_ℓᵀ B_ℓ
 //   r_k = <B_{L-1}[:, k], F_{L-1}[:, k]> − y_k

@@ -1,4 +1,4 @@
-// Formulation "fused batch" (SPEC §3; issue 11): b rank-one chains like
+// Formulation "fused batch" (math §3; issue 11): b rank-one chains like
 // formulation_chains.cpp, but through the fused kernels of the single-entry
 // step instead of BLIS: F_ℓ = s_ℓ V_ℓ F_{ℓ-1} for the b columns reading each
 // row of V_ℓ once, then, per inner layer top-down, one pass over V_ℓ gives

@@ -1,4 +1,4 @@
-// Formulation "distinct rows and columns" (SPEC §8). For a batch with p
+// Formulation "distinct rows and columns" (math §8). For a batch with p
 // distinct columns J and q distinct rows I, the forward vectors are needed
 // only for the p columns and the backward vectors only for the q rows:
 //   F_1 = W_1[:, J], F_ℓ = W_ℓ F_{ℓ-1} (n_ℓ × p);  B_{L-1} = W_L[I, :]ᵀ, B_{ℓ-1} = W_ℓᵀ B_ℓ (n_ℓ × q)

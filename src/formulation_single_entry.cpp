@@ -1,4 +1,4 @@
-// Formulation "single entry" (SPEC §3, §8; issue 4): b = 1 and depth ≥ 3.
+// Formulation "single entry" (math §3, §8; issue 4): b = 1 and depth ≥ 3.
 // The forward vectors F_ℓ = W_{≤ℓ} e_j by matrix–vector products, then, per
 // inner layer top-down, one fused pass over V_ℓ computes the next backward
 // vector B_{ℓ-1} = s_ℓ V_ℓᵀ B_ℓ from the old V_ℓ and applies the rank-one

@@ -1,5 +1,5 @@
 // The caller's floating-point environment, set aside for the length of one C
-// entry point (SPEC §7: the library never traps, whatever the caller set).
+// entry point (math §7: the library never traps, whatever the caller set).
 //
 // A caller may have unmasked traps (feenableexcept), chosen another rounding
 // mode or set flush-to-zero; LAPACK, BLIS and the library's own arithmetic

@@ -1,4 +1,4 @@
-// Initialisations of SPEC §4. Random draws: Philox on the STREAM_INIT key,
+// Initialisations of math §4. Random draws: Philox on the STREAM_INIT key,
 // counter (layer, block), Gaussian pairs by Random123's Box-Muller.
 #include <Random123/boxmuller.hpp>
 #include <Random123/philox.h>
@@ -116,7 +116,7 @@ int dln_init_balanced(dln_model *model, const double *a0) {
     require_all_finite(a0, size, "a0");
     // Row-major n × m A0 is column-major A0^T (m × n) = V S U^T: its "U" is our V.
     // Scaled by 2^-e to max|a| in [0.5, 1) first: the σ of entries near
-    // 1e308 exceed the largest double (SPEC §5); σ_i = s_i·2^e and
+    // 1e308 exceed the largest double (math §5); σ_i = s_i·2^e and
     // σ_i^(1/L) = s_i^(1/L)·2^(e/L), which fits for L >= 2.
     std::vector<double> a(a0, a0 + size), left, s, right;
     double largest = 0.0;

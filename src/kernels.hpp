@@ -1,5 +1,5 @@
 // Hand-fused loops where separate BLIS calls would read a matrix twice
-// (SPEC §8, issue 4). Compiled for several instruction sets; the loader picks
+// (math §8, issue 4). Compiled for several instruction sets; the loader picks
 // the best one for the running CPU (GCC target_clones).
 #pragma once
 #include <cstdint>
@@ -17,7 +17,7 @@ void transposed_product_and_rank_one_update(int64_t rows, int64_t cols, double *
 // max_i |x_i|; NaN if any entry is NaN.
 double max_magnitude(const double *x, int64_t n);
 
-// Kernels of the distinct-rows/columns formulation (SPEC §8). Matrices are
+// Kernels of the distinct-rows/columns formulation (math §8). Matrices are
 // column blocks: column c of A (`rows` long) at A + c · rows.
 // X (rows × columns) ← 0, then X[:, to[k]] += g[k] · source[:, from[k]], k < count (X = B S).
 void scatter_columns(int64_t rows, int64_t columns, int64_t count, const double *g, const double *source,

@@ -1,4 +1,4 @@
-// Handle lifecycle, shape, data, weights (SPEC §1, §2, §9).
+// Handle lifecycle, shape, data, weights (math §1, §2, §9).
 #include "model.hpp"
 
 #include <algorithm>
@@ -27,7 +27,7 @@ void Layer::fold_scale() {
   max_abs_bound = 0.0;
   for (double &x : v) {
     x *= scale;
-    if (std::fabs(x) < DBL_MIN) x = 0.0;  // dead modes never linger as subnormals (SPEC §8)
+    if (std::fabs(x) < DBL_MIN) x = 0.0;  // dead modes never linger as subnormals (math §8)
     max_abs_bound = std::max(max_abs_bound, std::fabs(x));
   }
   scale = 1.0;

@@ -1,7 +1,7 @@
-// The state behind a dln_model handle (SPEC §1-§4) and the workspace of the
+// The state behind a dln_model handle (math §1-§4) and the workspace of the
 // step. Each layer is stored as W_ℓ = scale_ℓ · V_ℓ so that weight decay
 // costs one multiplication per layer per step instead of a pass over V_ℓ
-// (SPEC §3, last paragraph).
+// (math §3, last paragraph).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -81,7 +81,7 @@ struct Workspace {
   std::vector<double> forward_bound, backward_bound;  // per layer: max |F_ℓ|, bound on max |B_ℓ|
   std::vector<int64_t> offset;       // of F_ℓ / B_ℓ in forward / backward (b columns each)
   std::vector<int64_t> backward_offset;  // of B_ℓ when it has q ≠ p columns (distinct rows/columns)
-  // Distinct columns J and rows I of the batch (SPEC §8): slot of each entry
+  // Distinct columns J and rows I of the batch (math §8): slot of each entry
   // in J / I, and per column / row of the target its slot or -1 (kept all -1
   // between steps, so finding them costs O(b)).
   std::vector<int64_t> distinct_cols, distinct_rows, col_slot, row_slot, col_mark, row_mark;

@@ -1,4 +1,4 @@
-// C entry points of the observables of SPEC §5.
+// C entry points of the observables of math §5.
 #include <algorithm>
 #include <cmath>
 

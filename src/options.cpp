@@ -1,4 +1,4 @@
-// Options by id (SPEC §9) and schedules (SPEC §4).
+// Options by id (math §9) and schedules (math §4).
 #include <cfloat>
 #include <cmath>
 #include <limits>

@@ -1,4 +1,4 @@
-// Batches as a pure function of (seed, t) (SPEC §4), from Philox4x64.
+// Batches as a pure function of (seed, t) (math §4), from Philox4x64.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -1,4 +1,4 @@
-// Learning-rate and ridge schedules (SPEC §4): a schedule is a pure function
+// Learning-rate and ridge schedules (math §4): a schedule is a pure function
 // of the step t, multiplying the base value set by dln_set_param.
 #pragma once
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Spectra and ranks (SPEC §5).
+// Spectra and ranks (math §5).
 //
 // Overflow: a finite state can have singular values beyond the largest
 // double (σ_1(A_θ) can reach Π_ℓ ‖W_ℓ‖ and ‖M_k‖ ~ √n · max|W|), and forming
@@ -37,12 +37,12 @@ std::vector<double> layer_spectrum(const dln_model &model, int64_t layer);
 std::vector<double> bottleneck_spectrum(const dln_model &model, int64_t k);
 int64_t hidden_layer_count(const dln_model &model);  // max(L-1, 1)
 // max(rows, cols) of the matrix whose spectrum each of the above is, for
-// the default tolerance of SPEC §5.
+// the default tolerance of math §5.
 int64_t end_to_end_dimension(const dln_model &model);
 int64_t layer_dimension(const dln_model &model, int64_t layer);
 int64_t bottleneck_dimension(const dln_model &model, int64_t k);
 
-// rtol when the caller gives no tolerance (atol = rtol = 0), SPEC §5:
+// rtol when the caller gives no tolerance (atol = rtol = 0), math §5:
 // max(rows, cols) · u, u = 2^-53.
 double default_rtol(int64_t dimension);
 // #{σ_i > max(atol, rtol·σ_1)}; atol = rtol = 0 means rtol = default_rtol(dimension).

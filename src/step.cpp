@@ -1,10 +1,10 @@
-// The SGD step (SPEC §3) at θ_t for a batch (i_k, j_k), k < b, through one of
+// The SGD step (math §3) at θ_t for a batch (i_k, j_k), k < b, through one of
 // the formulations of step_formulation.hpp, chosen by their cost model:
 //   residual  r_k = A_θ[i_k, j_k] − y_k,  g_k = 2 r_k / b
 //   update    W_ℓ ← d W_ℓ − η (W_{>ℓ}ᵀ G W_{<ℓ}ᵀ),  d = 1 − 2ηλ.
 // As W_ℓ = s_ℓ V_ℓ, the decay is s_ℓ ← d s_ℓ and V_ℓ gets the update / (d s_ℓ).
 //
-// Divergence (SPEC §7) without a copy of the weights on every step: before
+// Divergence (math §7) without a copy of the weights on every step: before
 // any weight changes, a priori bounds on every vector the formulation forms,
 // every weight and every entry of A after the step are formed from per-layer
 // bounds on max|V_ℓ| (O(L) work). While they are far from overflow the step

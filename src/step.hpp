@@ -1,4 +1,4 @@
-// The SGD step of SPEC §3.
+// The SGD step of math §3.
 #pragma once
 #include <cstdint>
 
@@ -14,7 +14,7 @@ namespace dln {
 void step_on_batch(dln_model &model, const int64_t *batch, int64_t b);
 
 // Flush-to-zero and denormals-are-zero for the lifetime of the guard; the
-// caller's floating-point control word is restored on exit (SPEC §8).
+// caller's floating-point control word is restored on exit (math §8).
 class FlushDenormalsGuard {
  public:
   FlushDenormalsGuard();

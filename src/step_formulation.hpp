@@ -1,8 +1,8 @@
-// The SGD step of SPEC §3 as named formulations (SPEC §8, issue 11). Each
+// The SGD step of math §3 as named formulations (math §8, issue 11). Each
 // formulation is one unit (src/formulation_*.cpp) that computes the same step
 // with its own products and its own a priori overflow bound; step.cpp picks
 // the cheapest by its cost model, runs it in place when its bound is far from
-// overflow and otherwise wraps it in back-up, check and restore (SPEC §7).
+// overflow and otherwise wraps it in back-up, check and restore (math §7).
 // Adding a formulation is one file and one line in kFormulations (step.cpp).
 #pragma once
 #include <cstdint>
@@ -51,7 +51,7 @@ struct Formulation {
   // Bounds on its vectors into fmax / bmax (after g = 2 r / b is final); sets
   // risky if a partial product only this formulation forms may overflow.
   void (*bound)(StepPlan &plan, bool &risky);
-  // V_ℓ += coefficient_ℓ · (gradient_ℓ of SPEC §3 without the decay), every
+  // V_ℓ += coefficient_ℓ · (gradient_ℓ of math §3 without the decay), every
   // layer. exact = the cautious path: every vector is computed exactly and
   // the return value names a non-finite one (then nothing has been changed);
   // nullptr otherwise.

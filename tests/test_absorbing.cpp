@@ -80,7 +80,7 @@ double worst_sigma(dln_model *m, int64_t r) {
 }  // namespace
 
 TEST_CASE("no SGD step raises a bottleneck rank, even on full-rank data") {
-  // Claim (SPEC §5): the step maps range(W_k) + range(W_{k+1}^T) into itself.
+  // Claim (math §5): the step maps range(W_k) + range(W_{k+1}^T) into itself.
   // 24 seeds × 3000 steps from rotated rank-2 states, on data from a full-rank
   // (rank 8) matrix; ranks read every 100 steps at rtol 1e-9.
   const std::vector<int64_t> widths = {8, 8, 8, 8, 8};

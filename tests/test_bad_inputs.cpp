@@ -1,4 +1,4 @@
-// Bad inputs (SPEC §7, issue 5): every entry point of dlnsgd.h fed every bad
+// Bad inputs (math §7, issue 5): every entry point of dlnsgd.h fed every bad
 // argument we could think of. Each case checks the status code, that
 // dln_last_error names the argument and its value, and that the handle is
 // unchanged: its checkpoint bytes (the whole state) before and after the call

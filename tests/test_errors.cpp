@@ -1,4 +1,4 @@
-// SPEC §7: statuses are fixed, messages name the argument and its value, and
+// math §7: statuses are fixed, messages name the argument and its value, and
 // a diverging step leaves the state exactly as it was before that step.
 #include <cmath>
 #include <cstring>

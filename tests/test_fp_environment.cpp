@@ -1,4 +1,4 @@
-// The floating-point environment (SPEC §7, issue 14 class 3): the library
+// The floating-point environment (math §7, issue 14 class 3): the library
 // never prints, aborts or traps, whatever the caller's environment. Every
 // entry point runs with traps masked and round-to-nearest and hands the
 // caller's environment (mode, traps, sticky flags) back unchanged; LAPACK is

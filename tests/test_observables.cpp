@@ -1,4 +1,4 @@
-// SPEC §5: every observable equals a dense computation on small cases.
+// math §5: every observable equals a dense computation on small cases.
 #include <algorithm>
 #include <cmath>
 #include <functional>

@@ -1,4 +1,4 @@
-// Observables of extreme but finite states (SPEC §5, issue 14 class 4 and
+// Observables of extreme but finite states (math §5, issue 14 class 4 and
 // issue 12 item 6): every observable is computed without overflow for any
 // finite state, values that exceed the largest double are refused by name
 // (their ranks are still answered), and the default tolerance of the

@@ -1,4 +1,4 @@
-// SPEC §4: sampling is a pure function of (seed, t); runs are bit-for-bit
+// math §4: sampling is a pure function of (seed, t); runs are bit-for-bit
 // reproducible however the steps are split, and samplers do what they say.
 #include <cmath>
 

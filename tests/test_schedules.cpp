@@ -1,4 +1,4 @@
-// SPEC §4: schedules are pure functions of t, and the step uses eta_t, lambda_t.
+// math §4: schedules are pure functions of t, and the step uses eta_t, lambda_t.
 #include <cmath>
 #include <numbers>
 

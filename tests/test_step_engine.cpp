@@ -1,5 +1,5 @@
-// The step engine (SPEC §3, §7, §8; issue 11): every formulation computes the
-// step of SPEC §3 to rounding, batch size 1 is bit-identical to the engine
+// The step engine (math §3, §7, §8; issue 11): every formulation computes the
+// step of math §3 to rounding, batch size 1 is bit-identical to the engine
 // before formulations existed, a diverged step leaves the state byte-identical
 // whichever formulation ran, and results depend only on the thread count.
 #include <cmath>
@@ -58,7 +58,7 @@ const Trajectory kRecorded[] = {
     // Recorded after issue 11: before it, the cautious path of the fused
     // single-entry step recomputed the residuals without the factor 2/b (so
     // it stepped with half the gradient; hash 4943702024767775838 on 34f0345).
-    // "the cautious path computes the step of SPEC §3" below pins the fix.
+    // "the cautious path computes the step of math §3" below pins the fix.
     {"depth 3, cautious path (|A| ~ 1e150)", {4, 3, 3, 5}, 50, 1, 1e150, 1e-203, 2129067712093966697ull},
 };
 
@@ -77,7 +77,7 @@ TEST_CASE("batch size 1 is bit-identical to the step engine before issue 11 (rec
 
 namespace {
 
-// The step of SPEC §3 on formed matrices:
+// The step of math §3 on formed matrices:
 //   W_ℓ ← (1 − 2ηλ) W_ℓ − η W_{>ℓ}ᵀ G W_{<ℓ}ᵀ,  G = (2/b) Σ_k r_k e_{i_k} e_{j_k}ᵀ.
 std::vector<dense::Matrix> dense_step(std::vector<dense::Matrix> w, const std::vector<int64_t> &n, const Problem &obs,
                                       const std::vector<int64_t> &batch, double eta, double lambda) {
@@ -191,7 +191,7 @@ double step_error(const Case &c, double scale, double eta, int &formulation) {
 
 }  // namespace
 
-TEST_CASE("every formulation computes the step of SPEC §3 to rounding (dense reference)") {
+TEST_CASE("every formulation computes the step of math §3 to rounding (dense reference)") {
   for (const Case &c : kCases) {
     INFO(std::string(c.name));
     int formulation = -1;
@@ -201,7 +201,7 @@ TEST_CASE("every formulation computes the step of SPEC §3 to rounding (dense re
   }
 }
 
-TEST_CASE("the cautious path (weights near overflow) computes the step of SPEC §3 for every formulation") {
+TEST_CASE("the cautious path (weights near overflow) computes the step of math §3 for every formulation") {
   for (const Case &c : kCases) {
     INFO(std::string(c.name));
     int formulation = -1;

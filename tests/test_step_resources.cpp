@@ -1,4 +1,4 @@
-// SPEC §8 / issue 4: the step loop allocates nothing, restores the caller's
+// math §8 / issue 4: the step loop allocates nothing, restores the caller's
 // floating-point control word, and stays exact when dead modes are subnormal.
 #include <atomic>
 #include <cfloat>

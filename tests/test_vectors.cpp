@@ -1,4 +1,4 @@
-// SPEC §1-§3 against the test vectors (tests/data/vectors: six from an
+// math §1-§3 against the test vectors (tests/data/vectors: six from an
 // independent implementation, the others from the dense NumPy reference of
 // tests/reference): every weight, both losses and the singular values to 1e-10.
 #include <algorithm>

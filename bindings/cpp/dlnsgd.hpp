@@ -408,7 +408,7 @@ class Model {
   }
 
   // ------------------------------------------------ absorbing sets B_r
-  // Negative thresholds mean "the default of SPEC §6".
+  // Negative thresholds mean "the default of math §6".
   bool in_Br(detail::Int64 r, double eps = -1, double delta = -1, double C = -1) const {
     int inside = 0;
     check(dln_in_Br(h_, r, eps, delta, C, &inside), "dln_in_Br");

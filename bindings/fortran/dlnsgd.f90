@@ -639,7 +639,7 @@ contains
   end function
 
   ! ------------------------------------------------------- absorbing sets
-  !> A negative eps, delta or bound_c means the default of SPEC §6.
+  !> A negative eps, delta or bound_c means the default of math §6.
   integer(c_int) function dln_in_Br(model, r, eps, delta, bound_c, inside) result(status)
     type(dln_model), intent(in) :: model
     integer(c_int64_t), intent(in) :: r

@@ -459,7 +459,7 @@ function input_row_norms(m::Model)
 end
 
 # -------------------------------------------------------- absorbing sets
-"`θ ∈ B_r(eps, delta, C)`; a negative threshold means the default of SPEC §6."
+"`θ ∈ B_r(eps, delta, C)`; a negative threshold means the default of math §6."
 in_Br(m::Model, r::Integer; eps::Real=-1.0, delta::Real=-1.0, C::Real=-1.0) =
     _out(dln_in_Br, m, :dln_in_Br, Cint, Int64(r), Cdouble(eps), Cdouble(delta), Cdouble(C)) != 0
 

@@ -90,7 +90,7 @@ def test_test_error_needs_a_test_set(model):
 
 
 def test_decay_factor_must_stay_positive(model):
-    """2 eta lambda >= 1 is invalid input (SPEC §3); the state is kept."""
+    """2 eta lambda >= 1 is invalid input (math §3); the state is kept."""
     before = snapshot(model)
     eta = model.learning_rate
     with pytest.raises(DlnError) as info:
