@@ -109,4 +109,7 @@ done
   --markdown bench/RESULTS.md
 "$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
   --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(nproc) CPUs."
+# Cost of the rank-change checks (issue 12): steps/s with checks every 0,
+# 100, 1000 steps; printed, and kept beside the raw results.
+BUILD="$build" sh bench/checks/build.sh 5 5000 | tee "$out/bench_checks.txt"
 echo "raw results: $out/"
