@@ -447,6 +447,38 @@ class Model {
   std::vector<Jump> jumps() const { return jumps(0, jump_count()); }
   void clear_jumps() { check(dln_clear_jumps(h_), "dln_clear_jumps"); }
 
+  // ------------------------------------ rank-change log, trace, gradient
+  // Each record as an array of doubles indexed by the header's enum
+  // (dln_change_field, dln_trace_field).
+  using ChangeRecord = std::array<double, DLN_CHANGE_RECORD_SIZE>;
+  using TraceRow = std::array<double, DLN_TRACE_RECORD_SIZE>;
+  std::vector<ChangeRecord> rank_changes() const {
+    std::int64_t n = 0;
+    check(dln_rank_change_count(h_, &n), "dln_rank_change_count");
+    std::vector<ChangeRecord> out(static_cast<std::size_t>(n));
+    check(dln_get_rank_changes(h_, 0, n, n ? out[0].data() : nullptr), "dln_get_rank_changes");
+    return out;
+  }
+  std::vector<TraceRow> trace() const {
+    std::int64_t n = 0;
+    check(dln_trace_count(h_, &n), "dln_trace_count");
+    std::vector<TraceRow> out(static_cast<std::size_t>(n));
+    check(dln_get_trace(h_, 0, n, n ? out[0].data() : nullptr), "dln_get_trace");
+    return out;
+  }
+  void clear_trace() { check(dln_clear_trace(h_), "dln_clear_trace"); }
+  // The DLN_GRAD_* report and the norm of each layer's gradient.
+  struct Gradient {
+    std::array<double, DLN_GRAD_REPORT_SIZE> report;
+    std::vector<double> per_layer;
+  };
+  Gradient gradient_norm() const {
+    Gradient g;
+    g.per_layer.resize(static_cast<std::size_t>(depth()));
+    check(dln_gradient_norm(h_, g.report.data(), g.per_layer.data(), ssize(g.per_layer)), "dln_gradient_norm");
+    return g;
+  }
+
  private:
   void check(int status, const char* function) const { detail::check(status, h_, function); }
   // The size-probe-then-fill pattern, once for every C call of the form

@@ -341,3 +341,25 @@ TEST_CASE("handle-free calls name the argument and its value (the _ex forms)") {
     CHECK(e.detail() == "dln_rank_of_spectrum: sigma[1]=-3 is negative");
   }
 }
+
+TEST_CASE("the rank-change log, the trace and the gradient come out as arrays") {
+  auto v = read_vector("sgd_depth3_rect.txt");
+  dln::Model m(v.widths, 3);
+  for (const auto& [layer, w] : v.W) m.set_weights(layer, w);
+  m.set_observations(v.rows, v.cols, v.values);
+  m.set_param(DLN_PARAM_RIDGE, 0.01);
+  m.set_param(DLN_PARAM_TRACE_INTERVAL, 4);
+  m.set_param(DLN_PARAM_JUMP_INTERVAL, 1);
+  m.step(12);
+  auto rows = m.trace();
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[2][DLN_TRACE_STEP] == 12.0);
+  auto g = m.gradient_norm();
+  CHECK(rows[2][DLN_TRACE_GRADIENT_NORM] == g.report[DLN_GRAD_NORM]);
+  double sum = 0;
+  for (double x : g.per_layer) sum += x * x;
+  CHECK(std::sqrt(sum) == doctest::Approx(g.report[DLN_GRAD_NORM]).epsilon(1e-12));
+  for (const auto& c : m.rank_changes()) CHECK(c[DLN_CHANGE_BEFORE] != c[DLN_CHANGE_AFTER]);
+  m.clear_trace();
+  CHECK(m.trace().empty());
+}
