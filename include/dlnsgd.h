@@ -10,6 +10,12 @@
  *     negative DLN_ERR_* value whose number never changes. On error the handle
  *     is left exactly as it was and dln_last_error(model) names the offending
  *     argument and its value.
+ *   - Each function's comment names the statuses it can return. Any call may
+ *     also return DLN_ERR_NOMEM (allocation failed) and DLN_ERR_INTERNAL (a
+ *     bug); calls that take pointers return DLN_ERR_NULL_POINTER for a NULL
+ *     required pointer. A call listing DLN_ERR_LAPACK factorises matrices and
+ *     may also return DLN_ERR_OUT_OF_RANGE for a width beyond LAPACK's 32-bit
+ *     sizes. Functions returning void or const char * never fail.
  *   - Sizes and indices are int64_t, values are double. Indices are 0-based,
  *     except layers (1..L) and hidden layers (1..L-1), numbered as in §1.
  *   - Matrices are row-major. All buffers are owned by the caller.
@@ -81,7 +87,8 @@ typedef struct dln_model dln_model; /* opaque handle */
 enum dln_status { DLN_STATUS_TABLE(DLN_STATUS_ENUM_ENTRY_) DLN_STATUS_LAST_ = -12 };
 #undef DLN_STATUS_ENUM_ENTRY_
 
-/* Static description of a status, never NULL ("unknown status" if unknown). */
+/* Static description of a status, never NULL ("unknown status" if unknown).
+ * These, dln_last_error and the version calls never fail. */
 DLN_API const char *dln_status_string(int status);
 /* Static enumerator name, e.g. "DLN_ERR_NOT_FINITE"; "DLN_UNKNOWN_STATUS". */
 DLN_API const char *dln_status_name(int status);
@@ -123,12 +130,18 @@ enum dln_sampler {
   DLN_SAMPLER_FULL_BATCH = 3           /* B_t = Ω: gradient descent            */
 };
 
+/* DLN_OK, DLN_ERR_UNKNOWN_PARAM (param), DLN_ERR_NOT_FINITE (value),
+ * DLN_ERR_INVALID_ARGUMENT (value outside dln_param_bounds, not integral for
+ * an integral option, or 2*eta*lambda >= 1 at the largest scheduled rates). */
 DLN_API int dln_set_param(dln_model *model, int param, double value);
+/* DLN_OK, DLN_ERR_UNKNOWN_PARAM (param). */
 DLN_API int dln_get_param(const dln_model *model, int param, double *value);
 /* Closed range of valid values of a parameter (handle-independent). The
- * learning rate and ridge are further bound jointly by 2*eta*lambda < 1. */
+ * learning rate and ridge are further bound jointly by 2*eta*lambda < 1.
+ * DLN_OK, DLN_ERR_UNKNOWN_PARAM (param). */
 DLN_API int dln_param_bounds(int param, double *min_value, double *max_value);
-/* dln_param_bounds that also explains a failure in message, like dln_create_ex. */
+/* dln_param_bounds that also explains a failure in message, like dln_create_ex.
+ * Statuses as dln_param_bounds. */
 DLN_API int dln_param_bounds_ex(int param, double *min_value, double *max_value, char *message,
                                 int64_t capacity);
 DLN_API const char *dln_param_name(int param); /* "DLN_PARAM_..." or NULL */
@@ -137,16 +150,20 @@ DLN_API const char *dln_param_name(int param); /* "DLN_PARAM_..." or NULL */
  * Lifecycle and shape
  * ------------------------------------------------------------------------ */
 /* widths: depth+1 values n_0 = m (columns of the target) … n_L = n (rows).
- * Weights start at zero; use dln_init_weights or dln_set_weights. */
+ * Weights start at zero; use dln_init_weights or dln_set_weights.
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (depth outside [1, 1024], a width outside
+ * [1, 2^40]), DLN_ERR_NOMEM (also: the weights would exceed 2^58 entries). */
 DLN_API int dln_create(int64_t depth, const int64_t *widths, uint64_t seed,
                        dln_model **out);
 /* dln_create that also explains a failure: "dln_create: <detail>" is written
  * to message (NUL-terminated, truncated to capacity; may be NULL), since
- * there is no handle to hold it. message is set to "" on success. */
+ * there is no handle to hold it. message is set to "" on success. Statuses
+ * as dln_create. */
 DLN_API int dln_create_ex(int64_t depth, const int64_t *widths, uint64_t seed, dln_model **out,
                           char *message, int64_t capacity);
 DLN_API void dln_destroy(dln_model *model); /* NULL is a no-op */
-/* Deep copy of everything (weights, data, options, schedules, log, step). */
+/* Deep copy of everything (weights, data, options, schedules, log, step).
+ * DLN_OK only (besides NULL pointers and allocation). */
 DLN_API int dln_clone(const dln_model *model, dln_model **out);
 /* Parts of a copy made fresh by dln_clone_ex: a bitwise OR of these. */
 enum dln_clone_flag {
@@ -162,28 +179,42 @@ enum dln_clone_flag {
  * DLN_ERR_INVALID_ARGUMENT (a bit outside DLN_CLONE_FRESH), DLN_ERR_NOMEM. */
 DLN_API int dln_clone_ex(const dln_model *model, int flags, uint64_t seed, dln_model **out);
 
+/* DLN_OK only (besides NULL pointers). */
 DLN_API int dln_get_depth(const dln_model *model, int64_t *depth);
-/* Writes depth+1 widths; capacity must be >= depth+1. */
+/* Writes depth+1 widths; capacity must be >= depth+1.
+ * DLN_OK, DLN_ERR_OUT_OF_RANGE (capacity). */
 DLN_API int dln_get_widths(const dln_model *model, int64_t *widths, int64_t capacity);
+/* dln_get_seed, dln_set_seed, dln_get_step_count: DLN_OK only (besides NULL
+ * pointers). */
 DLN_API int dln_get_seed(const dln_model *model, uint64_t *seed);
 DLN_API int dln_set_seed(dln_model *model, uint64_t seed);
-/* The step counter t: the next step uses eta_t, lambda_t and batch B_t. */
+/* The step counter t: the next step uses eta_t, lambda_t and batch B_t.
+ * dln_set_step_count: DLN_OK, DLN_ERR_INVALID_ARGUMENT (step < 0). */
 DLN_API int dln_get_step_count(const dln_model *model, int64_t *step);
 DLN_API int dln_set_step_count(dln_model *model, int64_t step);
 
 /* ------------------------------------------------------------------------
  * Data (§2). Observations are copied. Duplicates count separately.
  * ------------------------------------------------------------------------ */
+/* DLN_OK, DLN_ERR_INVALID_ARGUMENT (count <= 0), DLN_ERR_OUT_OF_RANGE (a row
+ * or column outside the shape, or count too small for the sample subset
+ * set), DLN_ERR_NOT_FINITE (values). */
 DLN_API int dln_set_observations(dln_model *model, int64_t count, const int64_t *rows,
                                  const int64_t *cols, const double *values);
+/* DLN_OK only (besides NULL pointers). */
 DLN_API int dln_get_observation_count(const dln_model *model, int64_t *count);
-/* Held-out set for dln_test_error; count 0 clears it. */
+/* Held-out set for dln_test_error; count 0 clears it. DLN_OK,
+ * DLN_ERR_INVALID_ARGUMENT (count < 0), DLN_ERR_OUT_OF_RANGE (a row or
+ * column outside the shape), DLN_ERR_NOT_FINITE (values). */
 DLN_API int dln_set_test_observations(dln_model *model, int64_t count, const int64_t *rows,
                                       const int64_t *cols, const double *values);
 /* Full ground-truth n × m matrix for dln_test_error (NULL clears it). Takes
- * precedence over the held-out set when both are given. */
+ * precedence over the held-out set when both are given. DLN_OK,
+ * DLN_ERR_NOT_FINITE (truth), DLN_ERR_NOMEM (also: n × m too large). */
 DLN_API int dln_set_ground_truth(dln_model *model, const double *truth);
-/* Pool of observation indices for DLN_SAMPLER_SUBSET; count 0 clears it. */
+/* Pool of observation indices for DLN_SAMPLER_SUBSET; count 0 clears it.
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (count < 0), DLN_ERR_STATE (count > 0
+ * without observations), DLN_ERR_OUT_OF_RANGE (an index outside Ω). */
 DLN_API int dln_set_sample_subset(dln_model *model, int64_t count, const int64_t *indices);
 
 /* ------------------------------------------------------------------------
@@ -200,6 +231,9 @@ DLN_API int dln_set_sample_subset(dln_model *model, int64_t count, const int64_t
  *                                          t_i strictly increasing, >= 1
  * Factors must be finite and >= 0; gamma in (0, 1], floor in [0, 1]. The
  * largest eta_t and lambda_t over all t must keep 2 eta lambda < 1.
+ * dln_set_schedule: DLN_OK, DLN_ERR_UNKNOWN_PARAM (param not LEARNING_RATE
+ * or RIDGE, unknown kind), DLN_ERR_INVALID_ARGUMENT (nargs, an argument out
+ * of its range, 2 eta lambda >= 1), DLN_ERR_NOT_FINITE (args).
  * ------------------------------------------------------------------------ */
 enum dln_schedule_kind {
   DLN_SCHEDULE_CONSTANT = 0,
@@ -212,14 +246,16 @@ enum dln_schedule_kind {
 };
 DLN_API int dln_set_schedule(dln_model *model, int param, int kind, int64_t nargs,
                              const double *args);
-/* eta_t or lambda_t at step t >= 0 (param is LEARNING_RATE or RIDGE). */
+/* eta_t or lambda_t at step t >= 0 (param is LEARNING_RATE or RIDGE).
+ * DLN_OK, DLN_ERR_UNKNOWN_PARAM (param), DLN_ERR_INVALID_ARGUMENT (step < 0). */
 DLN_API int dln_schedule_value(const dln_model *model, int param, int64_t step,
                                double *value);
 
 /* ------------------------------------------------------------------------
  * Weights and initialisation (§4)
  * ------------------------------------------------------------------------ */
-/* layer is 1..L; w is row-major n_ℓ × n_{ℓ-1}. */
+/* layer is 1..L; w is row-major n_ℓ × n_{ℓ-1}. DLN_OK, DLN_ERR_OUT_OF_RANGE
+ * (layer), and for dln_set_weights DLN_ERR_NOT_FINITE (w). */
 DLN_API int dln_set_weights(dln_model *model, int64_t layer, const double *w);
 DLN_API int dln_get_weights(const dln_model *model, int64_t layer, double *w);
 
@@ -229,19 +265,30 @@ enum dln_init_kind {
   DLN_INIT_ORTHOGONAL = 2,  /* args {scale}: scale × (semi-)orthogonal Haar factor   */
   DLN_INIT_IDENTITY = 3     /* args {scale}: scale × rectangular identity            */
 };
-/* Random draws use the handle's seed on a stream separate from sampling. */
+/* Random draws use the handle's seed on a stream separate from sampling.
+ * DLN_OK, DLN_ERR_UNKNOWN_PARAM (kind), DLN_ERR_INVALID_ARGUMENT (nargs, a
+ * negative argument, a scale that makes a weight overflow),
+ * DLN_ERR_NOT_FINITE (args), DLN_ERR_LAPACK (DLN_INIT_ORTHOGONAL's QR). */
 DLN_API int dln_init_weights(dln_model *model, int kind, int64_t nargs, const double *args);
 /* Balanced factorisation of a row-major n × m matrix A0 = U S V^T (§4):
- * W_L = U S^(1/L), inner layers S^(1/L), W_1 = S^(1/L) V^T, zero-padded. */
+ * W_L = U S^(1/L), inner layers S^(1/L), W_1 = S^(1/L) V^T, zero-padded.
+ * DLN_OK, DLN_ERR_NOT_FINITE (a0), DLN_ERR_LAPACK (the SVD). */
 DLN_API int dln_init_balanced(dln_model *model, const double *a0);
 
 /* ------------------------------------------------------------------------
  * Stepping (§3)
  * ------------------------------------------------------------------------ */
 /* `steps` sampled steps. On DLN_ERR_DIVERGED the state is that before the
- * failing step and the message gives its step number. */
+ * failing step and the message gives its step number. DLN_OK,
+ * DLN_ERR_INVALID_ARGUMENT (steps < 0), DLN_ERR_STATE (no observations, or
+ * DLN_SAMPLER_SUBSET without a subset), DLN_ERR_OUT_OF_RANGE (the step
+ * counter would overflow), DLN_ERR_DIVERGED, DLN_ERR_LAPACK (the rank checks
+ * and trace rows of DLN_PARAM_JUMP_INTERVAL / DLN_PARAM_TRACE_INTERVAL). */
 DLN_API int dln_step(dln_model *model, int64_t steps);
-/* One step on an explicit batch (indices into Ω, repeats allowed). */
+/* One step on an explicit batch (indices into Ω, repeats allowed). DLN_OK,
+ * DLN_ERR_STATE (no observations), DLN_ERR_INVALID_ARGUMENT (b < 1),
+ * DLN_ERR_OUT_OF_RANGE (an index outside Ω, the step counter at INT64_MAX),
+ * DLN_ERR_DIVERGED, DLN_ERR_LAPACK (as dln_step). */
 DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices);
 
 /* Formulations of the step (§8), chosen per step by a cost model from the
@@ -274,29 +321,36 @@ DLN_API const char *dln_formulation_name(int formulation);
  * matrix can still be asked. Default tolerance: atol = rtol = 0 means
  * rtol = max(rows, cols)·2^-53 for the matrix the spectrum belongs to.
  * ------------------------------------------------------------------------ */
-/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t. */
+/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t.
+ * DLN_OK, DLN_ERR_STATE (no observations). */
 DLN_API int dln_loss(const dln_model *model, double *data_cost, double *ridge_term);
-/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F². */
+/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F². DLN_OK only (besides NULL pointers). */
 DLN_API int dln_weight_norm2(const dln_model *model, double *norm2);
-/* MSE on the ground truth if set, else on the held-out set; DLN_ERR_STATE if neither. */
+/* MSE on the ground truth if set, else on the held-out set.
+ * DLN_OK, DLN_ERR_STATE (neither is set). */
 DLN_API int dln_test_error(const dln_model *model, double *error);
 
 /* Singular values of A_θ, descending, from the factored form (thin QRs of
  * W_1^T and W_L, then the SVD of the small core), never forming A_θ. There
  * are k = min_ℓ n_ℓ of them; *count is set to k and the largest
- * min(k, capacity) are written. */
+ * min(k, capacity) are written (out may be NULL when capacity is 0).
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (capacity < 0), DLN_ERR_OUT_OF_RANGE
+ * (σ_1 exceeds the largest double), DLN_ERR_LAPACK. */
 DLN_API int dln_singular_values(const dln_model *model, double *out, int64_t capacity,
                                 int64_t *count);
-/* Singular values of W_ℓ (min(n_ℓ, n_{ℓ-1}) of them), same conventions. */
+/* Singular values of W_ℓ (min(n_ℓ, n_{ℓ-1}) of them), same conventions and
+ * statuses, and DLN_ERR_OUT_OF_RANGE for a layer outside 1..L. */
 DLN_API int dln_layer_singular_values(const dln_model *model, int64_t layer, double *out,
                                       int64_t capacity, int64_t *count);
 /* Singular values of M_k = [W_k, W_{k+1}^T], hidden layer k in 1..L-1
- * (n_k of them); for depth 1, k = 1 gives those of W_1. */
+ * (n_k of them); for depth 1, k = 1 gives those of W_1. Statuses as
+ * dln_singular_values, and DLN_ERR_OUT_OF_RANGE for k outside 1..L-1. */
 DLN_API int dln_bottleneck_singular_values(const dln_model *model, int64_t k, double *out,
                                            int64_t capacity, int64_t *count);
 
 /* Numerical rank of A_θ: #{σ_i > rtol·σ_1}, rtol in [0, 1); rtol = 0 is the
- * default max(n, m)·2^-53. */
+ * default max(n, m)·2^-53. DLN_OK, DLN_ERR_INVALID_ARGUMENT (rtol),
+ * DLN_ERR_LAPACK. */
 DLN_API int dln_query_rank(const dln_model *model, double rtol, int64_t *rank);
 
 enum dln_rank_measure {
@@ -306,25 +360,36 @@ enum dln_rank_measure {
 };
 /* A rank measure of a spectrum given by the caller (any order, >= 0).
  * Without a matrix, the default tolerance (atol = rtol = 0) takes count as
- * max(rows, cols): rtol = count·2^-53. */
+ * max(rows, cols): rtol = count·2^-53. DLN_OK, DLN_ERR_INVALID_ARGUMENT
+ * (count < 0, a negative sigma, atol not finite or < 0, rtol outside
+ * [0, 1)), DLN_ERR_NOT_FINITE (sigma), DLN_ERR_UNKNOWN_PARAM (measure). */
 DLN_API int dln_rank_of_spectrum(const double *sigma, int64_t count, int measure,
                                  double atol, double rtol, double *rank);
-/* dln_rank_of_spectrum that also explains a failure in message, like dln_create_ex. */
+/* dln_rank_of_spectrum that also explains a failure in message, like
+ * dln_create_ex. Statuses as dln_rank_of_spectrum. */
 DLN_API int dln_rank_of_spectrum_ex(const double *sigma, int64_t count, int measure,
                                     double atol, double rtol, double *rank, char *message,
                                     int64_t capacity);
-/* target: 0 = A_θ, ℓ = 1..L = W_ℓ. */
+/* target: 0 = A_θ, ℓ = 1..L = W_ℓ. DLN_OK, DLN_ERR_OUT_OF_RANGE (target),
+ * DLN_ERR_UNKNOWN_PARAM (measure), DLN_ERR_INVALID_ARGUMENT (atol, rtol as
+ * for dln_rank_of_spectrum), DLN_ERR_LAPACK. */
 DLN_API int dln_rank(const dln_model *model, int64_t target, int measure, double atol,
                      double rtol, double *rank);
 /* Numerical ranks of M_k for k = 1..L-1 into ranks[0..L-2] (capacity >= L-1;
- * for depth 1, one value: the rank of W_1). */
+ * for depth 1, one value: the rank of W_1). DLN_OK, DLN_ERR_INVALID_ARGUMENT
+ * (atol, rtol), DLN_ERR_OUT_OF_RANGE (capacity), DLN_ERR_LAPACK. */
 DLN_API int dln_bottleneck_ranks(const dln_model *model, double atol, double rtol,
                                  int64_t *ranks, int64_t capacity);
-/* max_ℓ ‖W_{ℓ+1}^T W_{ℓ+1} − W_ℓ W_ℓ^T‖_2 (0 for depth 1). */
+/* max_ℓ ‖W_{ℓ+1}^T W_{ℓ+1} − W_ℓ W_ℓ^T‖_2 (0 for depth 1). DLN_OK,
+ * DLN_ERR_OUT_OF_RANGE (the residual exceeds the largest double),
+ * DLN_ERR_LAPACK. */
 DLN_API int dln_balancedness(const dln_model *model, double *residual);
-/* L Σ_i σ_i(A_θ)^(2/L). */
+/* L Σ_i σ_i(A_θ)^(2/L). DLN_OK, DLN_ERR_OUT_OF_RANGE (the cost exceeds the
+ * largest double), DLN_ERR_LAPACK. */
 DLN_API int dln_representation_cost(const dln_model *model, double *cost);
-/* Euclidean norms of the n_{L-1} columns of W_L / the n_1 rows of W_1. */
+/* Euclidean norms of the n_{L-1} columns of W_L / the n_1 rows of W_1.
+ * DLN_OK, DLN_ERR_OUT_OF_RANGE (capacity too small, or a norm exceeds the
+ * largest double). */
 DLN_API int dln_output_column_norms(const dln_model *model, double *out, int64_t capacity);
 DLN_API int dln_input_row_norms(const dln_model *model, double *out, int64_t capacity);
 
@@ -471,15 +536,22 @@ DLN_API int dln_gradient_norm(const dln_model *model, double *report, double *pe
  * fsync of the directory. A path that names something other than a regular
  * file (a FIFO, a device, a directory, a symlink) is refused with
  * DLN_ERR_IO and left alone; a replaced file keeps its permissions; no
- * temporary file is left behind on failure. Messages carry strerror. */
+ * temporary file is left behind on failure. Messages carry strerror.
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (path is ""), DLN_ERR_IO. */
 DLN_API int dln_save(const dln_model *model, const char *path);
-/* Creates a new handle from a file; *out is untouched on error. */
+/* Creates a new handle from a file; *out is untouched on error.
+ * DLN_OK, DLN_ERR_IO (cannot open or read the file), DLN_ERR_FORMAT (not a
+ * regular file, or malformed, truncated or corrupted contents). */
 DLN_API int dln_load(const char *path, dln_model **out);
-/* In memory: *size is set to the bytes needed; written if capacity >= size. */
+/* In memory: *size is set to the bytes needed; written if capacity >= size
+ * (buffer may be NULL when capacity is 0). DLN_OK, DLN_ERR_INVALID_ARGUMENT
+ * (capacity < 0), DLN_ERR_NOMEM (also: more than 2^63 bytes). */
 DLN_API int dln_save_buffer(const dln_model *model, void *buffer, int64_t capacity,
                             int64_t *size);
+/* DLN_OK, DLN_ERR_INVALID_ARGUMENT (size < 0), DLN_ERR_FORMAT. */
 DLN_API int dln_load_buffer(const void *buffer, int64_t size, dln_model **out);
-/* The same, with the failure explained in message (like dln_create_ex). */
+/* The same, with the failure explained in message (like dln_create_ex).
+ * Statuses as dln_load and dln_load_buffer. */
 DLN_API int dln_load_ex(const char *path, dln_model **out, char *message, int64_t capacity);
 DLN_API int dln_load_buffer_ex(const void *buffer, int64_t size, dln_model **out, char *message,
                                int64_t capacity);
