@@ -65,7 +65,10 @@ std::vector<Row> kaplan_meier(int64_t n, const double *times, const int *censore
   }
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), int64_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return times[a] < times[b]; });
+  // Ties keep their input order (the index breaks them): a total order, so
+  // std::sort is deterministic without stable_sort's temporary buffer.
+  std::sort(order.begin(), order.end(),
+            [&](int64_t a, int64_t b) { return times[a] < times[b] || (times[a] == times[b] && a < b); });
   std::vector<Row> rows;
   double at_risk = double(n), survival = 1.0, greenwood = 0.0;
   for (size_t i = 0; i < order.size();) {

@@ -571,7 +571,14 @@ TEST_CASE("a version-1 checkpoint of dlnsgd 0.1.0 still loads, its thresholds re
     REQUIRE_OK(dln_get_weights(m.get(), l, w.data()));
     now.insert(now.end(), w.begin(), w.end());
   }
+#ifdef DLN_REFERENCE_BUILD
   CHECK(now == old);
+#else
+  // 0.1.0 was built with GCC; another compiler rounds differently (bit
+  // identity is promised per build, math §4).
+  REQUIRE(now.size() == old.size());
+  for (size_t i = 0; i < now.size(); ++i) CHECK(now[i] == doctest::Approx(old[i]).epsilon(1e-12));
+#endif
   // Saved again, it is a version-2 file.
   Bytes b = snapshot(m.get());
   CHECK((get64(b, 8) & 0xffffffffu) == 2);

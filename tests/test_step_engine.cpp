@@ -71,7 +71,17 @@ TEST_CASE("batch size 1 is bit-identical to the step engine before issue 11 (rec
     REQUIRE_OK(dln_step(m.get(), t.steps));
     const uint64_t h = weights_hash(m.get());
     CAPTURE(h);
+#ifdef DLN_REFERENCE_BUILD
     CHECK(h == t.recorded);
+#else
+    // The hashes were recorded with the reference build (GCC, as CMake
+    // configures it); another compiler rounds differently, and bit identity
+    // is promised per build (math §4). Here the run must still be
+    // deterministic: the same trajectory twice.
+    ModelPtr again = start(t);
+    REQUIRE_OK(dln_step(again.get(), t.steps));
+    CHECK(weights_hash(again.get()) == h);
+#endif
   }
 }
 
