@@ -465,7 +465,8 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
       changes.array(c.data(), c.size());
       const double step = c[DLN_CHANGE_STEP], kind = c[DLN_CHANGE_KIND], before = c[DLN_CHANGE_BEFORE],
                    after = c[DLN_CHANGE_AFTER];
-      auto whole = [](double x) { return x >= 0.0 && x <= 9007199254740992.0 && x == std::floor(x); };
+      // Whole numbers >= 0 (a step beyond 2^53 is held to the nearest double).
+      auto whole = [](double x) { return x >= 0.0 && x <= 9223372036854775807.0 && x == std::floor(x); };
       if (!whole(step) || (kind != double(DLN_JUMP_ABSORBED) && kind != double(DLN_JUMP_NUMERICAL)) || !whole(before) ||
           !whole(after) || before == after)
         bad("CHNG: record %lld {step %g, kind %g, before %g, after %g} is not a rank change", (long long)k,

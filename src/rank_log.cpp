@@ -37,6 +37,10 @@ std::vector<double> bottleneck_spectrum_by_gram(const dln_model &model, int64_t 
             0.0, gram.data(), h, 1);
   blas.gemm(true, false, h, h, Wn.rows, Wn.scale * Wn.scale, Wn.v.data(), h, 1, Wn.v.data(), h, 1, 1.0,
             gram.data(), h, 1);
+  // Weights near sqrt(DBL_MAX) overflow the Gram matrix: then the accurate,
+  // scaled path decides (math §5: every observable is overflow-safe).
+  for (double g : gram)
+    if (!std::isfinite(g)) return bottleneck_spectrum(model, k);
   std::vector<double> eig = symmetric_eigenvalues(h, gram.data());  // ascending
   const size_t count = size_t(std::min(h, Wk.cols + Wn.rows));
   std::vector<double> sigma(count);
