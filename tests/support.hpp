@@ -48,6 +48,22 @@ inline std::vector<std::vector<double>> all_weights(const dln_model *m) {
   return out;
 }
 
+// A deep copy of a handle (dln_clone).
+inline ModelPtr clone_of(const dln_model *m) {
+  dln_model *raw = nullptr;
+  REQUIRE_OK(dln_clone(m, &raw));
+  return ModelPtr(raw);
+}
+
+// The whole rank-change log, DLN_CHANGE_RECORD_SIZE doubles per record.
+inline std::vector<double> changes_of(const dln_model *m) {
+  int64_t count = 0;
+  REQUIRE_OK(dln_rank_change_count(m, &count));
+  std::vector<double> r(static_cast<size_t>(count * DLN_CHANGE_RECORD_SIZE));
+  REQUIRE_OK(dln_get_rank_changes(m, 0, count, r.data()));
+  return r;
+}
+
 // A noisy-free random problem: n × m observations of a random matrix.
 struct Problem {
   std::vector<int64_t> rows, cols;

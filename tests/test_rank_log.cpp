@@ -10,20 +10,6 @@
 
 namespace {
 
-ModelPtr clone_of(const dln_model *m) {
-  dln_model *raw = nullptr;
-  REQUIRE_OK(dln_clone(m, &raw));
-  return ModelPtr(raw);
-}
-
-std::vector<double> changes_of(const dln_model *m) {
-  int64_t count = 0;
-  REQUIRE_OK(dln_rank_change_count(m, &count));
-  std::vector<double> r(static_cast<size_t>(count * DLN_CHANGE_RECORD_SIZE));
-  REQUIRE_OK(dln_get_rank_changes(m, 0, count, r.data()));
-  return r;
-}
-
 // Weights of a rank-`rank` state of the widths: a balanced factorisation of
 // a random rank-`rank` n × m matrix, so that every M_k has exactly `rank`
 // large singular values and the rest at 0.
