@@ -30,6 +30,7 @@ std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c)
   TrainSpec gd = base;
   gd.method = "gd";
   gd.eta = c.gd_eta > 0 ? c.gd_eta : base.eta;
+  gd.keep_eta_schedule = base.keep_eta_schedule && !(c.gd_eta > 0);
   gd.phase1_steps = 0;
   out.push_back({"GD full batch eta=" + format_g(gd.eta, 3) + " lambda=" + format_g(gd.lambda, 3), gd});
 
@@ -45,11 +46,17 @@ std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c)
   two.phase1_eta = c.phase1_eta > 0 ? c.phase1_eta : base.eta;
   two.phase1_lambda = c.phase1_lambda > 0 ? c.phase1_lambda : 3 * base.lambda;
   two.eta = c.phase2_eta > 0 ? c.phase2_eta : base.eta / 3;
+  two.keep_eta_schedule = two.keep_lambda_schedule = false;
   std::ostringstream label;
   label << "SGD two-phase: eta=" << format_g(two.phase1_eta, 3) << " lambda="
         << format_g(two.phase1_lambda, 3) << " for " << two.phase1_steps << " steps, then eta="
         << format_g(two.eta, 3) << " lambda=" << format_g(two.lambda, 3);
   out.push_back({label.str(), two});
+  for (auto seed : c.extra_seeds) {
+    TrainSpec t = sgd;
+    t.seed = seed;
+    out.push_back({"SGD seed " + std::to_string(seed), t});
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@ struct CompareSpec {
   double phase1_eta = 0;           // 0: the SGD eta
   double phase1_lambda = 0;        // 0: 3 × the SGD lambda
   double phase2_eta = 0;           // 0: a third of the SGD eta
+  std::vector<std::uint64_t> extra_seeds;  // --seeds: more plain-SGD runs, one per seed
 };
 
 struct Method {
@@ -26,7 +27,8 @@ struct Method {
 // Each value must be finite and >= 0 (0: its default); throws
 // std::invalid_argument naming the option and the value.
 void validate(const CompareSpec& c);
-// GD, SGD and two-phase SGD built from the SGD spec `base`.
+// GD, SGD and two-phase SGD built from the SGD spec `base`, then one plain
+// SGD run per extra seed.
 std::vector<Method> compare_methods(const TrainSpec& base, const CompareSpec& c);
 // Runs every method from `start` on `threads` threads; one progress bar.
 std::vector<RunResult> run_methods(const dln::Model& start, const std::vector<Method>& methods,

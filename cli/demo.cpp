@@ -103,12 +103,13 @@ int cmd_demo(const OutputOptions& o, int threads, std::ostream& out) {
 
 int run_demo(const DemoConfig& d, const OutputOptions& o, int threads, std::ostream& out) {
   const Experiment& e = d.experiment;
-  refuse_overlapping_paths(input_paths(e), method_outputs("--plot", o.plot, o.plot));
+  refuse_overlapping_paths(input_paths(e), {{"--plot", o.plot}});
+  if (!o.plot.empty()) plot_format(o.plot);
   Problem p = load_problem(e.data);
   out << "dlnsgd demo: does SGD jump from high-rank to low-rank minima where full-batch GD stays?\n"
       << "problem: " << p.description << "\n"
       << "network: depth " << e.model.depth << ", hidden width " << e.model.width << ", init "
-      << e.model.init << " scale " << e.model.init_scale << " (rank-overestimating start)\n"
+      << e.model.init << " scale " << e.model.scale() << " (rank-overestimating start)\n"
       << "ranks: rk = numerical rank of A (s_i > " << e.train.rank_rtol
       << " s_1), absrk = absorbed rank (smallest r with theta in B_r, math §6)\n\n";
   dln::Model start = build_start(p, e.model);
@@ -127,15 +128,10 @@ int run_demo(const DemoConfig& d, const OutputOptions& o, int threads, std::ostr
   for (const auto& line : conclusions(collect_facts(main_runs, seed_runs, e.data.synthetic.rank)))
     out << "  " << line << "\n";
   if (!o.plot.empty()) {
-    std::vector<std::string> csvs, jumps, labels;
-    for (std::size_t i = 0; i < main_runs.size(); ++i) {
-      csvs.push_back(method_series_csv(o.plot, kMethodNames[i]));
-      jumps.push_back(method_jumps_csv(o.plot, kMethodNames[i]));
-      labels.push_back(main_runs[i].label);
-      write_series_csv_file(csvs.back(), main_runs[i]);
-      write_jumps_csv_file(jumps.back(), main_runs[i]);
-    }
-    plot_series(csvs, jumps, labels, o.plot);
+    // GD, SGD, two-phase SGD and up to three more SGD seeds.
+    std::vector<const RunResult*> shown;
+    for (std::size_t i = 0; i < all.size() && i < 6; ++i) shown.push_back(&all[i]);
+    plot_runs(shown, o.plot);
     out << "plot: " << o.plot << "\n";
   }
   return 0;

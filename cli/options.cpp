@@ -47,7 +47,8 @@ void add_model_options(CLI::App& app, ModelSpec& m) {
       ->capture_default_str()
       ->check(CLI::IsMember({"gaussian", "end_to_end", "orthogonal", "identity", "balanced_data"}))
       ->group(g);
-  app.add_option("--init-scale", m.init_scale, "scale of the initialisation")->capture_default_str()->group(g);
+  app.add_option("--init-scale", m.init_scale, "scale of the initialisation (default 3; 1 for balanced_data)")
+      ->group(g);
   app.add_option("--init-seed", m.init_seed, "seed of random initial weights")->capture_default_str()->group(g);
 }
 

@@ -3,6 +3,7 @@
 #include "output_files.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -18,6 +19,12 @@ std::string format_g(double v, int precision) {
   return os.str();
 }
 
+std::string format_shortest(double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
 std::string jump_kind_name(std::int64_t kind) {
   return kind == DLN_JUMP_ABSORBED ? "absorbed" : kind == DLN_JUMP_NUMERICAL ? "numerical" : "unknown";
 }
@@ -28,7 +35,7 @@ void write_series_csv(std::ostream& out, const RunResult& r) {
   out << "step,eta,lambda,data_cost,ridge_term,loss,test_error,norm2,balancedness,numerical_rank,"
          "absorbed_rank";
   for (std::size_t i = 0; i < k; ++i) out << ",sv" << i + 1;
-  out << '\n' << std::setprecision(10);
+  out << ",br_r,br_sigma,br_eps\n" << std::setprecision(10);
   for (const auto& s : r.series) {
     out << s.step << ',' << s.eta << ',' << s.lambda << ',' << s.data_cost << ',' << s.ridge_term
         << ',' << s.data_cost + s.ridge_term << ',';
@@ -39,7 +46,7 @@ void write_series_csv(std::ostream& out, const RunResult& r) {
       out << ',';
       if (i < s.sv.size()) out << s.sv[i];
     }
-    out << '\n';
+    out << ',' << s.br_r << ',' << s.br_sigma << ',' << s.br_eps << '\n';
   }
 }
 

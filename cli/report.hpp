@@ -27,6 +27,8 @@ void print_summary(std::ostream& out, const std::vector<RunResult>& runs);
 
 std::string jump_kind_name(std::int64_t kind);
 std::string format_g(double v, int precision = 4);
+// The shortest text that reads back as exactly v (0.005, not 0.0050000000000000001).
+std::string format_shortest(double v);
 
 }  // namespace dlncli
 

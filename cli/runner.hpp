@@ -25,6 +25,8 @@ struct Sample {
   double norm2 = 0, balancedness = 0;
   std::vector<double> sv;                    // top singular values of A_θ
   std::int64_t numerical_rank = 0, absorbed_rank = 0;
+  std::int64_t br_r = 1;                     // the B_r of br_sigma, br_eps (TrainSpec::watch_r, or absrk − 1)
+  double br_sigma = 0, br_eps = 0;           // max_k σ_{r+1}(M_k) and ε of B_r (math §6)
 };
 
 struct RunResult {
@@ -47,10 +49,13 @@ std::vector<std::int64_t> network_widths(const Problem& p, const ModelSpec& m);
 dln::Model build_start(const Problem& p, const ModelSpec& m);
 // Method, rates, schedules, seed and logging options on a (cloned) start.
 void configure(dln::Model& model, const TrainSpec& t);
-// Observables of the current state.
+// Observables of the current state; B_r for r = t.watch_r, or the next set
+// below the current absorbed rank when t.watch_r = 0.
 Sample measure(const dln::Model& model, const TrainSpec& t);
 // Configures and runs t.steps steps from `start` (a clone is stepped; start is
-// untouched), recording every t.record_every steps.
+// untouched), recording every t.record_every steps (0: steps/100, and
+// log-spaced samples before the first, for a log time axis). The jump log
+// holds the jumps of these steps only.
 RunResult run_training(const dln::Model& start, const TrainSpec& t, const std::string& label,
                        const ProgressFn& progress = {});
 

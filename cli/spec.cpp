@@ -157,7 +157,7 @@ void load_toml(const std::string& path, Experiment& e) {
     r.only({"checkpoint", "r", "trials", "horizon", "check_every", "first_seed", "confidence",
             "threads"});
     auto& p = e.probability;
-    r.get("checkpoint", p.checkpoint), r.get("r", p.r), r.get("trials", p.trials);
+    r.get("checkpoint", e.from), r.get("r", p.r), r.get("trials", p.trials);
     r.get("horizon", p.horizon), r.get("check_every", p.check_every);
     r.get("first_seed", p.first_seed), r.get("confidence", p.confidence);
     r.get("threads", p.threads);
@@ -167,7 +167,7 @@ void load_toml(const std::string& path, Experiment& e) {
 std::vector<NamedPath> input_paths(const Experiment& e) {
   return {{"--config", e.config},          {"--data", e.data.train_file},
           {"--test", e.data.test_file},    {"--truth", e.data.truth_file},
-          {"--checkpoint", e.probability.checkpoint}};
+          {"--from", e.from}};
 }
 
 void validate(const ModelSpec& m) {
@@ -191,7 +191,7 @@ void validate(const ModelSpec& m) {
 void validate(const TrainSpec& t) {
   if (t.method != "sgd" && t.method != "gd")
     throw std::invalid_argument("method '" + t.method + "' is not sgd or gd");
-  if (t.sampler != "with_replacement" && t.sampler != "without_replacement")
+  if (t.sampler != "with_replacement" && t.sampler != "without_replacement" && t.sampler != "subset")
     throw std::invalid_argument("sampler '" + t.sampler + "' is not with_replacement or without_replacement");
   auto refuse = [](const std::string& option, const std::string& value, const std::string& rule) {
     throw std::invalid_argument(option + " " + value + " " + rule);
@@ -212,6 +212,8 @@ void validate(const TrainSpec& t) {
   if (t.record_every < 0) refuse("--record-every", std::to_string(t.record_every), "must be >= 0");
   if (t.jump_interval < 0) refuse("--jump-interval", std::to_string(t.jump_interval), "must be >= 0");
   if (t.top_k < 1) refuse("--top-k", std::to_string(t.top_k), "must be >= 1");
+  if (t.threads < 1 || t.threads > 1024) refuse("--threads", std::to_string(t.threads), "must be in 1..1024");
+  if (t.watch_r < 0) refuse("--r", std::to_string(t.watch_r), "must be >= 0 (0: the set below the current absorbed rank)");
 }
 
 }  // namespace dlncli

@@ -21,7 +21,9 @@ struct ModelSpec {
   // gaussian | end_to_end | orthogonal | identity | balanced_data
   // (balanced_data: dln_init_balanced of the zero-filled observations / fraction observed)
   std::string init = "end_to_end";
-  double init_scale = 3.0;
+  double init_scale = kDefaultScale;  // NaN: 3, or 1 for balanced_data (the fitted observations as they are)
+  static constexpr double kDefaultScale = __builtin_nan("");
+  double scale() const { return init_scale == init_scale ? init_scale : init == "balanced_data" ? 1.0 : 3.0; }
   std::uint64_t init_seed = 1;
 };
 
@@ -29,7 +31,7 @@ struct TrainSpec {
   std::string method = "sgd";  // sgd | gd (full batch)
   double eta = 0.03, lambda = 0.0028;
   std::int64_t batch = 1;
-  std::string sampler = "with_replacement";  // or without_replacement
+  std::string sampler = "with_replacement";  // or without_replacement (subset: kept from a --from state)
   std::int64_t steps = 200000;
   // Optional first phase of a two-phase schedule: phase1_eta and phase1_lambda
   // for the first phase1_steps steps, then eta and lambda.
@@ -40,6 +42,11 @@ struct TrainSpec {
   std::int64_t jump_interval = 100;   // DLN_PARAM_JUMP_INTERVAL
   double rank_rtol = 1e-3;            // numerical rank: #{σ_i > rtol σ_1}
   std::int64_t top_k = 6;             // singular values kept in the time series
+  int threads = 1;                    // DLN_PARAM_THREADS of the handle
+  std::int64_t watch_r = 0;           // B_r whose σ_{r+1}(M_k) and ε are recorded; 0: absorbed rank − 1
+  // A --from state keeps what no flag overrides: its step counter (so its
+  // schedules continue) and its η and λ schedules.
+  bool keep_step = false, keep_eta_schedule = false, keep_lambda_schedule = false;
 };
 
 struct SweepSpec {
@@ -50,7 +57,6 @@ struct SweepSpec {
 };
 
 struct ProbabilitySpec {
-  std::string checkpoint;        // dln_load start state; empty: build from the spec
   std::int64_t r = 2;            // target set B_r
   std::int64_t trials = 100;     // K
   std::int64_t horizon = 50000;  // T steps
@@ -58,10 +64,14 @@ struct ProbabilitySpec {
   std::uint64_t first_seed = 1;  // trial k uses seed first_seed + k
   double confidence = 0.95;
   int threads = 0;
+  // ensemble: the grid (empty: the single value of TrainSpec) and outputs
+  std::vector<double> etas, lambdas;
+  std::vector<std::int64_t> batches;
 };
 
 struct Experiment {
   std::string config;  // the --config file read into this, if any
+  std::string from;    // --from (alias --checkpoint): the saved start state; empty: built from the spec
   DataSpec data;
   ModelSpec model;
   TrainSpec train;

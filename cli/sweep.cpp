@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "applicability.hpp"
 #include "commands.hpp"
 #include "output_files.hpp"
 #include "parallel.hpp"
@@ -16,10 +17,10 @@
 
 namespace dlncli {
 
-std::vector<SweepPoint> sweep_grid(const Experiment& e) {
-  auto etas = e.sweep.etas.empty() ? std::vector<double>{e.train.eta} : e.sweep.etas;
-  auto lambdas = e.sweep.lambdas.empty() ? std::vector<double>{e.train.lambda} : e.sweep.lambdas;
-  auto batches = e.sweep.batches.empty() ? std::vector<std::int64_t>{e.train.batch} : e.sweep.batches;
+std::vector<SweepPoint> sweep_grid(const Experiment& e, const TrainSpec& base) {
+  auto etas = e.sweep.etas.empty() ? std::vector<double>{base.eta} : e.sweep.etas;
+  auto lambdas = e.sweep.lambdas.empty() ? std::vector<double>{base.lambda} : e.sweep.lambdas;
+  auto batches = e.sweep.batches.empty() ? std::vector<std::int64_t>{base.batch} : e.sweep.batches;
   if (e.sweep.seeds.empty()) throw std::invalid_argument("sweep: no seeds");
   std::vector<SweepPoint> grid;
   for (double eta : etas)
@@ -29,14 +30,26 @@ std::vector<SweepPoint> sweep_grid(const Experiment& e) {
   return grid;
 }
 
-SweepOutcome run_point(const Problem& p, const Experiment& e, const SweepPoint& pt) {
-  ModelSpec m = e.model;
-  m.init_seed = pt.seed;
-  TrainSpec t = e.train;
+std::vector<SweepPoint> sweep_grid(const Experiment& e) { return sweep_grid(e, e.train); }
+
+SweepOutcome run_point(const SweepStart& start, const Experiment& e, const TrainSpec& base, const SweepPoint& pt) {
+  TrainSpec t = base;
   t.seed = pt.seed, t.eta = pt.eta, t.lambda = pt.lambda, t.batch = pt.batch;
+  t.keep_eta_schedule = base.keep_eta_schedule && e.sweep.etas.empty();
+  t.keep_lambda_schedule = base.keep_lambda_schedule && e.sweep.lambdas.empty();
   t.record_every = t.steps;  // only the start and the end are needed
-  dln::Model start = build_start(p, m);
-  RunResult r = run_training(start, t, "");
+  RunResult r;
+  if (start.state) {
+    dln::Model mine = [&] {
+      std::lock_guard<std::mutex> lock(*start.clone_lock);
+      return start.state->model.clone();
+    }();
+    r = run_training(mine, t, "");
+  } else {
+    ModelSpec m = e.model;
+    m.init_seed = pt.seed;
+    r = run_training(build_start(*start.problem, m), t, "");
+  }
   SweepOutcome o;
   o.point = pt;
   const Sample& s = r.last();
@@ -52,20 +65,24 @@ SweepOutcome run_point(const Problem& p, const Experiment& e, const SweepPoint& 
   return o;
 }
 
-std::vector<SweepOutcome> run_points(const Problem& p, const Experiment& e,
-                                     const std::vector<SweepPoint>& grid, int threads, int offset,
-                                     int stride) {
+std::vector<SweepOutcome> run_points(const SweepStart& start, const Experiment& e, const TrainSpec& base,
+                                     const std::vector<SweepPoint>& grid, int threads, int offset, int stride) {
   std::vector<std::size_t> mine;
   for (std::size_t i = static_cast<std::size_t>(offset); i < grid.size(); i += static_cast<std::size_t>(stride))
     mine.push_back(i);
   std::vector<SweepOutcome> out(grid.size());
   Progress bar("sweep", static_cast<std::int64_t>(mine.size()), stderr_is_terminal() && offset == 0);
   parallel_for(mine.size(), threads, [&](std::size_t k) {
-    out[mine[k]] = run_point(p, e, grid[mine[k]]);
+    out[mine[k]] = run_point(start, e, base, grid[mine[k]]);
     bar.add(1);
   });
   bar.finish();
   return out;
+}
+
+std::vector<SweepOutcome> run_points(const Problem& p, const Experiment& e, const std::vector<SweepPoint>& grid,
+                                     int threads, int offset, int stride) {
+  return run_points(SweepStart{&p, nullptr}, e, e.train, grid, threads, offset, stride);
 }
 
 void pack(const SweepOutcome& o, double* f) {
@@ -92,13 +109,12 @@ SweepOutcome unpack(const double* f) {
 
 void write_sweep_csv(std::ostream& out, const std::vector<SweepOutcome>& outcomes) {
   out << "seed,eta,lambda,batch,steps,data_cost,test_error,norm2,start_absorbed_rank,"
-         "numerical_rank,absorbed_rank,absorbed_jumps,first_jump_step,diverged\n"
-      << std::setprecision(17);
+         "numerical_rank,absorbed_rank,absorbed_jumps,first_jump_step,diverged\n";
   for (const auto& o : outcomes) {
-    out << o.point.seed << ',' << o.point.eta << ',' << o.point.lambda << ',' << o.point.batch << ','
-        << o.steps_done << ',' << o.data_cost << ',';
-    if (!std::isnan(o.test_error)) out << o.test_error;
-    out << ',' << o.norm2 << ',' << o.start_rank << ',' << o.numerical_rank << ',' << o.absorbed_rank
+    out << o.point.seed << ',' << format_shortest(o.point.eta) << ',' << format_shortest(o.point.lambda) << ','
+        << o.point.batch << ',' << o.steps_done << ',' << format_shortest(o.data_cost) << ',';
+    if (!std::isnan(o.test_error)) out << format_shortest(o.test_error);
+    out << ',' << format_shortest(o.norm2) << ',' << o.start_rank << ',' << o.numerical_rank << ',' << o.absorbed_rank
         << ',' << o.jumps << ',' << o.first_jump_step << ',' << (o.diverged ? 1 : 0) << '\n';
   }
 }
@@ -125,16 +141,31 @@ void print_sweep_summary(std::ostream& out, const std::vector<SweepOutcome>& out
         << a.diverged << '\n';
 }
 
-int cmd_sweep(const Experiment& e, const std::string& output, bool use_mpi, std::ostream& out) {
+int cmd_sweep(const Experiment& e, const std::string& output, bool use_mpi, std::ostream& out,
+              const GivenFlags& given) {
   refuse_overlapping_paths(input_paths(e), {{"--output", output}});
-  Problem p = load_problem(e.data);
-  auto grid = sweep_grid(e);
+  StartState s;
+  Problem p;
+  if (e.from.empty()) {
+    refuse_inapplicable_flags("sweep", given, false, e.train.method);
+    p = load_problem(e.data);
+    s.description = "problem: " + p.description;
+    s.train = e.train;
+  } else {
+    s = load_start(e, given, "sweep");
+    refuse_inapplicable_flags("sweep", given, true, s.train.method);
+  }
+  validate(s.train);
+  auto grid = sweep_grid(e, s.train);
   int rank = use_mpi ? mpi_rank() : 0, size = use_mpi ? mpi_size() : 1;
-  if (rank == 0)
-    out << "problem: " << p.description << "\n"
-        << "sweep: " << grid.size() << " runs of " << e.train.steps << " steps over " << size
+  if (rank == 0) {
+    print_start(out, s);
+    out << "sweep: " << grid.size() << " runs of " << s.train.steps << " steps over " << size
         << (size == 1 ? " process" : " MPI ranks") << "\n";
-  auto outcomes = run_points(p, e, grid, e.sweep.threads, rank, size);
+  }
+  std::mutex clone_lock;
+  const SweepStart start{e.from.empty() ? &p : nullptr, e.from.empty() ? nullptr : &s, &clone_lock};
+  auto outcomes = run_points(start, e, s.train, grid, e.sweep.threads, rank, size);
   if (use_mpi) {
     std::vector<double> packed(grid.size() * kOutcomeFields, 0.0);
     for (std::size_t i = static_cast<std::size_t>(rank); i < grid.size(); i += static_cast<std::size_t>(size))

@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <ostream>
+#include <mutex>
 #include <vector>
 
 #include "problem.hpp"
 #include "spec.hpp"
+#include "start_state.hpp"
 
 namespace dlncli {
 
@@ -29,12 +31,25 @@ struct SweepOutcome {
   bool diverged = false;
 };
 
-std::vector<SweepPoint> sweep_grid(const Experiment& e);
-SweepOutcome run_point(const Problem& p, const Experiment& e, const SweepPoint& pt);
+// The grid, with `base` (the training settings in force) where a list is not given.
+std::vector<SweepPoint> sweep_grid(const Experiment& e, const TrainSpec& base);
+std::vector<SweepPoint> sweep_grid(const Experiment& e);  // base e.train
+
+// Where each point starts: built from the problem with the point's seed as
+// the init seed, or (--from) a clone of the saved state, whose schedules are
+// kept where the grid gives no value.
+struct SweepStart {
+  const Problem* problem = nullptr;
+  const StartState* state = nullptr;
+  std::mutex* clone_lock = nullptr;  // with state: a handle is read by one thread at a time
+};
+SweepOutcome run_point(const SweepStart& start, const Experiment& e, const TrainSpec& base, const SweepPoint& pt);
 // Runs the points i with i % stride == offset; the others stay default.
-std::vector<SweepOutcome> run_points(const Problem& p, const Experiment& e,
-                                     const std::vector<SweepPoint>& grid, int threads,
-                                     int offset = 0, int stride = 1);
+std::vector<SweepOutcome> run_points(const SweepStart& start, const Experiment& e, const TrainSpec& base,
+                                     const std::vector<SweepPoint>& grid, int threads, int offset = 0,
+                                     int stride = 1);
+std::vector<SweepOutcome> run_points(const Problem& p, const Experiment& e, const std::vector<SweepPoint>& grid,
+                                     int threads, int offset = 0, int stride = 1);
 void write_sweep_csv(std::ostream& out, const std::vector<SweepOutcome>& outcomes);
 void print_sweep_summary(std::ostream& out, const std::vector<SweepOutcome>& outcomes);
 

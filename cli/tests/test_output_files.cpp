@@ -127,10 +127,10 @@ TEST_CASE("every input is protected: --test, --truth, --config, --checkpoint") {
     std::ostringstream out;
     CHECK(thrown([&] { cmd_run(e, o, out); }).find("--jumps " + victim + " is the same file as the input") == 0);
   }
-  e.probability.checkpoint = dir / "start.dln";
-  put(e.probability.checkpoint, "x");
-  CHECK(thrown([&] { refuse_overlapping_paths(input_paths(e), {{"--output", e.probability.checkpoint}}); })
-            .find("the input --checkpoint") != std::string::npos);
+  e.from = dir / "start.dln";
+  put(e.from, "x");
+  CHECK(thrown([&] { refuse_overlapping_paths(input_paths(e), {{"--output", e.from}}); })
+            .find("the input --from") != std::string::npos);
   CHECK(slurp(test) == kData);
 }
 
@@ -289,13 +289,13 @@ TEST_CASE("messages name the option and the value: probability, one condition at
   e.data.synthetic.rows = 5, e.data.synthetic.cols = 4, e.model.depth = 2, e.model.width = 2;
   dln::Model start = build_start(load_problem(e.data), e.model);
   ps.trials = 0;
-  CHECK(thrown([&] { estimate_probability(start, ps); }) == "--trials 0 must be >= 1");
+  CHECK(thrown([&] { estimate_probability(start, e.train, ps); }) == "--trials 0 must be >= 1");
   ps.trials = 3, ps.horizon = -1;
-  CHECK(thrown([&] { estimate_probability(start, ps); }) == "--horizon -1 must be >= 0");
+  CHECK(thrown([&] { estimate_probability(start, e.train, ps); }) == "--horizon -1 must be >= 0");
   ps.horizon = 10, ps.check_every = 0;
-  CHECK(thrown([&] { estimate_probability(start, ps); }) == "--check-every 0 must be >= 1");
+  CHECK(thrown([&] { estimate_probability(start, e.train, ps); }) == "--check-every 0 must be >= 1");
   ps.check_every = 5, ps.r = -2;
-  CHECK(thrown([&] { estimate_probability(start, ps); }) == "--r -2 must be >= 0");
+  CHECK(thrown([&] { estimate_probability(start, e.train, ps); }) == "--r -2 must be >= 0");
 }
 
 TEST_CASE("messages name the option and the value: negative or NaN two-phase values are refused, not defaulted") {
