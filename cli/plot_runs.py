@@ -39,19 +39,19 @@ def main(argv):
     fig, axes = plt.subplots(2, 2, figsize=(13, 7.5), sharex=True)
     (ax_rank, ax_sigma), (ax_err, ax_sv) = axes
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    handles, first_positive, watched = [], None, set()
+    handles, starts, watched = [], set(), set()
     for n, (series, jumps, label) in enumerate(runs):
         c = colors[n % len(colors)]
         rows = read_csv(series)
-        steps = [int(x["step"]) for x in rows]
-        pos = [s for s in steps if s > 0]
-        if pos:
-            first_positive = min(pos) if first_positive is None else min(first_positive, min(pos))
+        # Time since the run's first step: a run from a saved state starts late.
+        start = int(rows[0]["step"])
+        starts.add(start)
+        steps = [int(x["step"]) - start for x in rows]
         ax_rank.step(steps, column(rows, "absorbed_rank"), where="post", color=c, lw=1.6)
         ax_rank.step(steps, column(rows, "numerical_rank"), where="post", color=c, lw=0.8, ls=":")
         for j in read_csv(jumps):
             if j["kind"] == "absorbed":
-                ax_rank.axvline(int(j["step"]), color=c, lw=0.6, ls="--", alpha=0.6)
+                ax_rank.axvline(int(j["step"]) - start, color=c, lw=0.6, ls="--", alpha=0.6)
         ax_sigma.plot(steps, column(rows, "br_sigma", 1e-300), color=c, lw=1.3)
         ax_sigma.plot(steps, column(rows, "br_eps"), color=c, lw=1.0, ls="--")
         ax_err.plot(steps, column(rows, "data_cost", 1e-300), color=c, lw=1.3)
@@ -78,11 +78,12 @@ def main(argv):
     ax_sv.set_ylabel("singular values of A")
     ax_sv.set_title("$\\sigma_i(A_\\theta)$, fainter for larger i", fontsize=9)
     for ax in axes.flat:
-        ax.set_xscale("symlog", linthresh=max(1, first_positive or 1))
+        ax.set_xscale("symlog", linthresh=1)
         ax.set_xlim(left=0)
         ax.grid(True, which="major", alpha=0.3)
+    origin = f" (the runs start at step {min(starts)})" if len(starts) == 1 and min(starts) > 0 else ""
     for ax in axes[1]:
-        ax.set_xlabel("step (log scale)")
+        ax.set_xlabel("steps since the start, log scale" + origin)
     fig.legend(handles=handles, loc="lower center", ncol=1 if len(handles) > 3 else len(handles), fontsize=8,
                frameon=False, bbox_to_anchor=(0.5, 0.0))
     bottom = 0.01 + 0.03 * (len(handles) if len(handles) > 3 else 1)

@@ -118,7 +118,8 @@ RunResult run_training(const dln::Model& start, const TrainSpec& t, const std::s
   r.series.push_back(measure(model, t));
   std::int64_t done = 0;
   while (done < t.steps) {
-    std::int64_t chunk = std::min(every, t.steps - done);
+    // Samples at multiples of `every` from the run's start, the early ones before.
+    std::int64_t chunk = std::min(every - done % every, t.steps - done);
     if (next_early < early.size()) chunk = early[next_early++] - done;
     // Do not step across the phase boundary inside one record interval unseen.
     if (t.phase1_steps > done && t.phase1_steps < done + chunk) chunk = t.phase1_steps - done;

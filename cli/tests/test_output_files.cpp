@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "compare.hpp"
 #include "output_files.hpp"
+#include "temp_files.hpp"
 #include "probability.hpp"
 #include "sweep.hpp"
 
@@ -23,34 +24,6 @@ using namespace dlncli;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "dln_cli_out_XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  std::size_t entries() const {
-    std::size_t n = 0;
-    for (auto it = fs::directory_iterator(path); it != fs::directory_iterator(); ++it) ++n;
-    return n;
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-void put(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 const char* kData = "%%MatrixMarket matrix coordinate real general\n4 3 5\n1 1 1\n2 2 2\n3 3 -1\n4 1 0.5\n1 3 2\n";
 
