@@ -20,7 +20,10 @@ std::string sampler_name(int sampler) {
 
 std::string widths_text(const dln::Model& m) {
   std::string s;
-  for (auto w : m.widths()) s += (s.empty() ? "" : ",") + std::to_string(w);
+  for (auto w : m.widths()) {
+    if (!s.empty()) s += ',';
+    s += std::to_string(w);
+  }
   return s;
 }
 

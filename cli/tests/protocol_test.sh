@@ -24,10 +24,27 @@ if [[ -n "$mpirun" ]]; then
   grep -q "over 2 MPI ranks" mpi.log || { echo "not run on 2 ranks"; cat mpi.log; exit 1; }
   cmp runs.csv runs_mpi.csv && cmp sum.csv sum_mpi.csv
 fi
+# The same ensemble from Python (dlnsgd.ensemble over the same library) gives the same rows.
+if [[ -n "${DLNSGD_LIBRARY:-}" ]]; then
+  /usr/bin/python3 - <<'PY' >runs_py.csv
+import math
+import dlnsgd
+runs = dlnsgd.ensemble("gd.dln", r=1, horizon=30000, trials=12, etas=[0.08, 0.09], check_every=250,
+                       threads=2, seed=1, sampler=dlnsgd.Sampler.WITH_REPLACEMENT)
+print("eta,lambda,batch,seed,entry_step,censored,exits,final_absorbed_rank,train_mse,test_mse,steps,status")
+for x in runs:
+    test = "" if math.isnan(x.test_mse) else repr(float(x.test_mse))
+    status = "ok" if x.status == 0 else dlnsgd.status_name(int(x.status))
+    print(f"{float(x.eta)!r},{float(x['lambda'])!r},{x.batch},{x.seed},{x.entry_step},{int(x.censored)},{x.exits},"
+          f"{x.final_absorbed_rank},{float(x.train_mse)!r},{test},{x.step},{status}")
+PY
+  cmp runs.csv runs_py.csv || { diff runs.csv runs_py.csv | head; exit 1; }
+  python_same=", and from Python"
+fi
 "$exe" probability --from gd.dln --method sgd --eta 0.08 --r 1 --trials 12 --horizon 30000 --check-every 250 >prob.log
 grep -q -- "--method (state: gd)" prob.log && grep -q -- "--eta (state: 0.05)" prob.log
 grep -q "P(enter B_1 within 30000 steps)" prob.log
 if "$exe" ensemble --from gd.dln --depth 3 --trials 2 --horizon 10 2>refused.log; then echo "--depth accepted"; exit 1; fi
 grep -q -- "--depth does not apply to \`dlnsgd ensemble --from\`" refused.log
-echo "protocol: GD state saved; ensemble of $(($(wc -l <runs.csv) - 1)) runs identical for 1, 2 threads${mpirun:+ and 2 MPI ranks}"
+echo "protocol: GD state saved; ensemble of $(($(wc -l <runs.csv) - 1)) runs identical for 1, 2 threads${mpirun:+, 2 MPI ranks}${python_same:-}"
 cat sum.csv
