@@ -20,7 +20,7 @@ DemoConfig default_demo() {
   m.depth = 4, m.width = 12, m.init = "end_to_end", m.init_scale = 3.0, m.init_seed = 1;
   auto& t = d.experiment.train;
   t.eta = 0.055, t.lambda = 0.002, t.batch = 1, t.steps = 200000, t.seed = 1;
-  t.record_every = 2000, t.jump_interval = 100, t.rank_rtol = 1e-3, t.top_k = 5;
+  t.record_every = 0, t.jump_interval = 100, t.rank_rtol = 1e-3, t.top_k = 5;  // every 2000, log-spaced before
   d.compare.gd_eta = 0.05;
   d.compare.phase1_steps = 60000, d.compare.phase1_eta = 0.055, d.compare.phase1_lambda = 0.006;
   d.compare.phase2_eta = 0.02;
