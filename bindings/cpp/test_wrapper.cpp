@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dlnsgd.hpp"
+#include "dlnsgd_ensemble.hpp"
 #include "test_vector.hpp"
 
 // The checkpoint entry points may land in the library after this test: weak
@@ -362,4 +363,50 @@ TEST_CASE("the rank-change log, the trace and the gradient come out as arrays") 
   for (const auto& c : m.rank_changes()) CHECK(c[DLN_CHANGE_BEFORE] != c[DLN_CHANGE_AFTER]);
   m.clear_trace();
   CHECK(m.trace().empty());
+}
+
+TEST_CASE("dln::Ensemble: a member is the fresh clone with its seed stepped alone") {
+  dln::Model m = model_from(read_vector("sgd_depth3_rect.txt"));
+  m.set_param(DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT);
+  const std::vector<std::uint64_t> seeds{11, 12, 13};
+  dln::Ensemble e(m, seeds);
+  CHECK(e.size() == 3);
+  e.watch(1, 5);
+  e.step(40, 2);
+  auto steps = e.results(DLN_MEMBER_STEP);
+  CHECK(steps == std::vector<double>{40, 40, 40});
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    dln::Model alone = dln::clone_ex(m, DLN_CLONE_FRESH, seeds[i]);
+    alone.step(40);
+    dln::Model member = e.member(static_cast<std::int64_t>(i));
+    for (std::int64_t l = 1; l <= m.depth(); ++l) CHECK(member.get_weights(l) == alone.get_weights(l));
+  }
+  CHECK_THROWS_AS(e.set_param(7, DLN_PARAM_LEARNING_RATE, 0.1), dln::Error);
+  try {
+    e.watch(-1, 5);
+  } catch (const dln::Error& err) {
+    CHECK(err.status() == DLN_ERR_INVALID_ARGUMENT);
+    CHECK(err.detail().find("r") != std::string::npos);
+  }
+}
+
+TEST_CASE("the statistics of ensembles through the wrapper, failures with their message") {
+  // 1 event at t = 1 among 2 runs, one censored at 2: S(1) = 1/2, median 1.
+  const std::vector<double> times{1, 2};
+  const std::vector<int> censored{0, 1};
+  auto rows = dln::kaplan_meier(times, censored);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0][DLN_KM_SURVIVAL] == 0.5);
+  CHECK(dln::kaplan_meier_median(times, censored).median == 1);
+  auto w = dln::wilson_interval(0, 4);
+  CHECK(w.lower == 0);
+  CHECK(w.upper == doctest::Approx(DLN_Z_95 * DLN_Z_95 / (4 + DLN_Z_95 * DLN_Z_95)));
+  try {
+    dln::wilson_interval(5, 4);
+    FAIL("accepted 5 of 4");
+  } catch (const dln::Error& err) {
+    CHECK(err.status() == DLN_ERR_INVALID_ARGUMENT);
+    CHECK(err.detail().find("successes") != std::string::npos);
+  }
+  CHECK_THROWS_AS(dln::kaplan_meier(times, std::vector<int>{0}), dln::Error);
 }
