@@ -33,7 +33,7 @@ struct DemoFacts {
   double gd_test = 0, sgd_test = 0, two_phase_test = 0;
   bool any_diverged = false;
   std::vector<std::int64_t> seed_ranks;  // final absorbed rank of every plain-SGD seed (incl. the first)
-  std::int64_t increases_at_constant_lambda = 0;  // absorbed-rank rises between samples, SGD runs
+  std::int64_t increases_at_constant_lambda = 0;  // absorbed-rank rises in the rank-change log, SGD runs
 };
 
 DemoFacts collect_facts(const std::vector<RunResult>& runs, const std::vector<RunResult>& seed_runs,
