@@ -110,9 +110,6 @@ int main(int argc, char** argv) {
         for (const CLI::Option* opt : sub->get_options())
           if (opt->count() > 0)
             for (const auto& name : opt->get_lnames()) given.insert("--" + name);
-    if (!e.from.empty() && !e.config.empty())
-      throw ParseError("--from", 0, "a start state cannot be combined with --config " + e.config +
-                                        ": the state supplies data, network and training; give overrides as flags");
     if (*run) code = cmd_run(e, out_opts, std::cout, given);
     else if (*compare) code = cmd_compare(e, cmp, out_opts, threads, std::cout, given);
     else if (*sweep) code = cmd_sweep(e, sweep_out, mpi, std::cout, given);

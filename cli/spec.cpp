@@ -86,6 +86,18 @@ struct Reader {
 
 }  // namespace
 
+namespace {
+// The command-line flag of a TOML key "table.key": "--" + key with '-' for
+// '_', except where the flag is named otherwise.
+std::string flag_of(const std::string& table, const std::string& key) {
+  if (table == "train" && key == "rank_rtol") return "--rtol";
+  std::string flag = "--" + key;
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return flag;
+}
+}  // namespace
+
 void load_toml(const std::string& path, Experiment& e) {
   toml::table root;
   try {
@@ -161,6 +173,11 @@ void load_toml(const std::string& path, Experiment& e) {
     r.get("horizon", p.horizon), r.get("check_every", p.check_every);
     r.get("first_seed", p.first_seed), r.get("confidence", p.confidence);
     r.get("threads", p.threads);
+  }
+  for (auto&& [table, node] : root) {
+    e.config_tables.insert(std::string(table.str()));
+    if (auto* t = node.as_table(); t && table.str() == "train")
+      for (auto&& [key, value] : *t) e.config_train_flags.insert(flag_of("train", std::string(key.str())));
   }
 }
 

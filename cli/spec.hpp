@@ -6,6 +6,7 @@
 #define DLN_CLI_SPEC_HPP
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ struct ProbabilitySpec {
 struct Experiment {
   std::string config;  // the --config file read into this, if any
   std::string from;    // --from (alias --checkpoint): the saved start state; empty: built from the spec
+  // What the --config file set: its tables, and the flags of its [train] keys
+  // ("train.eta" is "--eta"), which override a --from state as those flags do.
+  std::set<std::string> config_tables, config_train_flags;
   DataSpec data;
   ModelSpec model;
   TrainSpec train;

@@ -81,7 +81,7 @@ void attach_evaluation_data(dln::Model& model, const DataSpec& d) {
   }
 }
 
-StartState load_start(const Experiment& e, const GivenFlags& given, const std::string& command) {
+StartState load_start(const Experiment& e, const GivenFlags& flags, const std::string& command) {
   StartState s;
   if (e.from.empty()) {
     Problem p = load_problem(e.data);
@@ -91,6 +91,13 @@ StartState load_start(const Experiment& e, const GivenFlags& given, const std::s
     return s;
   }
   s.from_state = true;
+  for (const char* table : {"data", "synthetic", "model"})
+    if (e.config_tables.count(table))
+      throw std::invalid_argument("--config " + e.config + ": [" + table + "] does not apply with a start state (" +
+                                  "--from " + e.from + "), which carries its data and network");
+  // The [train] keys of a --config file override the state as their flags do.
+  GivenFlags given = flags;
+  given.insert(e.config_train_flags.begin(), e.config_train_flags.end());
   s.model = dln::Model::load(e.from);
   attach_evaluation_data(s.model, e.data);
   const TrainSpec state = settings_of(s.model, TrainSpec{});

@@ -263,3 +263,22 @@ TEST_CASE("the time series records sigma_{r+1}(M_k) and eps of the watched B_r a
   for (std::size_t i = 0; i < std::size(expected); ++i) CHECK(log.series.at(i).step == expected[i]);
   CHECK(log.last().step == 2000);
 }
+
+TEST_CASE("with --from, a --config file's [train] keys override the state and its [model] is refused") {
+  TempDir dir;
+  save_gd_state(dir / "gd.dln");
+  put(dir / "train.toml", "[train]\neta = 0.01\nsteps = 20\n");
+  put(dir / "model.toml", "[model]\ndepth = 3\n");
+  Experiment e;
+  load_toml(dir / "train.toml", e);
+  e.config = dir / "train.toml", e.from = dir / "gd.dln";
+  StartState s = load_start(e, {}, "run");
+  CHECK(s.train.eta == 0.01);
+  CHECK(s.train.steps == 20);
+  CHECK(s.train.lambda == 0.004);  // from the state
+  Experiment m;
+  load_toml(dir / "model.toml", m);
+  m.config = dir / "model.toml", m.from = dir / "gd.dln";
+  CHECK(error_of([&] { load_start(m, {}, "run"); }).find("[model] does not apply with a start state") !=
+        std::string::npos);
+}
