@@ -282,3 +282,19 @@ TEST_CASE("with --from, a --config file's [train] keys override the state and it
   CHECK(error_of([&] { load_start(m, {}, "run"); }).find("[model] does not apply with a start state") !=
         std::string::npos);
 }
+
+TEST_CASE("sweep --from runs every grid point and seed from the saved state") {
+  TempDir dir;
+  save_gd_state(dir / "gd.dln");
+  Experiment e;
+  e.from = dir / "gd.dln";
+  e.train.method = "sgd", e.train.steps = 100;
+  e.sweep.etas = {0.02, 0.03}, e.sweep.seeds = {1, 2}, e.sweep.threads = 2;
+  std::ostringstream out;
+  REQUIRE(cmd_sweep(e, dir / "sweep.csv", false, out, {"--method", "--steps", "--etas", "--seeds"}) == 0);
+  const std::string csv = slurp(dir / "sweep.csv");
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 4);
+  CHECK(csv.find("\n1,0.02,0.004,1,500,") != std::string::npos);  // seed, eta, the state's lambda and batch, step 400 + 100
+  CHECK(csv.find("\n2,0.03,0.004,1,500,") != std::string::npos);
+  CHECK(out.str().find("eta            the grid              --etas") != std::string::npos);
+}
