@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     OutputOptions out_opts;
     int threads = 0;
     app.add_option("--threads", threads, "worker threads (0: all cores)");
-    app.add_option("--plot", out_opts.plot, "demo: write a PNG of the singular values over time");
+    app.add_option("--plot", out_opts.plot, "demo: the figure of rank, sigma_{r+1}(M_k) vs eps, errors, singular values (.png, .svg, .pdf)");
 
     auto* run = app.add_subcommand("run", "one training run");
     auto* compare = app.add_subcommand("compare", "GD vs SGD vs two-phase SGD from the same start");
