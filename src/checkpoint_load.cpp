@@ -395,8 +395,12 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
     L.max_abs_bound = body.f64();
     if (!std::isfinite(L.scale) || !(L.scale > 0.0))
       bad("LAYR %lld: scale=%g must be finite and > 0", (long long)l, L.scale);
-    if (!std::isfinite(L.max_abs_bound))
-      bad("LAYR %lld: max_abs_bound=%g is not finite", (long long)l, L.max_abs_bound);
+    // A bound is never negative, whatever V holds: the step adds its growth
+    // to it, and a negative one (accepted over subnormal V, which is not
+    // compared below) hid every later overflow from the guard (found by
+    // fuzz_checkpoint, fuzz/corpus/checkpoint/regression-negative-bound).
+    if (!std::isfinite(L.max_abs_bound) || !(L.max_abs_bound >= 0.0))
+      bad("LAYR %lld: max_abs_bound=%g must be finite and >= 0", (long long)l, L.max_abs_bound);
     L.v.resize(size_t(L.rows * L.cols));
     body.array(L.v.data(), L.v.size());
     double largest = 0.0;

@@ -518,6 +518,39 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   }
 }
 
+// fuzz/corpus/checkpoint/regression-negative-bound: a layer whose V is
+// subnormal (not compared with the bound) carried max_abs_bound = -2.2e305;
+// the step added its growth to that, its overflow guard saw no risk, V grew
+// to 1e76 with the bound still negative, and the state no longer loaded.
+TEST_CASE("a negative max_abs_bound is refused even over zero or subnormal weights") {
+  ModelPtr m = rich_model();
+  const std::vector<double> tiny(9, 4e-317);  // layer 2 is 3 × 3; subnormal entries
+  REQUIRE_OK(dln_set_weights(m.get(), 2, tiny.data()));
+  const Bytes good = snapshot(m.get());
+  const Section layr2 = find(good, "LAYR", 1);
+  for (double bound : {-2.2310194531548871e305, -1.0, -0x1p-1074}) {
+    Bytes b = good;
+    put_f64(b, layr2.body + 32, bound);
+    fix_crcs(b);
+    char message[256] = "";
+    dln_model *out = kSentinel;
+    INFO("bound ", bound);
+    CHECK(dln_load_buffer_ex(b.data(), int64_t(b.size()), &out, message, sizeof message) == DLN_ERR_FORMAT);
+    CHECK(out == kSentinel);
+    CHECK(std::string(message).find("LAYR 2: max_abs_bound=") != std::string::npos);
+  }
+  // The same file with a zero bound loads, steps and loads back after stepping.
+  Bytes b = good;
+  put_f64(b, layr2.body + 32, 0.0);
+  fix_crcs(b);
+  ModelPtr loaded = load(b);
+  REQUIRE_OK(dln_step(loaded.get(), 3));
+  const int64_t batch[2] = {0, 0};
+  REQUIRE_OK(dln_step_batch(loaded.get(), 2, batch));
+  ModelPtr again = load(snapshot(loaded.get()));
+  CHECK(snapshot(again.get()) == snapshot(loaded.get()));
+}
+
 TEST_CASE("dln_load_buffer argument errors") {
   ModelPtr m = rich_model();
   Bytes b = snapshot(m.get());
