@@ -321,10 +321,13 @@ DLN_API const char *dln_formulation_name(int formulation);
  * matrix can still be asked. Default tolerance: atol = rtol = 0 means
  * rtol = max(rows, cols)·2^-53 for the matrix the spectrum belongs to.
  * ------------------------------------------------------------------------ */
-/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t.
- * DLN_OK, DLN_ERR_STATE (no observations). */
+/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t,
+ * each computed without overflow of its squares. DLN_OK, DLN_ERR_STATE (no
+ * observations), DLN_ERR_OUT_OF_RANGE (either value exceeds the largest
+ * double; neither is written). */
 DLN_API int dln_loss(const dln_model *model, double *data_cost, double *ridge_term);
-/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F². DLN_OK only (besides NULL pointers). */
+/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F², computed without overflow of its squares. DLN_OK,
+ * DLN_ERR_OUT_OF_RANGE (‖θ‖² exceeds the largest double; nothing written). */
 DLN_API int dln_weight_norm2(const dln_model *model, double *norm2);
 /* MSE on the ground truth if set, else on the held-out set.
  * DLN_OK, DLN_ERR_STATE (neither is set). */
@@ -486,7 +489,8 @@ DLN_API int dln_clear_jumps(dln_model *model);
  * Trace (§6): with DLN_PARAM_TRACE_INTERVAL = k > 0, dln_step appends one
  * row every k steps (at t ≡ 0 mod k, after the step). Each row is a pass over
  * the observations (losses, residuals, gradient), so choose k accordingly.
- * Recording never changes the trajectory.
+ * Recording never changes the trajectory. A field whose value exceeds the
+ * largest double (C(A_θ), λ_t ‖θ‖² of an extreme state) is recorded as +inf.
  * ------------------------------------------------------------------------ */
 enum dln_trace_field {
   DLN_TRACE_STEP = 0,           /* step count t                                  */

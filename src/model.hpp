@@ -22,7 +22,6 @@ struct Layer {
   double max_abs_bound = 0.0;  // upper bound on max |V_ℓ| (overflow guard of the step)
 
   double weight(int64_t i, int64_t j) const { return scale * v[size_t(i * cols + j)]; }
-  double frobenius2() const;                // ‖W_ℓ‖_F²
   void assign(const double *w);             // V = w, scale = 1
   void fold_scale();                        // V ← scale·V, scale = 1 (values < DBL_MIN flushed)
 };

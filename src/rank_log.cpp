@@ -104,7 +104,7 @@ void trace_row(dln_model &model) {
   for (const auto &s : spectra) sigma = std::max(sigma, sigma_at(s, r));
   row[DLN_TRACE_STEP] = double(model.step);
   row[DLN_TRACE_DATA_COST] = data_cost(model);
-  row[DLN_TRACE_RIDGE_TERM] = model.ridge_at(model.step) * weight_norm2(model);
+  row[DLN_TRACE_RIDGE_TERM] = ridge_term_scaled(model).value();  // +inf beyond the largest double
   const bool has_test = !model.truth.empty() || model.test.size() > 0;
   row[DLN_TRACE_TEST_ERROR] = has_test ? test_error(model) : kNaN;
   row[DLN_TRACE_ABSORBED_RANK] = double(r);
