@@ -278,17 +278,23 @@ DLN_API int dln_init_balanced(dln_model *model, const double *a0);
 /* ------------------------------------------------------------------------
  * Stepping (§3)
  * ------------------------------------------------------------------------ */
-/* `steps` sampled steps. On DLN_ERR_DIVERGED the state is that before the
- * failing step and the message gives its step number. DLN_OK,
- * DLN_ERR_INVALID_ARGUMENT (steps < 0), DLN_ERR_STATE (no observations, or
- * DLN_SAMPLER_SUBSET without a subset), DLN_ERR_OUT_OF_RANGE (the step
- * counter would overflow), DLN_ERR_DIVERGED, DLN_ERR_LAPACK (the rank checks
- * and trace rows of DLN_PARAM_JUMP_INTERVAL / DLN_PARAM_TRACE_INTERVAL). */
+/* `steps` sampled steps. On an error the state is that before the failing
+ * step (the steps before it are kept) and the message gives its step number.
+ * The rank check and trace row of DLN_PARAM_JUMP_INTERVAL /
+ * DLN_PARAM_TRACE_INTERVAL run after their step is applied; if they fail
+ * (DLN_ERR_LAPACK, DLN_ERR_NOMEM), that step is undone as well (to do so,
+ * the handle keeps a copy of the weights while either interval is on).
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (steps < 0), DLN_ERR_STATE (no
+ * observations, or DLN_SAMPLER_SUBSET without a subset), DLN_ERR_OUT_OF_RANGE
+ * (the step counter would overflow), DLN_ERR_DIVERGED, DLN_ERR_LAPACK and
+ * DLN_ERR_NOMEM (the rank checks and trace rows; NOMEM also a batch
+ * workspace that does not fit). */
 DLN_API int dln_step(dln_model *model, int64_t steps);
-/* One step on an explicit batch (indices into Ω, repeats allowed). DLN_OK,
+/* One step on an explicit batch (indices into Ω, repeats allowed); on an
+ * error the state is that before it, as for dln_step. DLN_OK,
  * DLN_ERR_STATE (no observations), DLN_ERR_INVALID_ARGUMENT (b < 1),
  * DLN_ERR_OUT_OF_RANGE (an index outside Ω, the step counter at INT64_MAX),
- * DLN_ERR_DIVERGED, DLN_ERR_LAPACK (as dln_step). */
+ * DLN_ERR_DIVERGED, DLN_ERR_LAPACK, DLN_ERR_NOMEM (as dln_step). */
 DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices);
 
 /* Formulations of the step (§8), chosen per step by a cost model from the
