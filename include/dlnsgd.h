@@ -631,7 +631,8 @@ DLN_API int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_
  * DLN_ERR_OUT_OF_RANGE (a step counter would overflow), DLN_ERR_STATE (a
  * member cannot step, as dln_step says). When a member fails while stepping
  * (DLN_ERR_DIVERGED: its state is the one before the failing step, as in
- * dln_step; DLN_ERR_NOMEM, DLN_ERR_LAPACK) it stops there with that status
+ * dln_step; DLN_ERR_NOMEM, DLN_ERR_LAPACK; DLN_ERR_OUT_OF_RANGE when its
+ * dln_loss exceeds the largest double) it stops there with that status
  * in DLN_MEMBER_STATUS, is right-censored at its step count and is not stepped
  * again; the others complete their steps and the call returns the status of
  * the first member that stopped, named in dln_ensemble_last_error. */

@@ -7,6 +7,10 @@
 // u·σ_1(M_k)², far below the ε² it is compared with (math §6), so the
 // verdict is the one the accurate SVD gives. Only a recorded change pays for
 // the residuals of its premise.
+//
+// The records are taken after their step is applied and can fail (LAPACK,
+// memory); step_and_record makes the step and its records one transaction
+// (math §7: an error leaves the state of before the failing step).
 #include <algorithm>
 #include <cmath>
 #include <limits>
