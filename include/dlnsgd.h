@@ -278,17 +278,23 @@ DLN_API int dln_init_balanced(dln_model *model, const double *a0);
 /* ------------------------------------------------------------------------
  * Stepping (§3)
  * ------------------------------------------------------------------------ */
-/* `steps` sampled steps. On DLN_ERR_DIVERGED the state is that before the
- * failing step and the message gives its step number. DLN_OK,
- * DLN_ERR_INVALID_ARGUMENT (steps < 0), DLN_ERR_STATE (no observations, or
- * DLN_SAMPLER_SUBSET without a subset), DLN_ERR_OUT_OF_RANGE (the step
- * counter would overflow), DLN_ERR_DIVERGED, DLN_ERR_LAPACK (the rank checks
- * and trace rows of DLN_PARAM_JUMP_INTERVAL / DLN_PARAM_TRACE_INTERVAL). */
+/* `steps` sampled steps. On an error the state is that before the failing
+ * step (the steps before it are kept) and the message gives its step number.
+ * The rank check and trace row of DLN_PARAM_JUMP_INTERVAL /
+ * DLN_PARAM_TRACE_INTERVAL run after their step is applied; if they fail
+ * (DLN_ERR_LAPACK, DLN_ERR_NOMEM), that step is undone as well (to do so,
+ * the handle keeps a copy of the weights while either interval is on).
+ * DLN_OK, DLN_ERR_INVALID_ARGUMENT (steps < 0), DLN_ERR_STATE (no
+ * observations, or DLN_SAMPLER_SUBSET without a subset), DLN_ERR_OUT_OF_RANGE
+ * (the step counter would overflow), DLN_ERR_DIVERGED, DLN_ERR_LAPACK and
+ * DLN_ERR_NOMEM (the rank checks and trace rows; NOMEM also a batch
+ * workspace that does not fit). */
 DLN_API int dln_step(dln_model *model, int64_t steps);
-/* One step on an explicit batch (indices into Ω, repeats allowed). DLN_OK,
+/* One step on an explicit batch (indices into Ω, repeats allowed); on an
+ * error the state is that before it, as for dln_step. DLN_OK,
  * DLN_ERR_STATE (no observations), DLN_ERR_INVALID_ARGUMENT (b < 1),
  * DLN_ERR_OUT_OF_RANGE (an index outside Ω, the step counter at INT64_MAX),
- * DLN_ERR_DIVERGED, DLN_ERR_LAPACK (as dln_step). */
+ * DLN_ERR_DIVERGED, DLN_ERR_LAPACK, DLN_ERR_NOMEM (as dln_step). */
 DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indices);
 
 /* Formulations of the step (§8), chosen per step by a cost model from the
@@ -321,10 +327,13 @@ DLN_API const char *dln_formulation_name(int formulation);
  * matrix can still be asked. Default tolerance: atol = rtol = 0 means
  * rtol = max(rows, cols)·2^-53 for the matrix the spectrum belongs to.
  * ------------------------------------------------------------------------ */
-/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t.
- * DLN_OK, DLN_ERR_STATE (no observations). */
+/* data_cost = C(A_θ); ridge_term = lambda_t ‖θ‖² at the current step t,
+ * each computed without overflow of its squares. DLN_OK, DLN_ERR_STATE (no
+ * observations), DLN_ERR_OUT_OF_RANGE (either value exceeds the largest
+ * double; neither is written). */
 DLN_API int dln_loss(const dln_model *model, double *data_cost, double *ridge_term);
-/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F². DLN_OK only (besides NULL pointers). */
+/* ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F², computed without overflow of its squares. DLN_OK,
+ * DLN_ERR_OUT_OF_RANGE (‖θ‖² exceeds the largest double; nothing written). */
 DLN_API int dln_weight_norm2(const dln_model *model, double *norm2);
 /* MSE on the ground truth if set, else on the held-out set.
  * DLN_OK, DLN_ERR_STATE (neither is set). */
@@ -486,7 +495,8 @@ DLN_API int dln_clear_jumps(dln_model *model);
  * Trace (§6): with DLN_PARAM_TRACE_INTERVAL = k > 0, dln_step appends one
  * row every k steps (at t ≡ 0 mod k, after the step). Each row is a pass over
  * the observations (losses, residuals, gradient), so choose k accordingly.
- * Recording never changes the trajectory.
+ * Recording never changes the trajectory. A field whose value exceeds the
+ * largest double (C(A_θ), λ_t ‖θ‖² of an extreme state) is recorded as +inf.
  * ------------------------------------------------------------------------ */
 enum dln_trace_field {
   DLN_TRACE_STEP = 0,           /* step count t                                  */
@@ -621,7 +631,8 @@ DLN_API int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_
  * DLN_ERR_OUT_OF_RANGE (a step counter would overflow), DLN_ERR_STATE (a
  * member cannot step, as dln_step says). When a member fails while stepping
  * (DLN_ERR_DIVERGED: its state is the one before the failing step, as in
- * dln_step; DLN_ERR_NOMEM, DLN_ERR_LAPACK) it stops there with that status
+ * dln_step; DLN_ERR_NOMEM, DLN_ERR_LAPACK; DLN_ERR_OUT_OF_RANGE when its
+ * dln_loss exceeds the largest double) it stops there with that status
  * in DLN_MEMBER_STATUS, is right-censored at its step count and is not stepped
  * again; the others complete their steps and the call returns the status of
  * the first member that stopped, named in dln_ensemble_last_error. */

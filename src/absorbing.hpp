@@ -27,9 +27,11 @@ bool br_report(const dln_model &model, int64_t r, double eps, double delta, doub
 // Smallest r with θ ∈ B_r at the handle's thresholds (accurate spectra,
 // cached: for the const entry points only).
 int64_t absorbed_rank(const dln_model &model);
-// Called by dln_step after each step: the rank-change checks and the trace
-// rows at their cadences.
-void after_step(dln_model &model);
+// One step on the batch (step_on_batch), the step counter advanced, then the
+// rank-change check and the trace row due at the new count, as one
+// transaction: if the records fail, the step is undone (state as before it,
+// math §7) and the error is thrown on.
+void step_and_record(dln_model &model, const int64_t *batch, int64_t b);
 
 }  // namespace dln
 

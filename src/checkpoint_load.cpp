@@ -395,8 +395,12 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
     L.max_abs_bound = body.f64();
     if (!std::isfinite(L.scale) || !(L.scale > 0.0))
       bad("LAYR %lld: scale=%g must be finite and > 0", (long long)l, L.scale);
-    if (!std::isfinite(L.max_abs_bound))
-      bad("LAYR %lld: max_abs_bound=%g is not finite", (long long)l, L.max_abs_bound);
+    // A bound is never negative, whatever V holds: the step adds its growth
+    // to it, and a negative one (accepted over subnormal V, which is not
+    // compared below) hid every later overflow from the guard (found by
+    // fuzz_checkpoint, fuzz/corpus/checkpoint/regression-negative-bound).
+    if (!std::isfinite(L.max_abs_bound) || !(L.max_abs_bound >= 0.0))
+      bad("LAYR %lld: max_abs_bound=%g must be finite and >= 0", (long long)l, L.max_abs_bound);
     L.v.resize(size_t(L.rows * L.cols));
     body.array(L.v.data(), L.v.size());
     double largest = 0.0;
@@ -436,6 +440,13 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
           (long long)m->train.size());
 
   JumpLog &j = m->jumps;
+  // No logged rank exceeds the widest layer plus one (numerical ranks are at
+  // most min_ℓ n_ℓ, absorbed ones at most max_k n_k, or max_k n_k + 1 outside
+  // every B_r). The bound also keeps every rank exact as a double: v1 held
+  // ranks as i64, and 2^56 + 1 → 2^56 became a "change" from 2^56 to 2^56
+  // once saved as v2 (found by fuzz_checkpoint,
+  // fuzz/corpus/checkpoint/regression-v1-rank-beyond-2p53).
+  const int64_t most = *std::max_element(m->widths.begin(), m->widths.end()) + 1;
   if (lay.version == 1) {
     Cursor jumps = open_section(all, kTagJumps, "JUMP");
     j.last_absorbed = jumps.i64();
@@ -446,9 +457,9 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
       int64_t r[DLN_JUMP_RECORD_SIZE];
       jumps.array(r, DLN_JUMP_RECORD_SIZE);
       if (r[DLN_JUMP_STEP] < 0 || (r[DLN_JUMP_KIND] != DLN_JUMP_ABSORBED && r[DLN_JUMP_KIND] != DLN_JUMP_NUMERICAL) ||
-          r[DLN_JUMP_AFTER] < 0 || r[DLN_JUMP_BEFORE] <= r[DLN_JUMP_AFTER])
-        bad("JUMP: record %lld {step %lld, kind %lld, before %lld, after %lld} is not a rank decrease",
-            (long long)k, (long long)r[0], (long long)r[1], (long long)r[2], (long long)r[3]);
+          r[DLN_JUMP_AFTER] < 0 || r[DLN_JUMP_BEFORE] <= r[DLN_JUMP_AFTER] || r[DLN_JUMP_BEFORE] > most)
+        bad("JUMP: record %lld {step %lld, kind %lld, before %lld, after %lld} is not a rank decrease within [0, %lld]",
+            (long long)k, (long long)r[0], (long long)r[1], (long long)r[2], (long long)r[3], (long long)most);
       // A v1 log held decreases only, without the deciding values.
       auto &c = j.records[size_t(k)];
       c.fill(std::numeric_limits<double>::quiet_NaN());
@@ -468,18 +479,18 @@ std::unique_ptr<dln_model> decode(const unsigned char *data, uint64_t size) {
       // Whole numbers >= 0 (a step beyond 2^53 is held to the nearest double).
       auto whole = [](double x) { return x >= 0.0 && x <= 9223372036854775807.0 && x == std::floor(x); };
       if (!whole(step) || (kind != double(DLN_JUMP_ABSORBED) && kind != double(DLN_JUMP_NUMERICAL)) || !whole(before) ||
-          !whole(after) || before == after)
-        bad("CHNG: record %lld {step %g, kind %g, before %g, after %g} is not a rank change", (long long)k,
-            step, kind, before, after);
+          !whole(after) || before == after || before > double(most) || after > double(most))
+        bad("CHNG: record %lld {step %g, kind %g, before %g, after %g} is not a rank change within [0, %lld]",
+            (long long)k, step, kind, before, after, (long long)most);
     }
     Cursor trace = open_section(all, kTagTrace, "TRAC");
     count = trace.i64();
     m->trace.rows.resize(size_t(count));
     for (auto &row : m->trace.rows) trace.array(row.data(), row.size());
   }
-  if (j.last_absorbed < -1 || j.last_numerical < -1)
-    bad("rank-change log: last ranks %lld and %lld must be >= -1", (long long)j.last_absorbed,
-        (long long)j.last_numerical);
+  if (j.last_absorbed < -1 || j.last_numerical < -1 || j.last_absorbed > most || j.last_numerical > most)
+    bad("rank-change log: last ranks %lld and %lld must be in [-1, %lld] (the widest layer + 1)",
+        (long long)j.last_absorbed, (long long)j.last_numerical, (long long)most);
   return m;
 }
 

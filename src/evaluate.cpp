@@ -1,7 +1,10 @@
 #include "evaluate.hpp"
 
 #include <algorithm>
+#include <cfloat>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 #include "errors.hpp"
 #include "model.hpp"
@@ -51,20 +54,76 @@ std::vector<double> residuals(const dln_model &model, const Observations &o) {
   return r;
 }
 
-double mean_square(const std::vector<double> &r) {
+int clamp_exponent(int64_t e) { return int(std::clamp<int64_t>(e, -100000, 100000)); }
+
+// Σ x_i² with every x_i scaled by one power of two 2^-e first (max|x|·2^-e in
+// [0.5, 1)): squares of entries beyond 1.3e154 or below 1.5e-154 neither
+// overflow nor underflow (math §5). Entries below the smallest normal are
+// zero, as the step reads them (DAZ, math §8). Non-finite entries give +inf.
+Scaled sum_of_squares(const double *x, size_t n) {
+  double m = 0.0;
+  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
+  if (!std::isfinite(m)) return {HUGE_VAL, 0};
+  if (!(m >= DBL_MIN)) return {};
+  int e = 0;
+  std::frexp(m, &e);                      // e in [-1021, 1024]
+  const double c = std::ldexp(1.0, -e);  // exact: 2^-1024 is a subnormal power of two
   double s = 0.0;
-  for (double x : r) s += x * x;
-  return r.empty() ? 0.0 : s / double(r.size());
+  for (size_t i = 0; i < n; ++i) {
+    const double y = x[i] * c;
+    s += y * y;
+  }
+  return {s, 2 * int64_t(e)};
+}
+
+// Σ_k of mantissa_k·2^exponent_k, as one Scaled (terms far below the largest vanish).
+Scaled sum_of(const std::vector<Scaled> &terms) {
+  int64_t top = INT64_MIN;
+  for (const Scaled &t : terms)
+    if (t.mantissa > 0.0) top = std::max(top, t.exponent);
+  if (top == INT64_MIN) return {};
+  double s = 0.0;
+  for (const Scaled &t : terms)
+    if (t.mantissa > 0.0) s += std::ldexp(t.mantissa, clamp_exponent(t.exponent - top));
+  return {s, top};
 }
 
 }  // namespace
 
-double data_cost(const dln_model &model) { return mean_square(residuals(model, model.train)); }
+double Scaled::value() const { return mantissa == 0.0 ? 0.0 : std::ldexp(mantissa, clamp_exponent(exponent)); }
 
-double weight_norm2(const dln_model &model) {
-  double s = 0.0;
-  for (const Layer &W : model.layers) s += W.frobenius2();
+double Scaled::log2() const { return std::log2(mantissa) + double(exponent); }
+
+Scaled data_cost_scaled(const dln_model &model) {
+  const std::vector<double> r = residuals(model, model.train);
+  Scaled s = sum_of_squares(r.data(), r.size());
+  if (!r.empty()) s.mantissa /= double(r.size());
   return s;
+}
+
+double data_cost(const dln_model &model) { return data_cost_scaled(model).value(); }
+
+Scaled weight_norm2_scaled(const dln_model &model) {
+  // ‖s·V‖² = fs²·Σ(V·2^-e)²·2^(2·es + 2e), scale = fs·2^es: neither s² nor
+  // Σv² is formed (a scale of 1e200 over V of 1e-200 is a weight of 1).
+  std::vector<Scaled> layers;
+  for (const Layer &W : model.layers) {
+    Scaled v = sum_of_squares(W.v.data(), W.v.size());
+    int es = 0;
+    const double fs = std::frexp(W.scale, &es);
+    layers.push_back({v.mantissa * fs * fs, v.exponent + 2 * int64_t(es)});
+  }
+  return sum_of(layers);
+}
+
+double weight_norm2(const dln_model &model) { return weight_norm2_scaled(model).value(); }
+
+Scaled ridge_term_scaled(const dln_model &model) {
+  const double ridge = model.ridge_at(model.step);
+  if (ridge == 0.0) return {};
+  Scaled norm2 = weight_norm2_scaled(model);  // weights are finite: so is its mantissa (<= #weights)
+  norm2.mantissa *= ridge;
+  return norm2;
 }
 
 double max_residual(const dln_model &model) {
@@ -93,7 +152,10 @@ double test_error(const dln_model &model) {
   }
   if (model.test.size() == 0)
     fail(DLN_ERR_STATE, "no test data: call dln_set_test_observations or dln_set_ground_truth first");
-  return mean_square(residuals(model, model.test));
+  const std::vector<double> r = residuals(model, model.test);
+  Scaled s = sum_of_squares(r.data(), r.size());
+  s.mantissa /= double(r.size());
+  return s.value();
 }
 
 }  // namespace dln

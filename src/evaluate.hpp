@@ -11,9 +11,24 @@ namespace dln {
 // O(count · Σ_ℓ n_ℓ n_{ℓ-1}) time, O(chunk · width) memory, A never formed.
 void predict(const dln_model &model, int64_t count, const int64_t *rows, const int64_t *cols,
              double *out);
-// Mean squared error of A_θ on the training observations.
+// A non-negative value as mantissa·2^exponent, for sums of squares that may
+// leave the double range (math §5): value() is +inf beyond the largest double.
+struct Scaled {
+  double mantissa = 0.0;  // +inf if an entry summed was not finite
+  int64_t exponent = 0;
+  double value() const;
+  double log2() const;  // log2 of the value (for messages)
+};
+
+// Mean squared error of A_θ on the training observations (+inf if a
+// residual is not finite: A_θ there exceeds the largest double).
+Scaled data_cost_scaled(const dln_model &model);
 double data_cost(const dln_model &model);
+// ‖θ‖² = Σ_ℓ ‖W_ℓ‖_F², computed without overflow or underflow of the squares.
+Scaled weight_norm2_scaled(const dln_model &model);
 double weight_norm2(const dln_model &model);
+// λ_t ‖θ‖² at the current step t.
+Scaled ridge_term_scaled(const dln_model &model);
 // max_k |r_k| over the training observations: the premise of math §6 is
 // that it stays <= ρ.
 double max_residual(const dln_model &model);

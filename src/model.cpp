@@ -10,12 +10,6 @@
 
 namespace dln {
 
-double Layer::frobenius2() const {
-  double s = 0.0;
-  for (double x : v) s += x * x;
-  return scale * scale * s;
-}
-
 void Layer::assign(const double *w) {
   std::copy(w, w + v.size(), v.begin());
   scale = 1.0;

@@ -22,7 +22,6 @@ struct Layer {
   double max_abs_bound = 0.0;  // upper bound on max |V_ℓ| (overflow guard of the step)
 
   double weight(int64_t i, int64_t j) const { return scale * v[size_t(i * cols + j)]; }
-  double frobenius2() const;                // ‖W_ℓ‖_F²
   void assign(const double *w);             // V = w, scale = 1
   void fold_scale();                        // V ← scale·V, scale = 1 (values < DBL_MIN flushed)
 };
@@ -77,6 +76,14 @@ struct Workspace {
   std::vector<int64_t> permutation;  // current epoch of the without-replacement sampler
   int64_t permutation_epoch = -1;
   std::vector<double> backup;        // all weights, for the rare overflow-risk path
+  // The layers before a step whose rank check or trace row is due, to undo
+  // the step if they fail (rank_log.cpp). Not inherited by a copy (dln_clone).
+  struct LayersBefore {
+    std::vector<Layer> layers;
+    LayersBefore() = default;
+    LayersBefore(const LayersBefore &) {}
+    LayersBefore &operator=(const LayersBefore &) { return *this; }
+  } before_records;
   std::vector<double> coefficient, growth;  // per layer: update factor, bound on |update|
   std::vector<double> forward_bound, backward_bound;  // per layer: max |F_ℓ|, bound on max |B_ℓ|
   std::vector<int64_t> offset;       // of F_ℓ / B_ℓ in forward / backward (b columns each)

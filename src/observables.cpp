@@ -64,6 +64,14 @@ void require_finite_norms(const std::vector<double> &norms, const char *what) {
       fail(DLN_ERR_OUT_OF_RANGE, "the %s norm [%zu] exceeds the largest double", what, k);
 }
 
+// A loss term of a finite state whose value itself exceeds the largest double.
+void require_representable(const Scaled &x, const char *what) {
+  if (std::isfinite(x.value())) return;
+  if (std::isfinite(x.mantissa))
+    fail(DLN_ERR_OUT_OF_RANGE, "%s = 2^%.6g exceeds the largest double", what, x.log2());
+  fail(DLN_ERR_OUT_OF_RANGE, "%s exceeds the largest double: an entry of A_theta at an observation does", what);
+}
+
 void require_capacity(int64_t capacity, int64_t need, const void *out) {
   require_pointer(out, "out");
   if (capacity < need)
@@ -81,9 +89,11 @@ int dln_loss(const dln_model *model, double *cost, double *ridge_term) {
     require_pointer(cost, "data_cost");
     require_pointer(ridge_term, "ridge_term");
     require_observations(*model, "dln_loss");
-    double c = data_cost(*model), r = model->ridge_at(model->step) * weight_norm2(*model);
-    *cost = c;
-    *ridge_term = r;
+    const Scaled c = data_cost_scaled(*model), r = ridge_term_scaled(*model);
+    require_representable(c, "data_cost C(A_theta)");
+    require_representable(r, "ridge_term lambda_t*|theta|^2");
+    *cost = c.value();
+    *ridge_term = r.value();
   });
 }
 
@@ -91,7 +101,9 @@ int dln_weight_norm2(const dln_model *model, double *norm2) {
   return guarded(model, "dln_weight_norm2", [&] {
     require_pointer(model, "model");
     require_pointer(norm2, "norm2");
-    *norm2 = weight_norm2(*model);
+    const Scaled n = weight_norm2_scaled(*model);
+    require_representable(n, "norm2 |theta|^2");
+    *norm2 = n.value();
   });
 }
 

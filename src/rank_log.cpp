@@ -7,9 +7,14 @@
 // u·σ_1(M_k)², far below the ε² it is compared with (math §6), so the
 // verdict is the one the accurate SVD gives. Only a recorded change pays for
 // the residuals of its premise.
+//
+// The records are taken after their step is applied and can fail (LAPACK,
+// memory); step_and_record makes the step and its records one transaction
+// (math §7: an error leaves the state of before the failing step).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "absorbing.hpp"
 #include "exec_context.hpp"
@@ -19,6 +24,7 @@
 #include "lapack.hpp"
 #include "model.hpp"
 #include "spectra.hpp"
+#include "step.hpp"
 
 namespace dln {
 namespace {
@@ -52,9 +58,21 @@ double sigma_at(const std::vector<double> &s, int64_t index) {  // σ_{index+1},
   return index < int64_t(s.size()) ? s[size_t(index)] : 0.0;
 }
 
-void record(dln_model &model, int kind, int64_t before, int64_t after, double sigma, int64_t layer,
-            double threshold) {
-  std::array<double, DLN_CHANGE_RECORD_SIZE> c;
+using ChangeRecord = std::array<double, DLN_CHANGE_RECORD_SIZE>;
+using TraceRow = std::array<double, DLN_TRACE_RECORD_SIZE>;
+
+// What the records after a step add, computed before any of it is stored.
+struct Pending {
+  std::vector<ChangeRecord> changes;
+  bool checked = false;
+  int64_t absorbed = -1, numerical = -1;
+  bool traced = false;
+  TraceRow row{};
+};
+
+ChangeRecord change(const dln_model &model, int kind, int64_t before, int64_t after, double sigma, int64_t layer,
+                    double threshold) {
+  ChangeRecord c;
   c[DLN_CHANGE_STEP] = double(model.step);
   c[DLN_CHANGE_KIND] = kind;
   c[DLN_CHANGE_BEFORE] = double(before);
@@ -66,11 +84,11 @@ void record(dln_model &model, int kind, int64_t before, int64_t after, double si
   c[DLN_CHANGE_MAX_RESIDUAL] = max_residual(model);
   c[DLN_CHANGE_RHO] = t.rho;
   c[DLN_CHANGE_PREMISE] = c[DLN_CHANGE_MAX_RESIDUAL] <= t.rho ? 1.0 : 0.0;
-  model.jumps.records.push_back(c);
+  return c;
 }
 
-void check_ranks(dln_model &model) {
-  JumpLog &log = model.jumps;
+void check_ranks(const dln_model &model, Pending &p) {
+  const JumpLog &log = model.jumps;
   const Thresholds t = resolve_thresholds(model, -1.0, -1.0, -1.0);
   std::vector<std::vector<double>> spectra;
   for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum_by_gram(model, k));
@@ -85,17 +103,18 @@ void check_ranks(dln_model &model) {
     int64_t at = 0;
     for (size_t k = 0; k < spectra.size(); ++k)
       if (sigma_at(spectra[k], r) > worst) worst = sigma_at(spectra[k], r), at = int64_t(k) + 1;
-    record(model, DLN_JUMP_ABSORBED, log.last_absorbed, absorbed, worst, at, t.eps);
+    p.changes.push_back(change(model, DLN_JUMP_ABSORBED, log.last_absorbed, absorbed, worst, at, t.eps));
   }
   if (log.last_numerical >= 0 && numerical != log.last_numerical)
-    record(model, DLN_JUMP_NUMERICAL, log.last_numerical, numerical,
-           sigma_at(sa, std::min(numerical, log.last_numerical)), 0, cut);
-  log.last_absorbed = absorbed;
-  log.last_numerical = numerical;
+    p.changes.push_back(change(model, DLN_JUMP_NUMERICAL, log.last_numerical, numerical,
+                               sigma_at(sa, std::min(numerical, log.last_numerical)), 0, cut));
+  p.checked = true;
+  p.absorbed = absorbed;
+  p.numerical = numerical;
 }
 
-void trace_row(dln_model &model) {
-  std::array<double, DLN_TRACE_RECORD_SIZE> row;
+TraceRow trace_row(const dln_model &model) {
+  TraceRow row;
   const Thresholds t = resolve_thresholds(model, -1.0, -1.0, -1.0);
   std::vector<std::vector<double>> spectra;
   for (int64_t k = 1; k <= hidden_layer_count(model); ++k) spectra.push_back(bottleneck_spectrum(model, k));
@@ -104,7 +123,7 @@ void trace_row(dln_model &model) {
   for (const auto &s : spectra) sigma = std::max(sigma, sigma_at(s, r));
   row[DLN_TRACE_STEP] = double(model.step);
   row[DLN_TRACE_DATA_COST] = data_cost(model);
-  row[DLN_TRACE_RIDGE_TERM] = model.ridge_at(model.step) * weight_norm2(model);
+  row[DLN_TRACE_RIDGE_TERM] = ridge_term_scaled(model).value();  // +inf beyond the largest double
   const bool has_test = !model.truth.empty() || model.test.size() > 0;
   row[DLN_TRACE_TEST_ERROR] = has_test ? test_error(model) : kNaN;
   row[DLN_TRACE_ABSORBED_RANK] = double(r);
@@ -113,15 +132,64 @@ void trace_row(dln_model &model) {
   row[DLN_TRACE_BALANCE] = balancedness(model);
   row[DLN_TRACE_MAX_RESIDUAL] = max_residual(model);
   row[DLN_TRACE_GRADIENT_NORM] = gradient_norms(model).total;
-  model.trace.rows.push_back(row);
+  return row;
+}
+
+bool records_due(const dln_model &model, int64_t t) {
+  const int64_t k = model.options.jump_interval, every = model.options.trace_interval;
+  return (k > 0 && t % k == 0) || (every > 0 && t % every == 0);
+}
+
+// Room for `extra` more entries, growing geometrically: push_back then cannot throw.
+template <class T>
+void make_room(std::vector<T> &v, size_t extra) {
+  if (v.capacity() - v.size() < extra) v.reserve(std::max({v.size() + extra, 2 * v.capacity(), size_t(16)}));
+}
+
+// The records due at the model's step count, stored only once all of them are computed.
+void record_after_step(dln_model &model) {
+  const int64_t k = model.options.jump_interval, every = model.options.trace_interval;
+  Pending p;
+  if (k > 0 && model.step % k == 0) check_ranks(model, p);
+  if (every > 0 && model.step % every == 0) p.traced = true, p.row = trace_row(model);
+  make_room(model.jumps.records, p.changes.size());
+  make_room(model.trace.rows, p.traced ? 1 : 0);
+  // ---- nothing below throws --------------------------------------------
+  for (const ChangeRecord &c : p.changes) model.jumps.records.push_back(c);
+  if (p.checked) model.jumps.last_absorbed = p.absorbed, model.jumps.last_numerical = p.numerical;
+  if (p.traced) model.trace.rows.push_back(p.row);
 }
 
 }  // namespace
 
-void after_step(dln_model &model) {
-  const int64_t k = model.options.jump_interval, every = model.options.trace_interval;
-  if (k > 0 && model.step % k == 0) check_ranks(model);
-  if (every > 0 && model.step % every == 0) trace_row(model);
+void step_and_record(dln_model &model, const int64_t *batch, int64_t b) {
+  if (!records_due(model, model.step + 1)) {
+    step_on_batch(model, batch, b);
+    ++model.step;
+    return;
+  }
+  // The check or trace after the step can fail (DLN_ERR_LAPACK, DLN_ERR_NOMEM)
+  // once the step is applied: keep the layers of before it to undo it (math
+  // §7). A copy of the weights per check is small next to the check itself
+  // (Gram products and eigenvalues of every M_k, or passes over the data);
+  // the copy reuses its memory after the first.
+  std::vector<Layer> &before = model.work.before_records.layers;
+  before = model.layers;
+  step_on_batch(model, batch, b);
+  ++model.step;
+  try {
+    try {
+      record_after_step(model);
+    } catch (...) {
+      model.layers.swap(before);  // no-throw: the state of before the step
+      --model.step;
+      throw;
+    }
+  } catch (Error &e) {
+    e.message = "step t=" + std::to_string(model.step) + ": " + e.message +
+                " in the rank check or trace row after it; the step is undone, weights kept as they were before it";
+    throw;
+  }
 }
 
 }  // namespace dln

@@ -21,9 +21,7 @@ int dln_step(dln_model *model, int64_t steps) {
     FlushDenormalsGuard guard;
     for (int64_t s = 0; s < steps; ++s) {
       sample_batch(*model, model->step);
-      step_on_batch(*model, model->work.batch.data(), int64_t(model->work.batch.size()));
-      ++model->step;
-      after_step(*model);
+      step_and_record(*model, model->work.batch.data(), int64_t(model->work.batch.size()));
     }
   });
 }
@@ -40,9 +38,7 @@ int dln_step_batch(dln_model *model, int64_t b, const int64_t *observation_indic
              (long long)observation_indices[k], (long long)model->train.size());
     if (model->step == INT64_MAX) fail(DLN_ERR_OUT_OF_RANGE, "the step counter is at its maximum");
     FlushDenormalsGuard guard;
-    step_on_batch(*model, observation_indices, b);
-    ++model->step;
-    after_step(*model);
+    step_and_record(*model, observation_indices, b);
   });
 }
 

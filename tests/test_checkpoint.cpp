@@ -518,6 +518,93 @@ TEST_CASE("forged checkpoints with valid CRCs are refused before any large alloc
   }
 }
 
+// fuzz/corpus/checkpoint/regression-negative-bound: a layer whose V is
+// subnormal (not compared with the bound) carried max_abs_bound = -2.2e305;
+// the step added its growth to that, its overflow guard saw no risk, V grew
+// to 1e76 with the bound still negative, and the state no longer loaded.
+TEST_CASE("a negative max_abs_bound is refused even over zero or subnormal weights") {
+  ModelPtr m = rich_model();
+  const std::vector<double> tiny(9, 4e-317);  // layer 2 is 3 × 3; subnormal entries
+  REQUIRE_OK(dln_set_weights(m.get(), 2, tiny.data()));
+  const Bytes good = snapshot(m.get());
+  const Section layr2 = find(good, "LAYR", 1);
+  for (double bound : {-2.2310194531548871e305, -1.0, -0x1p-1074}) {
+    Bytes b = good;
+    put_f64(b, layr2.body + 32, bound);
+    fix_crcs(b);
+    char message[256] = "";
+    dln_model *out = kSentinel;
+    INFO("bound ", bound);
+    CHECK(dln_load_buffer_ex(b.data(), int64_t(b.size()), &out, message, sizeof message) == DLN_ERR_FORMAT);
+    CHECK(out == kSentinel);
+    CHECK(std::string(message).find("LAYR 2: max_abs_bound=") != std::string::npos);
+  }
+  // The same file with a zero bound loads, steps and loads back after stepping.
+  Bytes b = good;
+  put_f64(b, layr2.body + 32, 0.0);
+  fix_crcs(b);
+  ModelPtr loaded = load(b);
+  REQUIRE_OK(dln_step(loaded.get(), 3));
+  const int64_t batch[2] = {0, 0};
+  REQUIRE_OK(dln_step_batch(loaded.get(), 2, batch));
+  ModelPtr again = load(snapshot(loaded.get()));
+  CHECK(snapshot(again.get()) == snapshot(loaded.get()));
+}
+
+// fuzz/corpus/checkpoint/regression-v1-rank-beyond-2p53: a v1 record
+// {before 2^56 + 1, after 2^56} loaded, its ranks became equal doubles, and
+// the state saved as v2 no longer loaded ("not a rank change").
+TEST_CASE("a rank above the widest layer + 1 is refused in the rank-change log of v1 and v2 checkpoints") {
+  std::ifstream in(std::string(DLN_CHECKPOINT_DATA_DIR) + "/v1_depth3.dln", std::ios::binary);
+  const Bytes v1((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const Section jump = find(v1, "JUMP");
+  REQUIRE(get64(v1, jump.body + 16) >= 1);  // one record at least
+  const size_t record = jump.body + 24;
+  auto v1_forged = [&](uint64_t before, uint64_t after) {
+    Bytes b = v1;
+    put64(b, record + 16, before);
+    put64(b, record + 24, after);
+    fix_crcs(b);
+    return b;
+  };
+  // widths {4, 3, 3, 5}: ranks up to 6, the absorbed rank outside every B_r.
+  const uint64_t most = 6;
+  expect_format_error(v1_forged((uint64_t(1) << 56) + 1, uint64_t(1) << 56), "v1 ranks 2^56 + 1 -> 2^56");
+  expect_format_error(v1_forged(most + 1, 0), "v1 rank 7");
+  load(v1_forged(most, 0));
+  // Version 2: the identity collapsing towards a rank-1 target logs changes.
+  ModelPtr m = make_model({6, 6, 6, 6}, 3);  // ranks up to 7
+  double scale = 1.0;
+  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_IDENTITY, 1, &scale));
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+  for (int64_t i = 0; i < 6; ++i)
+    for (int64_t k = 0; k < 6; ++k) rows.push_back(i), cols.push_back(k), values.push_back(i + k == 0 ? 1.0 : 0.0);
+  REQUIRE_OK(dln_set_observations(m.get(), 36, rows.data(), cols.data(), values.data()));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.5));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.2));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_INTERVAL, 1));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_RTOL, 0.1));
+  REQUIRE_OK(dln_step(m.get(), 40));
+  const Bytes good = snapshot(m.get());
+  const Section chng = find(good, "CHNG");
+  REQUIRE(get64(good, chng.body + 16) > 0);  // a record to forge
+  auto forged = [&](size_t at, double value, bool as_double) {
+    Bytes b = good;
+    if (as_double) put_f64(b, at, value);
+    else put64(b, at, uint64_t(int64_t(value)));
+    fix_crcs(b);
+    return b;
+  };
+  expect_format_error(forged(chng.body, 8, false), "last absorbed rank 8");
+  expect_format_error(forged(chng.body + 8, 8, false), "last numerical rank 8");
+  load(forged(chng.body, 7, false));
+  const size_t c = chng.body + 24;
+  expect_format_error(forged(c + 8 * DLN_CHANGE_BEFORE, 0x1p56, true), "v2 record before 2^56");
+  expect_format_error(forged(c + 8 * DLN_CHANGE_AFTER, 8, true), "v2 record after 8");
+}
+
 TEST_CASE("dln_load_buffer argument errors") {
   ModelPtr m = rich_model();
   Bytes b = snapshot(m.get());

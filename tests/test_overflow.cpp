@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "checkpoint_tools.hpp"
 #include "support.hpp"
 
 namespace {
@@ -20,6 +21,36 @@ ModelPtr diagonal_model(int64_t depth, int64_t width, const std::vector<double> 
     REQUIRE_OK(dln_set_weights(m.get(), l, w.data()));
   }
   return m;
+}
+
+// Σ w² over every weight the handle reports, in long double (range to 1e4932):
+// the independent value of ‖θ‖².
+long double norm2_of(const dln_model *m) {
+  long double s = 0.0L;
+  for (const auto &w : all_weights(m))
+    for (double x : w) s += (long double)x * x;
+  return s;
+}
+
+// rich_model() whose layer 2 (3 × 3) is stored as W = scale·V with V = W/scale,
+// the same weights up to rounding: a checkpoint with valid CRCs, loaded.
+ModelPtr with_scale(double scale) {
+  ModelPtr m = ckt::rich_model();
+  ckt::Bytes b = ckt::snapshot(m.get());
+  const ckt::Section layer = ckt::find(b, "LAYR", 1);
+  double bound = 0.0;
+  for (size_t k = 0; k < 9; ++k) {
+    const uint64_t bits = ckt::get64(b, layer.body + 40 + 8 * k);
+    double v;
+    std::memcpy(&v, &bits, 8);
+    v /= scale;
+    bound = std::max(bound, std::fabs(v));
+    ckt::put_f64(b, layer.body + 40 + 8 * k, v);
+  }
+  ckt::put_f64(b, layer.body + 24, scale);
+  ckt::put_f64(b, layer.body + 32, bound);
+  ckt::fix_crcs(b);
+  return ckt::load(b);
 }
 
 double rank_of(const std::vector<double> &s, int measure, double atol = 0.0, double rtol = 0.0) {
@@ -217,4 +248,92 @@ TEST_CASE("default tolerance: rtol = max(rows, cols)·2^-53 of the matrix, count
   int64_t rank = 0;
   REQUIRE_OK(dln_query_rank(m.get(), 0.0, &rank));
   CHECK(rank == 2);
+}
+
+TEST_CASE("the norm and the ridge term of weights stored as 1e200 x 1e-200 (or the reverse) are those of the weights") {
+  // ‖s·V‖² formed as s²·Σv² overflowed (s = 1e200) or gave 0·inf = NaN (s = 1e-200).
+  for (double scale : {1e200, 1e-200, 0x1p1000}) {
+    CAPTURE(scale);
+    ModelPtr m = with_scale(scale);
+    const long double expected = norm2_of(m.get());
+    double norm2 = -1, cost = -1, ridge = -1, lambda = 0;
+    int64_t t = 0;
+    REQUIRE_OK(dln_weight_norm2(m.get(), &norm2));
+    CHECK(norm2 == doctest::Approx(double(expected)).epsilon(1e-14));
+    REQUIRE_OK(dln_loss(m.get(), &cost, &ridge));
+    REQUIRE_OK(dln_get_step_count(m.get(), &t));
+    REQUIRE_OK(dln_schedule_value(m.get(), DLN_PARAM_RIDGE, t, &lambda));  // λ_t
+    CHECK(ridge == doctest::Approx(double(lambda * expected)).epsilon(1e-14));
+    CHECK(std::isfinite(cost));
+  }
+}
+
+TEST_CASE("a ridge term that fits is answered when the norm it scales does not") {
+  // W = [1 1e200; 1e200 1]: ‖θ‖² = 2e400, λ = 1e-100 gives λ‖θ‖² = 2e300.
+  ModelPtr m = make_model({2, 2}, 1);
+  const double w[4] = {1.0, 1e200, 1e200, 1.0};
+  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
+  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
+  const double y[2] = {1.0, 1.0};
+  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 1e-100));
+  double cost = -1, ridge = -1;
+  REQUIRE_OK(dln_loss(m.get(), &cost, &ridge));
+  CHECK(cost == 0.0);
+  CHECK(ridge == doctest::Approx(double(1e-100L * norm2_of(m.get()))).epsilon(1e-14));
+}
+
+TEST_CASE("a norm beyond the largest double is refused with DLN_ERR_OUT_OF_RANGE, not +inf with DLN_OK") {
+  ModelPtr m = make_model({2, 2}, 1);
+  const double w[4] = {1.0, 1e200, 1e200, 1.0};
+  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
+  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
+  const double y[2] = {1.0, 1.0};
+  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+  const ckt::Bytes before = ckt::snapshot(m.get());
+  double norm2 = -1, cost = -1, ridge = -1;
+  CHECK(dln_weight_norm2(m.get(), &norm2) == DLN_ERR_OUT_OF_RANGE);
+  CHECK(norm2 == -1);
+  // log2(2e400) = 1329.77
+  CHECK(std::string(dln_last_error(m.get())) == "dln_weight_norm2: norm2 |theta|^2 = 2^1329.77 exceeds the largest double");
+  CHECK(dln_loss(m.get(), &cost, &ridge) == DLN_ERR_OUT_OF_RANGE);  // λ‖θ‖² = 2e398
+  CHECK(cost == -1);
+  CHECK(ridge == -1);
+  CHECK(std::string(dln_last_error(m.get())).find("dln_loss: ridge_term lambda_t*|theta|^2 = 2^") == 0);
+  CHECK(ckt::snapshot(m.get()) == before);
+}
+
+TEST_CASE("the data cost of residuals whose squares overflow is exact where it fits") {
+  // Residuals {1.5e154, 0}: r² = 2.25e308 overflows, C = r²/2 = 1.125e308 does not.
+  ModelPtr m = make_model({2, 2}, 1);
+  const double w[4] = {1.5e154, 0.0, 0.0, 0.0};
+  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
+  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
+  const double y[2] = {0.0, 0.0};
+  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
+  double cost = -1, ridge = -1;
+  REQUIRE_OK(dln_loss(m.get(), &cost, &ridge));
+  CHECK(cost == doctest::Approx(double(1.5e154L * 1.5e154L / 2)).epsilon(1e-14));
+}
+
+TEST_CASE("a data cost beyond the largest double is refused with DLN_ERR_OUT_OF_RANGE, not +inf with DLN_OK") {
+  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
+  const double y[2] = {0.0, 0.0};
+  // Residuals of 1e200: C = 5e399.
+  ModelPtr m = make_model({2, 2}, 1);
+  const double w[4] = {1e200, 0.0, 0.0, 0.0};
+  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
+  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
+  double cost = -1, ridge = -1;
+  CHECK(dln_loss(m.get(), &cost, &ridge) == DLN_ERR_OUT_OF_RANGE);
+  CHECK(cost == -1);
+  CHECK(std::string(dln_last_error(m.get())).find("dln_loss: data_cost C(A_theta) = 2^1327.") == 0);
+  // A_θ[0,0] = 1e200 · 1e200 is itself beyond the largest double.
+  ModelPtr deep = diagonal_model(2, 2, {1e200, 1.0});
+  REQUIRE_OK(dln_set_observations(deep.get(), 2, rows, cols, y));
+  CHECK(dln_loss(deep.get(), &cost, &ridge) == DLN_ERR_OUT_OF_RANGE);
+  CHECK(cost == -1);
+  CHECK(std::string(dln_last_error(deep.get())) ==
+        "dln_loss: data_cost C(A_theta) exceeds the largest double: an entry of A_theta at an observation does");
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "checkpoint_tools.hpp"
 #include "support.hpp"
 
 #if defined(__SSE__)
@@ -13,10 +14,11 @@
 #endif
 
 // Counts every operator new in the process (the library's included: its
-// calls bind to this definition).
+// calls bind to this definition); the one numbered g_fail_at fails.
 static std::atomic<long> g_allocations{0};
+static std::atomic<long> g_fail_at{-1};
 void *operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_allocations.fetch_add(1, std::memory_order_relaxed) == g_fail_at.load()) throw std::bad_alloc();
   if (void *p = std::malloc(size ? size : 1)) return p;
   throw std::bad_alloc();
 }
@@ -38,6 +40,42 @@ TEST_CASE("after the first step, sampled steps allocate nothing on the heap") {
       CAPTURE(sampler);
       CHECK(after - before == 0);
     }
+  }
+}
+
+// math §7 for the records of dln_step: the rank check and the trace row
+// run after the step is applied and allocate (spectra, residuals); when one
+// of them fails, the step is undone. Every allocation of a step with both
+// due fails in turn, each must leave the whole state (checkpoint bytes) as
+// it was, and the step retried after them equals one never interrupted.
+TEST_CASE("a failure in the rank check or trace row after a step undoes that step") {
+  for (bool batch : {false, true}) {
+    CAPTURE(batch);
+    ModelPtr m = make_problem_model({6, 5, 4, 7}, 40, 3, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_INTERVAL, 1));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_TRACE_INTERVAL, 1));
+    REQUIRE_OK(dln_step(m.get(), 5));
+    ModelPtr uninterrupted = clone_of(m.get());
+    const int64_t indices[3] = {0, 7, 7};
+    auto step = [&](dln_model *h) { return batch ? dln_step_batch(h, 3, indices) : dln_step(h, 1); };
+    REQUIRE_OK(step(uninterrupted.get()));
+    int64_t failures = 0;
+    int status = DLN_ERR_NOMEM;
+    for (long k = 0; status != DLN_OK && k < 100000; ++k) {
+      const ckt::Bytes before = ckt::snapshot(m.get());
+      g_fail_at = g_allocations.load() + k;
+      status = step(m.get());
+      g_fail_at = -1;
+      if (status == DLN_OK) break;
+      ++failures;
+      CHECK(status == DLN_ERR_NOMEM);
+      CHECK(ckt::snapshot(m.get()) == before);
+    }
+    REQUIRE(status == DLN_OK);
+    MESSAGE(failures, " allocations failed in turn");
+    CHECK(failures > 10);  // the records do allocate: the failures were inside them
+    CHECK(ckt::snapshot(m.get()) == ckt::snapshot(uninterrupted.get()));
   }
 }
 

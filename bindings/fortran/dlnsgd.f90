@@ -25,9 +25,23 @@
 !> A C function without a wrapper here is still callable as c_dln_* (pass
 !> c_loc of targets; see dlnsgd_c.f90). DLN_VERSION_NUMBER of the header is
 !> DLN_HEADER_VERSION_NUMBER here (Fortran ignores case: the name is
-!> dln_version_number's). An array argument whose size does not match what
-!> the C call reads is a programming error: the wrapper stops with a message
-!> (error stop) instead of letting the library read past its end.
+!> dln_version_number's).
+!>
+!> Refusals of the binding itself (a library never stops its caller): an
+!> array argument whose shape does not match what the C call reads answers
+!> DLN_ERR_OUT_OF_RANGE, and a string argument holding a NUL character
+!> (char(0)) DLN_ERR_INVALID_ARGUMENT, before the library is called: the
+!> handle, and any file, are left as they were. dln_last_error(model) does
+!> not see these refusals; the optional `message` argument of those
+!> wrappers receives "function: detail" for them and the library's own
+!> detail for its failures ("" on success), like dln_create's.
+!>
+!> Strings (paths): trailing blanks are not part of the name, as for the
+!> FILE= specifier of Fortran's OPEN, so a fixed-length variable may be
+!> passed as it is (a name that really ends in blanks cannot be given);
+!> leading blanks are kept. The NUL that C needs is added by the wrapper:
+!> pass the Fortran string itself, not trim(name)//c_null_char, since a NUL
+!> inside the name would cut it short in C and is refused instead.
 module dlnsgd
   use, intrinsic :: iso_c_binding, only: c_associated, c_char, c_double, c_f_pointer, c_int, &
     c_int64_t, c_int8_t, c_loc, c_null_char, c_null_ptr, c_ptr, c_size_t
@@ -35,7 +49,7 @@ module dlnsgd
   implicit none
   private :: c_associated, c_char, c_double, c_f_pointer, c_int, c_int64_t, c_int8_t, c_loc, &
     c_null_char, c_null_ptr, c_ptr, c_size_t
-  private :: c_to_f_string, f_to_c_string, size_error, widths_of, row_major, pad, &
+  private :: c_to_f_string, c_string, itoa, refuse, wrong_shape, explain, widths_of, row_major, pad, &
     probe_then_fill, doubles, args_of, set_triplets, layer_norms, pad_i64, &
     pad_f64, pad_i8, all_records
 
@@ -92,16 +106,82 @@ contains
     end do
   end function
 
-  !> c: a Fortran string, trailing blanks trimmed, as C characters with a NUL.
-  subroutine f_to_c_string(s, c)
-    character(len=*), intent(in) :: s
+  !> c: the string s (trailing blanks dropped, as by OPEN's FILE=) as C
+  !> characters with the terminating NUL. A NUL inside s would cut the name
+  !> short in C: refused with DLN_ERR_INVALID_ARGUMENT (c is then empty).
+  integer(c_int) function c_string(fn, what, s, c, message) result(status)
+    character(len=*), intent(in) :: fn, what, s
     character(kind=c_char), allocatable, intent(out) :: c(:)
-    integer :: i
-    allocate (c(len_trim(s) + 1))
-    do i = 1, len_trim(s)
+    character(len=*), intent(out), optional :: message
+    integer :: i, n
+    n = len_trim(s)
+    i = index(s(1:n), achar(0))
+    if (i > 0) then
+      status = refuse(DLN_ERR_INVALID_ARGUMENT, fn, what//" holds a NUL character (char(0)) at position "// &
+                      itoa(int(i, c_int64_t))//" (of "//itoa(int(n, c_int64_t))// &
+                      "): pass the name without c_null_char", message)
+      allocate (c(0))
+      return
+    end if
+    allocate (c(n + 1))
+    do i = 1, n
       c(i) = s(i:i)
     end do
-    c(size(c)) = c_null_char
+    c(n + 1) = c_null_char
+    status = DLN_OK
+  end function
+
+  !> i in decimal, without blanks.
+  function itoa(i) result(s)
+    integer(c_int64_t), intent(in) :: i
+    character(len=:), allocatable :: s
+    character(len=32) :: buffer
+    write (buffer, '(i0)') i
+    s = trim(buffer)
+  end function
+
+  !> A refusal of the binding itself: status, and "fn: detail" in message.
+  integer(c_int) function refuse(code, fn, detail, message) result(status)
+    integer(c_int), intent(in) :: code
+    character(len=*), intent(in) :: fn, detail
+    character(len=*), intent(out), optional :: message
+    status = code
+    if (present(message)) message = fn//": "//detail
+  end function
+
+  !> The shape check of an array argument: DLN_OK if shape(got) = need, else
+  !> DLN_ERR_OUT_OF_RANGE naming both ("w has shape (4, 3), the call needs (3, 4)").
+  integer(c_int) function wrong_shape(fn, what, got, need, message) result(status)
+    character(len=*), intent(in) :: fn, what
+    integer(c_int64_t), intent(in) :: got(:), need(:)
+    character(len=*), intent(out), optional :: message
+    status = DLN_OK
+    if (size(got) == size(need)) then
+      if (all(got == need)) return
+    end if
+    status = refuse(DLN_ERR_OUT_OF_RANGE, fn, what//" has shape "//shape_text(got)//", the call needs "// &
+                    shape_text(need), message)
+  contains
+    function shape_text(n) result(t)
+      integer(c_int64_t), intent(in) :: n(:)
+      character(len=:), allocatable :: t
+      integer :: k
+      t = "("//itoa(n(1))
+      do k = 2, size(n)
+        t = t//", "//itoa(n(k))
+      end do
+      t = t//")"
+    end function
+  end function
+
+  !> message (if present): "" on success, else the handle's dln_last_error.
+  subroutine explain(status, model, message)
+    integer(c_int), intent(in) :: status
+    type(dln_model), intent(in) :: model
+    character(len=*), intent(out), optional :: message
+    if (.not. present(message)) return
+    message = ""
+    if (status /= DLN_OK) message = dln_last_error(model)
   end subroutine
 
   subroutine pad_i64(x, v)
@@ -187,16 +267,6 @@ contains
     end if
   end subroutine
 
-  subroutine size_error(fn, what, got, need)
-    character(len=*), intent(in) :: fn, what
-    integer, intent(in) :: got
-    integer(c_int64_t), intent(in) :: need
-    character(len=32) :: g, n
-    write (g, '(i0)') got
-    write (n, '(i0)') need
-    error stop "dlnsgd: "//fn//": "//what//" holds "//trim(g)//" values, the call needs "//trim(n)
-  end subroutine
-
   !> w: the widths of a handle, or a zero-size array if it has none.
   subroutine widths_of(model, w)
     type(dln_model), intent(in) :: model
@@ -256,10 +326,17 @@ contains
     status = c_dln_get_param(model%ptr, param, c_loc(value))
   end function
 
-  integer(c_int) function dln_param_bounds(param, min_value, max_value) result(status)
+  !> dln_param_bounds_ex: on failure the optional message gets its detail
+  !> (there is no handle to hold it); "" on success.
+  integer(c_int) function dln_param_bounds(param, min_value, max_value, message) result(status)
     integer(c_int), intent(in) :: param
     real(c_double), intent(out), target :: min_value, max_value
-    status = c_dln_param_bounds(param, c_loc(min_value), c_loc(max_value))
+    character(len=*), intent(out), optional :: message
+    character(kind=c_char), target :: buffer(512)
+    buffer = c_null_char
+    status = c_dln_param_bounds_ex(param, c_loc(min_value), c_loc(max_value), c_loc(buffer), &
+                                   size(buffer, kind=c_int64_t))
+    if (present(message)) message = c_to_f_string(c_loc(buffer))
   end function
 
   !> "DLN_PARAM_...", or "" for an unknown id (C returns NULL).
@@ -346,21 +423,25 @@ contains
   end function
 
   ! --------------------------------------------------------------- data
-  !> rows(k), cols(k) are 0-based as in C; count = size(values). With
-  !> test=.true., the held-out set (dln_set_test_observations; zero-size
-  !> arrays clear it).
-  integer(c_int) function set_triplets(model, rows, cols, values, test) result(status)
+  !> rows(k), cols(k) are 0-based as in C; count = size(values), and rows
+  !> and cols must have that size (else DLN_ERR_OUT_OF_RANGE, nothing set).
+  !> With test=.true., the held-out set (dln_set_test_observations;
+  !> zero-size arrays clear it).
+  integer(c_int) function set_triplets(model, rows, cols, values, test, message) result(status)
     type(dln_model), intent(in) :: model
     integer(c_int64_t), intent(in) :: rows(:), cols(:)
     real(c_double), intent(in) :: values(:)
     logical, intent(in) :: test
+    character(len=*), intent(out), optional :: message
     integer(c_int64_t), allocatable, target :: r(:), c(:)
     real(c_double), allocatable, target :: v(:)
     character(len=*), parameter :: fn(2) = ["dln_set_observations     ", "dln_set_test_observations"]
-    if (size(rows) /= size(values)) &
-      call size_error(trim(fn(merge(2, 1, test))), "rows", size(rows), size(values, kind=c_int64_t))
-    if (size(cols) /= size(values)) &
-      call size_error(trim(fn(merge(2, 1, test))), "cols", size(cols), size(values, kind=c_int64_t))
+    status = wrong_shape(trim(fn(merge(2, 1, test))), "rows", shape(rows, c_int64_t), &
+                         shape(values, c_int64_t), message)
+    if (status /= DLN_OK) return
+    status = wrong_shape(trim(fn(merge(2, 1, test))), "cols", shape(cols, c_int64_t), &
+                         shape(values, c_int64_t), message)
+    if (status /= DLN_OK) return
     call pad(rows, r)
     call pad(cols, c)
     call pad(values, v)
@@ -371,20 +452,23 @@ contains
       status = c_dln_set_observations(model%ptr, size(values, kind=c_int64_t), c_loc(r), &
                                       c_loc(c), c_loc(v))
     end if
+    call explain(status, model, message)
   end function
 
-  integer(c_int) function dln_set_observations(model, rows, cols, values) result(status)
+  integer(c_int) function dln_set_observations(model, rows, cols, values, message) result(status)
     type(dln_model), intent(in) :: model
     integer(c_int64_t), intent(in) :: rows(:), cols(:)
     real(c_double), intent(in) :: values(:)
-    status = set_triplets(model, rows, cols, values, .false.)
+    character(len=*), intent(out), optional :: message
+    status = set_triplets(model, rows, cols, values, .false., message)
   end function
 
-  integer(c_int) function dln_set_test_observations(model, rows, cols, values) result(status)
+  integer(c_int) function dln_set_test_observations(model, rows, cols, values, message) result(status)
     type(dln_model), intent(in) :: model
     integer(c_int64_t), intent(in) :: rows(:), cols(:)
     real(c_double), intent(in) :: values(:)
-    status = set_triplets(model, rows, cols, values, .true.)
+    character(len=*), intent(out), optional :: message
+    status = set_triplets(model, rows, cols, values, .true., message)
   end function
 
   integer(c_int) function dln_get_observation_count(model, count) result(status)
@@ -393,23 +477,28 @@ contains
     status = c_dln_get_observation_count(model%ptr, c_loc(count))
   end function
 
-  !> truth(n, m); without it the ground truth is cleared (C: NULL).
-  integer(c_int) function dln_set_ground_truth(model, truth) result(status)
+  !> truth(n, m) (else DLN_ERR_OUT_OF_RANGE); without it the ground truth
+  !> is cleared (C: NULL).
+  integer(c_int) function dln_set_ground_truth(model, truth, message) result(status)
     type(dln_model), intent(in) :: model
     real(c_double), intent(in), optional :: truth(:, :)
+    character(len=*), intent(out), optional :: message
     real(c_double), allocatable, target :: v(:)
     integer(c_int64_t), allocatable :: w(:)
     if (.not. present(truth)) then
       status = c_dln_set_ground_truth(model%ptr, c_null_ptr)
+      call explain(status, model, message)
       return
     end if
     call widths_of(model, w)
     if (size(w) > 0) then
-      if (size(truth, 1) /= w(size(w)) .or. size(truth, 2) /= w(1)) &
-        call size_error("dln_set_ground_truth", "truth", size(truth), w(1) * w(size(w)))
+      status = wrong_shape("dln_set_ground_truth", "truth", shape(truth, c_int64_t), [w(size(w)), w(1)], &
+                           message)
+      if (status /= DLN_OK) return
     end if
     call row_major(truth, v)
     status = c_dln_set_ground_truth(model%ptr, c_loc(v))
+    call explain(status, model, message)
   end function
 
   !> Pool of 0-based observation indices; a zero-size array clears it.
@@ -441,20 +530,22 @@ contains
   end function
 
   ! -------------------------------------------------------------- weights
-  !> w(n_layer, n_(layer-1)), layer 1..L.
-  integer(c_int) function dln_set_weights(model, layer, w) result(status)
+  !> w(n_layer, n_(layer-1)) (else DLN_ERR_OUT_OF_RANGE), layer 1..L.
+  integer(c_int) function dln_set_weights(model, layer, w, message) result(status)
     type(dln_model), intent(in) :: model
     integer(c_int64_t), intent(in) :: layer
     real(c_double), intent(in) :: w(:, :)
+    character(len=*), intent(out), optional :: message
     integer(c_int64_t), allocatable :: wd(:)
     real(c_double), allocatable, target :: v(:)
     call widths_of(model, wd)
     if (layer >= 1 .and. layer < size(wd)) then
-      if (size(w, 1) /= wd(layer + 1) .or. size(w, 2) /= wd(layer)) &
-        call size_error("dln_set_weights", "w", size(w), wd(layer + 1) * wd(layer))
+      status = wrong_shape("dln_set_weights", "w", shape(w, c_int64_t), [wd(layer + 1), wd(layer)], message)
+      if (status /= DLN_OK) return
     end if
     call row_major(w, v) ! a bad layer or handle: the library reports it
     status = c_dln_set_weights(model%ptr, layer, c_loc(v))
+    call explain(status, model, message)
   end function
 
   !> Allocates w(n_layer, n_(layer-1)).
@@ -483,19 +574,21 @@ contains
     status = c_dln_init_weights(model%ptr, kind, n, c_loc(a))
   end function
 
-  !> a0(n, m).
-  integer(c_int) function dln_init_balanced(model, a0) result(status)
+  !> a0(n, m) (else DLN_ERR_OUT_OF_RANGE).
+  integer(c_int) function dln_init_balanced(model, a0, message) result(status)
     type(dln_model), intent(in) :: model
     real(c_double), intent(in) :: a0(:, :)
+    character(len=*), intent(out), optional :: message
     integer(c_int64_t), allocatable :: wd(:)
     real(c_double), allocatable, target :: v(:)
     call widths_of(model, wd)
     if (size(wd) > 0) then
-      if (size(a0, 1) /= wd(size(wd)) .or. size(a0, 2) /= wd(1)) &
-        call size_error("dln_init_balanced", "a0", size(a0), wd(1) * wd(size(wd)))
+      status = wrong_shape("dln_init_balanced", "a0", shape(a0, c_int64_t), [wd(size(wd)), wd(1)], message)
+      if (status /= DLN_OK) return
     end if
     call row_major(a0, v)
     status = c_dln_init_balanced(model%ptr, c_loc(v))
+    call explain(status, model, message)
   end function
 
   ! ------------------------------------------------------------- stepping
@@ -561,15 +654,20 @@ contains
     status = c_dln_query_rank(model%ptr, rtol, c_loc(rank))
   end function
 
-  integer(c_int) function dln_rank_of_spectrum(sigma, measure, atol, rtol, rank) result(status)
+  !> dln_rank_of_spectrum_ex: the optional message as for dln_param_bounds.
+  integer(c_int) function dln_rank_of_spectrum(sigma, measure, atol, rtol, rank, message) result(status)
     real(c_double), intent(in) :: sigma(:)
     integer(c_int), intent(in) :: measure
     real(c_double), intent(in) :: atol, rtol
     real(c_double), intent(out), target :: rank
+    character(len=*), intent(out), optional :: message
     real(c_double), allocatable, target :: buf(:)
+    character(kind=c_char), target :: buffer(512)
     call pad(sigma, buf)
-    status = c_dln_rank_of_spectrum(c_loc(buf), size(sigma, kind=c_int64_t), measure, atol, rtol, &
-                                    c_loc(rank))
+    buffer = c_null_char
+    status = c_dln_rank_of_spectrum_ex(c_loc(buf), size(sigma, kind=c_int64_t), measure, atol, rtol, &
+                                       c_loc(rank), c_loc(buffer), size(buffer, kind=c_int64_t))
+    if (present(message)) message = c_to_f_string(c_loc(buffer))
   end function
 
   !> target 0 = A, 1..L = W_target.
@@ -758,23 +856,35 @@ contains
   end function
 
   ! ----------------------------------------------------------- checkpoints
-  !> path is trimmed of trailing blanks.
-  integer(c_int) function dln_save(model, path) result(status)
+  !> path without its trailing blanks (see the module's string rule); a NUL
+  !> in it is refused (DLN_ERR_INVALID_ARGUMENT, no file written).
+  integer(c_int) function dln_save(model, path, message) result(status)
     type(dln_model), intent(in) :: model
     character(len=*), intent(in) :: path
+    character(len=*), intent(out), optional :: message
     character(kind=c_char), allocatable, target :: p(:)
-    call f_to_c_string(path, p)
+    status = c_string("dln_save", "path", path, p, message)
+    if (status /= DLN_OK) return
     status = c_dln_save(model%ptr, c_loc(p))
+    call explain(status, model, message)
   end function
 
-  integer(c_int) function dln_load(path, model) result(status)
+  !> dln_load_ex: on failure the optional message gets its detail (there is
+  !> no handle to hold it) and the handle is left as it was. path as for
+  !> dln_save.
+  integer(c_int) function dln_load(path, model, message) result(status)
     character(len=*), intent(in) :: path
     type(dln_model), intent(inout) :: model
+    character(len=*), intent(out), optional :: message
     character(kind=c_char), allocatable, target :: p(:)
+    character(kind=c_char), target :: buffer(512)
     type(c_ptr), target :: out
-    call f_to_c_string(path, p)
-    status = c_dln_load(c_loc(p), c_loc(out))
+    status = c_string("dln_load", "path", path, p, message)
+    if (status /= DLN_OK) return
+    buffer = c_null_char
+    status = c_dln_load_ex(c_loc(p), c_loc(out), c_loc(buffer), size(buffer, kind=c_int64_t))
     if (status == DLN_OK) model%ptr = out
+    if (present(message)) message = c_to_f_string(c_loc(buffer))
   end function
 
   !> Allocates buffer(size) with the checkpoint bytes.

@@ -25,6 +25,7 @@ program test_dlnsgd
     if (trim(arg) == "--api") then
       call api_tests()
       call api_more()
+      call api_refusals()
     else
       call replay(trim(arg))
     end if
@@ -486,6 +487,100 @@ contains
     open (newunit=i, file=path, status='old')
     close (i, status='delete')
     call dln_destroy(back)
+    call dln_destroy(m)
+  end subroutine
+
+  !> The binding's own refusals answer a status and a message and change
+  !> nothing (a library never stops its caller); the _ex forms explain.
+  subroutine api_refusals()
+    type(dln_model) :: m, back
+    real(c_double), allocatable :: w1(:, :), wb(:, :)
+    real(c_double) :: lo, hi, rank_f, wrong(4, 3), a0(3, 3)
+    integer(c_int8_t), allocatable :: before(:), after(:)
+    integer(c_int) :: s
+    character(len=256) :: msg
+    character(len=64) :: padded
+    character(len=*), parameter :: path = "dlnsgd_fortran_refusals.ckpt"
+    logical :: exists
+    integer :: u, j
+
+    call check_ok(dln_create(m, [4_c_int64_t, 3_c_int64_t, 5_c_int64_t], 5_c_int64_t), m, "create")
+    call check_ok(dln_init_weights(m, DLN_INIT_GAUSSIAN, [0.5d0]), m, "init weights")
+    call check_ok(dln_set_observations(m, [0_c_int64_t, 4_c_int64_t], [3_c_int64_t, 0_c_int64_t], [1d0, -1d0]), &
+                  m, "observations")
+    call check_ok(dln_get_weights(m, 1_c_int64_t, w1), m, "W1")
+    call check_ok(dln_save_buffer(m, before), m, "state before")
+
+    ! size mismatches: a status and a message, never a stop; nothing changes
+    wrong = 1
+    s = dln_set_weights(m, 1_c_int64_t, wrong, message=msg)
+    call check(s == DLN_ERR_OUT_OF_RANGE, "set_weights of a (4, 3) array for W1(3, 4): "//dln_status_name(s))
+    call check(trim(msg) == "dln_set_weights: w has shape (4, 3), the call needs (3, 4)", &
+               "set_weights explains: "//trim(msg))
+    s = dln_set_observations(m, [0_c_int64_t, 1_c_int64_t], [0_c_int64_t, 1_c_int64_t, 2_c_int64_t], &
+                             [1d0, 2d0, 3d0], message=msg)
+    call check(s == DLN_ERR_OUT_OF_RANGE, "observations with 2 rows for 3 values: "//dln_status_name(s))
+    call check(trim(msg) == "dln_set_observations: rows has shape (2), the call needs (3)", &
+               "set_observations explains: "//trim(msg))
+    s = dln_set_test_observations(m, [0_c_int64_t], [0_c_int64_t, 1_c_int64_t], [1d0], message=msg)
+    call check(s == DLN_ERR_OUT_OF_RANGE .and. &
+               trim(msg) == "dln_set_test_observations: cols has shape (2), the call needs (1)", &
+               "test observations with 2 cols for 1 value: "//trim(msg))
+    s = dln_set_ground_truth(m, wrong)
+    call check(s == DLN_ERR_OUT_OF_RANGE, "ground truth (4, 3) for A(5, 4), no message asked: "//dln_status_name(s))
+    a0 = 1
+    s = dln_init_balanced(m, a0, message=msg)
+    call check(s == DLN_ERR_OUT_OF_RANGE .and. &
+               trim(msg) == "dln_init_balanced: a0 has shape (3, 3), the call needs (5, 4)", &
+               "init_balanced of a (3, 3) a0: "//trim(msg))
+    ! a failure of the library itself comes back in message too
+    s = dln_set_weights(m, 7_c_int64_t, wrong, message=msg)
+    call check(s == DLN_ERR_OUT_OF_RANGE .and. trim(msg) == dln_last_error(m) .and. &
+               index(msg, "dln_set_weights: ") == 1, "the library's own refusal in message: "//trim(msg))
+    call check_ok(dln_set_weights(m, 1_c_int64_t, w1, message=msg), m, "set_weights of the right shape")
+    call check(trim(msg) == "", "message is empty on success")
+    call check_ok(dln_save_buffer(m, after), m, "state after")
+    call check(size(after) == size(before), "refusals kept the state size")
+    if (size(after) == size(before)) call check(all(after == before), "refusals changed no state")
+
+    ! a NUL inside a path is refused, never cut short at it
+    open (newunit=u, file=path, status='old', iostat=j)
+    if (j == 0) close (u, status='delete')
+    s = dln_save(m, path//achar(0)//".more", message=msg)
+    call check(s == DLN_ERR_INVALID_ARGUMENT, "save to a path holding a NUL: "//dln_status_name(s))
+    call check(index(msg, "dln_save: path holds a NUL character (char(0)) at position 29") == 1, &
+               "save explains the NUL: "//trim(msg))
+    inquire (file=path, exist=exists)
+    call check(.not. exists, "no file written at the part before the NUL")
+    call check_ok(dln_save(m, path), m, "save")
+    s = dln_load(path//achar(0)//"x", back, message=msg)
+    call check(s == DLN_ERR_INVALID_ARGUMENT, "load of an existing file's name plus a NUL: "//dln_status_name(s))
+    call check(index(msg, "dln_load: path holds a NUL character") == 1, "load explains the NUL: "//trim(msg))
+    call check(.not. c_associated(back%ptr), "the refused load leaves the handle null")
+    ! trailing blanks are not part of a name (as for OPEN's FILE=)
+    padded = path
+    call check_ok(dln_load(padded, back, message=msg), back, "load of a blank-padded name")
+    call check(trim(msg) == "", "load's message is empty on success")
+    call check_ok(dln_get_weights(back, 1_c_int64_t, wb), back, "weights of the loaded copy")
+    call check(all(wb == w1), "the blank-padded name named the saved file")
+    call dln_destroy(back)
+    s = dln_load(path//".missing", back, message=msg)
+    call check(s == DLN_ERR_IO .and. index(msg, "dln_load: ") == 1, "load of a missing file explains: "//trim(msg))
+    open (newunit=u, file=path, status='old')
+    close (u, status='delete')
+
+    ! the handle-free calls through their _ex forms
+    s = dln_param_bounds(99_c_int, lo, hi, message=msg)
+    call check(s == DLN_ERR_UNKNOWN_PARAM .and. &
+               trim(msg) == "dln_param_bounds: param=99 is not a DLN_PARAM_* id", "param_bounds explains: "//trim(msg))
+    call check_ok(dln_param_bounds(DLN_PARAM_THREADS, lo, hi, message=msg), m, "param_bounds")
+    call check(trim(msg) == "" .and. lo >= 1, "param_bounds: empty message on success")
+    s = dln_rank_of_spectrum([1d0, -2d0], DLN_RANK_NUMERICAL, 0d0, 0d0, rank_f, message=msg)
+    call check(s == DLN_ERR_INVALID_ARGUMENT .and. &
+               trim(msg) == "dln_rank_of_spectrum: sigma[1]=-2 is negative", "rank_of_spectrum explains: "//trim(msg))
+    call check_ok(dln_rank_of_spectrum([1d0, 3d0, 0d0], DLN_RANK_NUMERICAL, 0d0, 0.5d0, rank_f, message=msg), m, &
+                  "rank_of_spectrum")
+    call check(rank_f == 1d0 .and. trim(msg) == "", "rank_of_spectrum: value, empty message")
     call dln_destroy(m)
   end subroutine
 

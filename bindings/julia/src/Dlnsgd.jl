@@ -143,20 +143,31 @@ function param_name(param::Integer)
     return p == C_NULL ? nothing : unsafe_string(p)
 end
 
-"`(min, max)`, the closed range of valid values of a parameter."
+# A handle-free call through its _ex form, f(args..., message, capacity):
+# there is no handle to hold the failure detail, so it comes back in a buffer.
+function _explained(f, func::Symbol, args...)
+    buffer = zeros(UInt8, 512)
+    status = f(args..., buffer, Int64(length(buffer)))
+    status == 0 && return nothing
+    n = something(findfirst(==(0x00), buffer), length(buffer) + 1) - 1
+    throw(DlnError(Int(status), _text(dln_status_name(status)), String(buffer[1:n]),
+                   _text(dln_status_string(status)), func))
+end
+
+"`(min, max)`, the closed range of valid values of a parameter (`dln_param_bounds_ex`)."
 function param_bounds(param::Integer)
     lo, hi = Ref{Cdouble}(), Ref{Cdouble}()
-    _check(dln_param_bounds(Cint(param), lo, hi), C_NULL, :dln_param_bounds)
+    _explained(dln_param_bounds_ex, :dln_param_bounds_ex, Cint(param), lo, hi)
     return lo[], hi[]
 end
 
-"A rank measure (`RANK_*`) of a spectrum given by the caller."
+"A rank measure (`RANK_*`) of a spectrum given by the caller (`dln_rank_of_spectrum_ex`)."
 function rank_of_spectrum(sigma::AbstractVector{<:Real}, measure::Integer; atol::Real=0.0,
                           rtol::Real=0.0)
     s = Vector{Cdouble}(sigma)
     out = Ref{Cdouble}()
-    _check(dln_rank_of_spectrum(s, length(s), Cint(measure), atol, rtol, out), C_NULL,
-           :dln_rank_of_spectrum)
+    _explained(dln_rank_of_spectrum_ex, :dln_rank_of_spectrum_ex, s, length(s), Cint(measure), atol, rtol,
+               out)
     return out[]
 end
 

@@ -184,6 +184,14 @@ const FILES = sort(filter(f -> endswith(f, ".txt"), readdir(TESTDATA; join=true)
             @test_throws DimensionMismatch D.set_weights!(m, 1, zeros(1, 1))
         end
         @test_throws DlnError Model([3, 0, 2])
+        # handle-free calls explain a failure through their _ex forms
+        e = try D.param_bounds(99); nothing catch err; err end
+        @test e isa DlnError && e.status == D.ERR_UNKNOWN_PARAM && e.func == :dln_param_bounds_ex
+        @test startswith(e.message, "dln_param_bounds: ") && occursin("param=99", e.message)
+        e = try D.rank_of_spectrum([1.0, -2.0], D.RANK_NUMERICAL); nothing catch err; err end
+        @test e isa DlnError && e.status == D.ERR_INVALID_ARGUMENT && e.func == :dln_rank_of_spectrum_ex
+        @test startswith(e.message, "dln_rank_of_spectrum: ") && occursin("sigma[1]=-2", e.message)
+        @test D.rank_of_spectrum([1.0, 3.0, 0.0], D.RANK_NUMERICAL; rtol=0.5) == 1.0
     end
 
     @testset "lifecycle and observables" begin
