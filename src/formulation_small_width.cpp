@@ -20,9 +20,11 @@
 
 namespace dln {
 
+// Whole micro-architecture levels (GCC splits "avx2,fma" into two clones,
+// and its avx512f clone has no fused multiply-add at 256 bits).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-#define DLN_SMALL_MULTIVERSION __attribute__((target_clones("avx512f", "avx2,fma", "default")))
+#define DLN_SMALL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define DLN_SMALL_MULTIVERSION
 #endif
