@@ -4,6 +4,7 @@
 // formulation (selected by step.cpp for dln_step_batch and for steps the fast
 // loop hands back), small_width_steps.cpp the loop dln_step runs.
 #pragma once
+#include <cfloat>
 #include <cstdint>
 
 struct dln_model;
@@ -14,6 +15,27 @@ namespace dln {
 // 4, these loops beat the fused kernel with its BLIS gemv calls by ~15 % at
 // width 48 and ~7 % at 64, and tie it at 128.
 constexpr int64_t kSmallWidthMax = 64;
+
+// The a priori check of the small-width loop (small_width_steps.cpp), also
+// formed lane by lane in the lockstep ensembles (lockstep.cpp), in double so
+// that it vectorises. Each partial product is kept at least DBL_MIN, so a
+// product flushed to zero cannot hide a large one: the results bound the
+// exact products from above, and step.cpp's long double values too (the
+// margins exceed their roundings).
+constexpr double kComfortable = 1e70;          // four factors and the margin stay below kSafeWeight
+constexpr double kComfortableWeight = 1e289;   // + a growth below 1e281 stays below kSafeWeight
+constexpr double kRenormalizeBelow = 0x1p-30;  // as step.cpp
+constexpr double kSafeEntry = 1e140;           // as step.cpp
+inline double at_least_min(double x) { return x > DBL_MIN ? x : DBL_MIN; }
+// Bound on |c · g · left · right| (step.cpp's product_bound).
+inline double growth_bound(double c, double g, double left, double right) {
+  return at_least_min(at_least_min(at_least_min(c * g) * left) * right) * (1.0 + 0x1p-39);
+}
+// entry · (d s_ℓ after_ℓ n_ℓ): the running bound on the entries of A after the step.
+inline double entry_bound(double entry, double decay, double scale, double after, double width) {
+  return at_least_min(entry * at_least_min(at_least_min(at_least_min(decay * scale) * after) * width));
+}
+inline double entry_check(double entry) { return entry * (1.0 + 0x1p-30); }
 
 // Whether the formulation serves depth L with widths n_0 … n_L at b = 1.
 bool small_width_shape(int64_t L, const int64_t *n);

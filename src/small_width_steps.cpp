@@ -7,12 +7,13 @@
 // bound at most 1e289: then each of step.cpp's checks passes (a product of
 // four factors stays below 1e281), so step.cpp would run the same step in
 // place too, with the same arithmetic. Its one remaining check, the bound on
-// the entries of A after the step, is computed here exactly as there, and so
-// are the layers' new max|V_ℓ| bounds (part of the state). Any other step is
+// the entries of A after the step, and the layers' new max|V_ℓ| bounds are
+// formed in double (small_width.hpp), above step.cpp's long double values, so
+// that a lockstep ensemble can form them in vector lanes. Any other step is
 // handed to step_on_batch with the same entry, which decides between in place
 // and the cautious path (math §7) and reports a divergence: dln_step and
-// dln_step_batch on the drawn entries take the same trajectory bit for bit.
-#include <cfloat>
+// dln_step_batch on the drawn entries take the same trajectory bit for bit
+// (only the max|V_ℓ| bounds, derived, may differ in their last bits).
 #include <cmath>
 
 #include "absorbing.hpp"
@@ -27,17 +28,6 @@
 namespace dln {
 namespace {
 
-constexpr double kComfortable = 1e70;       // four factors and the margin stay below kSafeWeight
-constexpr double kComfortableWeight = 1e289;  // + a growth below 1e281 stays below kSafeWeight
-constexpr double kRenormalizeBelow = 0x1p-30;  // as step.cpp
-constexpr double kSafeEntry = 1e140;           // as step.cpp
-
-// product_bound of step.cpp, inline: the same long double operations give
-// the same bits, without the call (x87 arguments go through memory).
-inline double growth_bound(long double a, long double b, long double c, long double d) {
-  const long double p = a * b * c * d * (1.0L + 0x1p-40L);
-  return p > static_cast<long double>(DBL_MAX) ? HUGE_VAL : static_cast<double>(p);
-}
 
 // The entry B_t = {o} of the with-replacement sampler (sampler.cpp, b = 1).
 inline int64_t drawn_entry(dln_model &model, int64_t t) {
@@ -67,7 +57,7 @@ bool step_in_place(dln_model &model, int64_t o) {
   if (!std::isfinite(r * r)) return false;
   const double g = r * (2.0 / 1.0), gsum = std::fabs(g);  // g = 2 r / b, as step.cpp
   if (!(gsum <= kComfortable)) return false;
-  long double entry = 1.0L;
+  double entry = 1.0;
   for (int64_t l = 1; l <= L; ++l) {
     const Layer &W = model.layer(l);
     coefficient[l] = -eta / (decay * W.scale);
@@ -77,10 +67,10 @@ bool step_in_place(dln_model &model, int64_t o) {
       return false;
     growth[l] = growth_bound(c, gsum, left, right);
     const double after = W.max_abs_bound + growth[l];
-    entry *= static_cast<long double>(decay) * W.scale * after * (l < L ? double(model.widths[size_t(l)]) : 1.0);
+    entry = entry_bound(entry, decay, W.scale, after, l < L ? double(model.widths[size_t(l)]) : 1.0);
   }
   if (w.max_abs_y < 0.0) w.max_abs_y = max_magnitude(obs.values.data(), obs.size());
-  if (!(entry + w.max_abs_y < kSafeEntry)) return false;
+  if (!(entry_check(entry) + w.max_abs_y < kSafeEntry)) return false;
   for (int64_t l = 1; l <= L; ++l) alpha[l] = coefficient[l] * g;
   small_width_update(model, i, j, w.forward.data(), w.backward.data(), alpha);
   for (int64_t l = 1; l <= L; ++l) {  // as step.cpp

@@ -361,6 +361,9 @@ TEST_CASE("the small-width formulation follows the dense reference over 300 step
   }
 }
 
+// Bit for bit in the weights and the step count; the layers' bounds on
+// max|V_ℓ| (derived, saved with the state) are formed in double by the loop
+// and in long double by step.cpp, so they may differ in their last bits.
 TEST_CASE("dln_step's small-width loop takes the step dln_step_batch takes on the drawn entry, bit for bit") {
   const int64_t count = 12;
   ModelPtr m = make_problem_model({6, 5, 4, 3, 7}, count, 9, 1.0);
@@ -369,12 +372,15 @@ TEST_CASE("dln_step's small-width loop takes the step dln_step_batch takes on th
   for (int step = 0; step < 100; ++step) {
     const Bytes before = snapshot(m.get());
     REQUIRE_OK(dln_step(m.get(), 1));
-    const Bytes after = snapshot(m.get());
-    int matches = 0;  // entries whose explicit step lands on the same state (repeated (i, j, y) may tie)
+    const auto after = all_weights(m.get());
+    int matches = 0;  // entries whose explicit step lands on the same weights (repeated (i, j, y) may tie)
     for (int64_t entry = 0; entry < count; ++entry) {
       ModelPtr explicit_step = load(before);
       REQUIRE_OK(dln_step_batch(explicit_step.get(), 1, &entry));
-      matches += snapshot(explicit_step.get()) == after;
+      int64_t t = 0, t_loop = 0;
+      REQUIRE_OK(dln_get_step_count(explicit_step.get(), &t));
+      REQUIRE_OK(dln_get_step_count(m.get(), &t_loop));
+      matches += all_weights(explicit_step.get()) == after && t == t_loop;
     }
     CAPTURE(step);
     CHECK(matches >= 1);
