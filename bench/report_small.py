@@ -84,9 +84,9 @@ def main():
         out.append("K members of the problem above (seeds 1000 … 1000+K−1): member-steps/s of `dln_ensemble_step(e, "
                    "S, 1)` beside K fresh clones with the same seeds each stepped with `dln_step(h, S)`, both on "
                    "one thread (so per core), S = 200 w steps per call (each dln_ensemble_step reads every "
-                   "member's absorbed rank and losses at its end). No lockstep formulation is in the library "
-                   "(see the notes below): the ensemble steps its members one by one, so the ratio measures its "
-                   "overhead.")
+                   "member's absorbed rank and losses at its end). At hidden widths ≤ 16 the ensemble steps its "
+                   "members in lockstep groups of up to eight (src/lockstep.cpp, replica innermost, every member "
+                   "bit for bit its handle); at 32 one by one, so that row measures the ensemble's own overhead.")
         out.append("")
         out.append("| w | K | ensemble member-steps/s | separate handles member-steps/s | ensemble / separate "
                    "(paired) | per-repeat ratios | target |")
