@@ -28,8 +28,8 @@ struct LockstepGroup {
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16):
-// measured 1.3-1.6x the member-steps/s of separate handles at width 8,
-// 1.0-1.2x at 16, and slower than them at 32.
+// 1.6-1.8x the member-steps/s of separate handles at widths 8 and 10,
+// 1.1-1.2x at 16, and slower than them at 32.
 constexpr int64_t kLockstepWidthMax = 16;
 
 // Whether dln_step on this handle runs the small-width loop with the
