@@ -1,6 +1,6 @@
 // The step engine (math §3, §7, §8; issue 11): every formulation computes the
-// step of math §3 to rounding, batch size 1 is bit-identical to the engine
-// before formulations existed, a diverged step leaves the state byte-identical
+// step of math §3 to rounding, batch size 1 is bit-identical to recorded
+// trajectories of its formulation, a diverged step leaves the state byte-identical
 // whichever formulation ran, and results depend only on the thread count.
 #include <cmath>
 #include <cstring>
@@ -49,8 +49,8 @@ ModelPtr start(const Trajectory &t) {
 }
 
 // Depth >= 3 with hidden widths <= 64 takes the small-width formulation
-// since issue 16 (no BLIS call): those hashes were recorded on the commit
-// that introduced it; its agreement with the dense reference and with
+// since issue 16 (no BLIS call, no fused multiply-add, so every clone rounds
+// alike): those hashes were recorded with it; its agreement with the dense reference and with
 // dln_step_batch is pinned by the tests at the end of this file. Depth 1 and
 // 2 (chains) keep the hashes of 34f0345; the fused single-entry kernel keeps
 // its pin at width 72 (recorded with it unchanged, issue 16; it calls BLIS
