@@ -100,7 +100,7 @@ void step_all(dln_ensemble &e, int64_t steps, int64_t threads) {
   // matter, since every member's trajectory depends on its own state only.
   auto work = [&]() noexcept {
     for (size_t u = next++; u < units.size(); u = next++) {
-      if (lockstep) {
+      if (lockstep && units[u].size() > 1) {  // a group of one: its lanes would idle
         std::string failure;
         const int status = run_caught([&] { advance_lockstep(e, units[u], steps, outcome, message); }, failure);
         if (status != DLN_OK)  // e.g. no memory for the packed group: every member of it stops
