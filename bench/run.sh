@@ -9,6 +9,10 @@
 #   DLN_BENCH_BUILD=build-bench  build directory
 #   DLN_BATCH_SECONDS=0.25       seconds per side of every paired batch/GD repeat (issue 11)
 #   DLN_BATCH_REPEATS=3          paired repeats of every batch/GD case
+#   DLN_SMALL_SECONDS=0.25       seconds per side of every paired small-width/ensemble repeat (issue 16)
+#   DLN_SMALL_REPEATS=5          paired repeats of every small-width/ensemble case
+#   DLN_BENCH_ONLY=small         run only the section of issue 16 (small widths, lockstep
+#                                ensembles) and update only its part of bench/RESULTS.md
 # Not part of the test suite and never gated on time: it always exits 0 once
 # the measurements ran. Installs its own packages (bench/packages.txt).
 set -euo pipefail
@@ -27,7 +31,26 @@ bash scripts/ensure-packages.sh scripts/packages.txt bench/packages.txt
 
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DDLN_BUILD_BENCH=ON -DDLN_BUILD_BINDINGS=OFF \
   -DDLN_BUILD_CLI=OFF -DDLN_BUILD_TESTS=OFF -DDLN_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch
+small_seconds=${DLN_SMALL_SECONDS:-0.25}
+small_repeats=${DLN_SMALL_REPEATS:-5}
+# Issue 16: small widths beside a plain-loop reference, ensembles beside
+# separate handles; one process, paired, into its own section of RESULTS.md.
+run_small() {
+  local load
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "=== issue 16: small widths and lockstep ensembles (load average $load)"
+  OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 "$build/bench/dln_bench_small" --seconds "$small_seconds" \
+    --repeats "$small_repeats" >"$out/bench_small.jsonl"
+  "$py" bench/report_small.py --bench "$out/bench_small.jsonl" --markdown bench/RESULTS.md \
+    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
+    --load "Load average when the small-width benchmarks started: $load (1, 5, 15 min) on $(nproc) CPUs."
+}
+if [[ "${DLN_BENCH_ONLY:-}" == small ]]; then
+  cmake --build "$build" -j"$(nproc)" --target dln_bench_small
+  run_small
+  exit 0
+fi
+cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch dln_bench_small
 bench=$build/bench/dln_bench_step
 batch_seconds=${DLN_BATCH_SECONDS:-0.25}
 batch_repeats=${DLN_BATCH_REPEATS:-3}
@@ -109,6 +132,7 @@ done
   --markdown bench/RESULTS.md
 "$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
   --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(nproc) CPUs."
+run_small
 # Cost of the rank-change checks (issue 12): steps/s with checks every 0,
 # 100, 1000 steps; printed, and kept beside the raw results.
 BUILD="$build" sh bench/checks/build.sh 5 5000 | tee "$out/bench_checks.txt"

@@ -1,7 +1,8 @@
 // The state behind a dln_ensemble handle (issue 13, math §6): K members,
 // each an ordinary dln_model driven through the public C API only, and what
-// watching B_r has recorded about it. A later lockstep formulation (issue 16)
-// can replace the members' storage behind the same handle.
+// watching B_r has recorded about it. Compatible members are stepped in
+// lockstep groups (lockstep.hpp, ensemble_lockstep.cpp); between calls they
+// are always ordinary handles.
 #pragma once
 #include <cstdint>
 #include <limits>
@@ -67,8 +68,21 @@ int guarded_ensemble(const dln_ensemble *ensemble, const char *function, Body &&
   return status;
 }
 
+// One check of the watch of B_r at the member's step; its results read.
+void check(Member &member, int64_t r);
+void read_results(Member &member);
+
 // Advances one member by `steps` with the checks due (every check_every
 // steps, r < 0: no watch) and reads its results. Throws on failure.
 void advance_member(Member &member, int64_t steps, int64_t r, int64_t check_every);
+
+// Whether the active members can be stepped in lockstep (lockstep.hpp).
+bool lockstep_eligible(const dln_ensemble &ensemble);
+// Advances the members `ids` (lockstep-compatible, at most 8) by `steps` in
+// one lockstep group, with the checks and the after-step records of
+// advance_member at the same steps; a member the group cannot step (near
+// overflow) goes on alone. Failures into outcome / message per member.
+void advance_lockstep(dln_ensemble &ensemble, const std::vector<size_t> &ids, int64_t steps,
+                      std::vector<int> &outcome, std::vector<std::string> &message);
 
 }  // namespace dln

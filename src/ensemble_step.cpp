@@ -10,7 +10,6 @@
 #include "ensemble.hpp"
 
 namespace dln {
-namespace {
 
 // One check of the watch at the member's current step.
 void check(Member &m, int64_t r) {
@@ -31,8 +30,6 @@ void read_results(Member &m) {
   if (status == DLN_ERR_STATE) m.test_mse = std::numeric_limits<double>::quiet_NaN();  // no test data
   else check_call(status, h);
 }
-
-}  // namespace
 
 void advance_member(Member &m, int64_t steps, int64_t r, int64_t check_every) {
   dln_model *h = m.model.get();
@@ -89,18 +86,35 @@ void step_all(dln_ensemble &e, int64_t steps, int64_t threads) {
   const size_t count = e.members.size();
   std::vector<int> outcome(count, DLN_OK);
   std::vector<std::string> message(count);
+  // Units of work: one member each, or groups of up to eight active members
+  // stepped in lockstep (ensemble_lockstep.cpp) when they all can be.
+  std::vector<std::vector<size_t>> units;
+  const bool lockstep = lockstep_eligible(e);
+  for (size_t i = 0; i < count; ++i) {
+    if (e.members[i].status != DLN_OK) continue;
+    if (units.empty() || !lockstep || units.back().size() == 8) units.emplace_back();
+    units.back().push_back(i);
+  }
   std::atomic<size_t> next{0};
-  // Workers take members in turn; which worker steps which member does not
-  // matter, since every member is an independent handle.
+  // Workers take units in turn; which worker steps which member does not
+  // matter, since every member's trajectory depends on its own state only.
   auto work = [&]() noexcept {
-    for (size_t i = next++; i < count; i = next++) {
-      Member &m = e.members[i];
-      if (m.status != DLN_OK) continue;
-      outcome[i] = run_caught([&] { advance_member(m, steps, e.watch_rank, e.check_every); }, message[i]);
+    for (size_t u = next++; u < units.size(); u = next++) {
+      if (lockstep && units[u].size() > 1) {  // a group of one: its lanes would idle
+        std::string failure;
+        const int status = run_caught([&] { advance_lockstep(e, units[u], steps, outcome, message); }, failure);
+        if (status != DLN_OK)  // e.g. no memory for the packed group: every member of it stops
+          for (size_t i : units[u])
+            if (outcome[i] == DLN_OK) outcome[i] = status, message[i] = failure;
+        continue;
+      }
+      Member &m = e.members[units[u][0]];
+      outcome[units[u][0]] =
+          run_caught([&] { advance_member(m, steps, e.watch_rank, e.check_every); }, message[units[u][0]]);
     }
   };
   std::vector<std::thread> pool;
-  const size_t extra = size_t(std::min<int64_t>(threads, int64_t(count))) - 1;
+  const size_t extra = size_t(std::max<int64_t>(std::min<int64_t>(threads, int64_t(units.size())), 1)) - 1;
   pool.reserve(extra);
   for (size_t t = 0; t < extra; ++t) {
     try {

@@ -1,24 +1,13 @@
 #include "sampler.hpp"
 
-#include <Random123/philox.h>
-
 #include <numeric>
 
 #include "errors.hpp"
 #include "model.hpp"
+#include "sampler_draw.hpp"
 
 namespace dln {
 namespace {
-
-using Philox = r123::Philox4x64;
-
-// Four random words for counter (a, b) on a stream.
-Philox::ctr_type draw(uint64_t seed, uint64_t stream, uint64_t a, uint64_t b) {
-  Philox rng;
-  Philox::ctr_type counter = {{a, b, 0, 0}};
-  Philox::key_type key = {{seed, stream}};
-  return rng(counter, key);
-}
 
 // The permutation of epoch e of the without-replacement sampler: a
 // Fisher-Yates shuffle whose i-th swap uses counter (e, i).
@@ -28,7 +17,7 @@ void build_permutation(dln_model &model, int64_t epoch) {
   w.permutation.resize(size_t(n));
   std::iota(w.permutation.begin(), w.permutation.end(), int64_t(0));
   for (int64_t i = n - 1; i > 0; --i) {
-    auto r = draw(model.seed, STREAM_PERMUTATION, uint64_t(epoch), uint64_t(i));
+    auto r = philox_draw(model.seed, STREAM_PERMUTATION, uint64_t(epoch), uint64_t(i));
     int64_t j = uniform_below(r[0], i + 1);
     std::swap(w.permutation[size_t(i)], w.permutation[size_t(j)]);
   }
@@ -71,7 +60,7 @@ void sample_batch(dln_model &model, int64_t t) {
       const bool subset = model.options.sampler == DLN_SAMPLER_SUBSET;
       const int64_t pool = subset ? int64_t(model.subset.size()) : n;
       for (int64_t k = 0; k < b; k += 4) {
-        auto r = draw(model.seed, STREAM_SAMPLING, uint64_t(t), uint64_t(k / 4));
+        auto r = philox_draw(model.seed, STREAM_SAMPLING, uint64_t(t), uint64_t(k / 4));
         for (int64_t q = 0; q < 4 && k + q < b; ++q) {
           int64_t u = uniform_below(r[size_t(q)], pool);
           w.batch[size_t(k + q)] = subset ? model.subset[size_t(u)] : u;

@@ -58,7 +58,7 @@ struct Formulation {
   const char *(*update)(StepPlan &plan, bool exact);
 };
 
-extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch;
+extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWidth;
 
 // Cost model units: multiply-adds through BLIS gemm. A gemm call also costs a
 // fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS

@@ -4,6 +4,7 @@
 #include "errors.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
+#include "small_width.hpp"
 #include "step.hpp"
 
 using namespace dln;
@@ -19,6 +20,10 @@ int dln_step(dln_model *model, int64_t steps) {
       fail(DLN_ERR_OUT_OF_RANGE, "steps=%lld would overflow the step counter %lld", (long long)steps,
            (long long)model->step);
     FlushDenormalsGuard guard;
+    if (small_width_serves(*model)) {
+      small_width_steps(*model, steps);
+      return;
+    }
     for (int64_t s = 0; s < steps; ++s) {
       sample_batch(*model, model->step);
       step_and_record(*model, model->work.batch.data(), int64_t(model->work.batch.size()));

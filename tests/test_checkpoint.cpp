@@ -645,7 +645,11 @@ TEST_CASE("a version-1 checkpoint of dlnsgd 0.1.0 still loads, its thresholds re
   REQUIRE_OK(dln_rank_change_count(m.get(), &changes));
   CHECK(jumps == 1);
   CHECK(changes == 1);
-  // Five more single-entry steps land on the weights 0.1.0 itself reached.
+  // Five more single-entry steps land on the weights 0.1.0 itself reached, to
+  // rounding: since issue 16 these widths take the small-width formulation,
+  // whose sums are associated differently from 0.1.0's kernel (and another
+  // compiler rounds differently again; bit identity is promised per build
+  // and formulation, math §4).
   REQUIRE_OK(dln_step(m.get(), 5));
   std::ifstream in(dir + "/v1_depth3_after5.txt");
   std::string line;
@@ -658,14 +662,8 @@ TEST_CASE("a version-1 checkpoint of dlnsgd 0.1.0 still loads, its thresholds re
     REQUIRE_OK(dln_get_weights(m.get(), l, w.data()));
     now.insert(now.end(), w.begin(), w.end());
   }
-#ifdef DLN_REFERENCE_BUILD
-  CHECK(now == old);
-#else
-  // 0.1.0 was built with GCC; another compiler rounds differently (bit
-  // identity is promised per build, math §4).
   REQUIRE(now.size() == old.size());
   for (size_t i = 0; i < now.size(); ++i) CHECK(now[i] == doctest::Approx(old[i]).epsilon(1e-12));
-#endif
   // Saved again, it is a version-2 file.
   Bytes b = snapshot(m.get());
   CHECK((get64(b, 8) & 0xffffffffu) == 2);

@@ -88,6 +88,7 @@ class Formulation(enum.IntEnum):
     CHAINS = 2
     ROWS_COLS = 3
     FUSED_BATCH = 4
+    SMALL_WIDTH = 5
 
 
 class RankMeasure(enum.IntEnum):
@@ -269,6 +270,7 @@ DESCRIPTIONS = {
     Formulation.CHAINS: 'b rank-one chains: products with b columns',
     Formulation.ROWS_COLS: 'p distinct columns, q rows: products with p, q',
     Formulation.FUSED_BATCH: 'b rank-one chains in fused loops, no BLIS',
+    Formulation.SMALL_WIDTH: 'b = 1, hidden widths <= 64: plain loops, no BLIS',
 }
 
 __all__ = [

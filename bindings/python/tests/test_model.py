@@ -144,7 +144,8 @@ def test_last_step_formulation_reports_the_engine_choice(vec):
     with model_from(vec) as m:
         assert m.last_step_formulation == dlnsgd.Formulation.NONE
         m.step_batch([0])
-        assert m.last_step_formulation in (dlnsgd.Formulation.SINGLE_ENTRY, dlnsgd.Formulation.CHAINS)
+        assert m.last_step_formulation in (dlnsgd.Formulation.SMALL_WIDTH, dlnsgd.Formulation.SINGLE_ENTRY,
+                                           dlnsgd.Formulation.CHAINS)
 
 
 def test_schedule_value():

@@ -1,0 +1,51 @@
+// Lockstep ensembles (issue 16): G replicas of one problem — same
+// observations, own weights, own seeds — stepped together with the replica
+// innermost, V_ℓ[(p · n_{ℓ-1} + q) · G + k] for replica k, so that the
+// arithmetic of the G replicas fills the vector lanes. Each lane performs the
+// operations of the small-width step (formulation_small_width.cpp,
+// small_width_steps.cpp) in the same order, so a replica's trajectory is bit
+// for bit that of its ordinary handle stepped with dln_step; a lane whose
+// step that loop would hand to step.cpp (near overflow) is reported instead
+// of stepped, and its member goes on as an ordinary handle.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+struct dln_model;
+
+namespace dln {
+
+// The state of G replicas (G = 4 or 8; lanes past `count` are idle).
+struct LockstepGroup {
+  int G = 8;
+  int count = 0;                   // replicas in use, lanes 0 … count-1
+  unsigned active = 0;             // lanes still stepped in lockstep
+  std::vector<dln_model *> model;  // per lane (nullptr: idle)
+  std::vector<std::vector<double>> v;          // per layer ℓ-1: n_ℓ n_{ℓ-1} G
+  std::vector<std::vector<double>> scale, bound;  // per layer ℓ-1: G scales s_ℓ, bounds on max|V_ℓ|
+  std::vector<double> F, B;        // Σ hidden n_ℓ · G each
+  std::vector<double> work;        // per-step scratch (per layer and lane)
+};
+
+// Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16):
+// 1.6-1.8x the member-steps/s of separate handles at widths 8 and 10,
+// 1.1-1.2x at 16, and slower than them at 32.
+constexpr int64_t kLockstepWidthMax = 16;
+
+// Whether dln_step on this handle runs the small-width loop with the
+// with-replacement or subset draw, at a width lockstep serves.
+bool lockstep_serves(const dln_model &model);
+// Whether two such handles can share a group: same step, widths and step options.
+bool lockstep_compatible(const dln_model &a, const dln_model &b);
+
+// Copies the handles' weights in (lanes in order) / the lanes' weights back
+// out (scales, bounds, step count t; queries invalidated).
+void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models);
+void lockstep_unpack(const LockstepGroup &g, int lane, int64_t t);
+
+// One step at t for every active lane; returns the lanes not stepped because
+// their step is not comfortably far from overflow: those are unpacked at t
+// (their state before the step) and leave the active set.
+unsigned lockstep_step(LockstepGroup &g, int64_t t);
+
+}  // namespace dln
