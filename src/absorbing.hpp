@@ -32,6 +32,13 @@ int64_t absorbed_rank(const dln_model &model);
 // transaction: if the records fail, the step is undone (state as before it,
 // math §7) and the error is thrown on.
 void step_and_record(dln_model &model, const int64_t *batch, int64_t b);
+// The parts of step_and_record, for step loops of their own (small widths):
+// whether a rank check or trace row is due at step count t; keep the layers
+// before a step whose records are due; after it (count advanced), make them
+// or undo the step and throw.
+bool records_due(const dln_model &model, int64_t t);
+void keep_state_before_records(dln_model &model);
+void record_or_undo(dln_model &model);
 
 }  // namespace dln
 

@@ -14,6 +14,7 @@
 #include "ensemble.hpp"
 #include "lockstep.hpp"
 #include "model.hpp"
+#include "small_width.hpp"
 #include "step.hpp"
 
 namespace dln {
@@ -72,10 +73,15 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
   int64_t t = t0;
   while (t < target && g.active) {
     const int64_t next = next_event(*models[0], t, target, every);
+    // A step followed by a rank check or trace row is taken by the handle
+    // itself, as one transaction (undone if its records fail, math §7):
+    // the group stops one step short of it.
+    const bool records = records_due(*models[0], next);
+    const int64_t packed_until = records ? next - 1 : next;
     std::vector<int64_t> refused_at(ids.size(), -1);
     {
       FlushDenormalsGuard guard;  // as dln_step
-      for (; t < next && g.active; ++t) {
+      for (; t < packed_until && g.active; ++t) {
         const unsigned refused = lockstep_step(g, t);
         for (size_t k = 0; k < ids.size(); ++k)
           if (refused >> k & 1) refused_at[k] = t;
@@ -87,9 +93,26 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
         } else if (g.active >> k & 1) {
           lockstep_unpack(g, int(k), t);
           e.members[ids[k]].step = t;
-          if (!attempt(k, [&] { after_step(*models[k]); })) g.active &= ~(1u << k);
         }
       }
+    }
+    if (records && t == packed_until && g.active) {
+      for (size_t k = 0; k < ids.size(); ++k) {
+        if (!(g.active >> k & 1)) continue;
+        // small_width_steps is dln_step's loop, bit for bit a lane's step.
+        if (attempt(k, [&] { small_width_steps(*models[k], 1); })) e.members[ids[k]].step = next;
+        else g.active &= ~(1u << k);
+      }
+      t = next;
+      const unsigned still = g.active;
+      lockstep_pack(g, models);  // the handles' weights after their own step
+      g.active = still;
+      for (size_t k = 0; k < ids.size(); ++k)  // lanes that left: idle, zero weights that stay finite
+        if (!(still >> k & 1))
+          for (size_t l = 0; l < g.v.size(); ++l) {
+            for (size_t i = k; i < g.v[l].size(); i += size_t(g.G)) g.v[l][i] = 0.0;
+            g.scale[l][k] = 1.0, g.bound[l][k] = 0.0;
+          }
     }
     for (size_t k = 0; k < ids.size(); ++k) {
       Member &m = e.members[ids[k]];

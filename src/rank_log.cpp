@@ -135,11 +135,6 @@ TraceRow trace_row(const dln_model &model) {
   return row;
 }
 
-bool records_due(const dln_model &model, int64_t t) {
-  const int64_t k = model.options.jump_interval, every = model.options.trace_interval;
-  return (k > 0 && t % k == 0) || (every > 0 && t % every == 0);
-}
-
 // Room for `extra` more entries, growing geometrically: push_back then cannot throw.
 template <class T>
 void make_room(std::vector<T> &v, size_t extra) {
@@ -162,34 +157,42 @@ void record_after_step(dln_model &model) {
 
 }  // namespace
 
-void step_and_record(dln_model &model, const int64_t *batch, int64_t b) {
-  if (!records_due(model, model.step + 1)) {
-    step_on_batch(model, batch, b);
-    ++model.step;
-    return;
-  }
+bool records_due(const dln_model &model, int64_t t) {
+  const int64_t k = model.options.jump_interval, every = model.options.trace_interval;
+  return (k > 0 && t % k == 0) || (every > 0 && t % every == 0);
+}
+
+void keep_state_before_records(dln_model &model) {
   // The check or trace after the step can fail (DLN_ERR_LAPACK, DLN_ERR_NOMEM)
   // once the step is applied: keep the layers of before it to undo it (math
   // §7). A copy of the weights per check is small next to the check itself
   // (Gram products and eigenvalues of every M_k, or passes over the data);
   // the copy reuses its memory after the first.
-  std::vector<Layer> &before = model.work.before_records.layers;
-  before = model.layers;
-  step_on_batch(model, batch, b);
-  ++model.step;
+  model.work.before_records.layers = model.layers;
+}
+
+void record_or_undo(dln_model &model) {
   try {
     try {
       record_after_step(model);
     } catch (...) {
-      model.layers.swap(before);  // no-throw: the state of before the step
+      model.layers.swap(model.work.before_records.layers);  // no-throw: the state of before the step
       --model.step;
       throw;
     }
   } catch (Error &e) {
-    e.message = "step t=" + std::to_string(model.step) + ": " + e.message +
+    e.message = "step t=" + std::to_string(model.step + 1) + ": " + e.message +
                 " in the rank check or trace row after it; the step is undone, weights kept as they were before it";
     throw;
   }
+}
+
+void step_and_record(dln_model &model, const int64_t *batch, int64_t b) {
+  const bool due = records_due(model, model.step + 1);
+  if (due) keep_state_before_records(model);
+  step_on_batch(model, batch, b);
+  ++model.step;
+  if (due) record_or_undo(model);
 }
 
 }  // namespace dln

@@ -52,7 +52,7 @@ void small_width_update(dln_model &model, int64_t i, int64_t j, const double *F,
                         const double *alpha);
 
 // dln_step's loop for a handle whose sampler draws b = 1 and whose shape is
-// served: `steps` steps with the checks of after_step; a step whose a priori
+// served: `steps` steps with the rank checks and trace rows of step_and_record (one transaction with its step); a step whose a priori
 // bounds are not comfortably far from overflow is handed to step_on_batch
 // (and its cautious path, math §7) with the same entry. Throws as dln_step.
 bool small_width_serves(const dln_model &model);

@@ -101,9 +101,11 @@ void small_width_steps(dln_model &model, int64_t steps) {
   for (int64_t s = 0; s < steps; ++s) {
     int64_t o = drawn_entry(model, model.step);
     w.last_formulation = DLN_FORMULATION_SMALL_WIDTH;
+    const bool due = records_due(model, model.step + 1);
+    if (due) keep_state_before_records(model);
     if (!step_in_place(model, o)) step_on_batch(model, &o, 1);
     ++model.step;
-    after_step(model);
+    if (due) record_or_undo(model);
   }
 }
 
