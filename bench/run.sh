@@ -43,7 +43,7 @@ run_small() {
     --repeats "$small_repeats" >"$out/bench_small.jsonl"
   "$py" bench/report_small.py --bench "$out/bench_small.jsonl" --markdown bench/RESULTS.md \
     --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
-    --load "Load average when the small-width benchmarks started: $load (1, 5, 15 min) on $(nproc) CPUs."
+    --load "Load average when the small-width benchmarks started: $load (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 }
 if [[ "${DLN_BENCH_ONLY:-}" == small ]]; then
   cmake --build "$build" -j"$(nproc)" --target dln_bench_small
@@ -131,7 +131,7 @@ done
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include || echo '+local src changes')" \
   --markdown bench/RESULTS.md
 "$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
-  --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(nproc) CPUs."
+  --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 run_small
 # Cost of the rank-change checks (issue 12): steps/s with checks every 0,
 # 100, 1000 steps; printed, and kept beside the raw results.
