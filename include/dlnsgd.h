@@ -32,7 +32,8 @@
  * Reproducibility (§4)
  *   Sampling and random initialisation are pure functions of (seed, step)
  *   (Philox, Random123): a run is bit-for-bit reproducible from (problem,
- *   initial weights, seed) on the same build, whatever the split of steps
+ *   initial weights, seed) on the same build and BLIS sub-configuration
+ *   (chosen by BLIS from the CPU; its kernels round differently), whatever the split of steps
  *   across dln_step calls, checkpoints, and, for batch size 1, the thread
  *   count. Values below the smallest normal double are flushed to zero inside
  *   the step (the caller's floating-point environment is restored on return).
