@@ -474,7 +474,7 @@ TEST_CASE("from a rank-overestimating GD minimum, SGD jumps down and the absorbe
     REQUIRE_OK(dln_get_rank_changes(sgd.get(), 0, count, records.data()));
     for (int64_t j = 0; j < count; ++j) {
       const double *r = records.data() + j * DLN_CHANGE_RECORD_SIZE;
-      if (r[DLN_CHANGE_KIND] != DLN_JUMP_ABSORBED) continue;
+      if (r[DLN_CHANGE_KIND] != double(DLN_JUMP_ABSORBED)) continue;
       CHECK(std::fmod(r[DLN_CHANGE_STEP], 100.0) == 0.0);
       if (r[DLN_CHANGE_AFTER] < r[DLN_CHANGE_BEFORE]) {
         ++decreases;

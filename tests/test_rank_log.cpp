@@ -50,7 +50,7 @@ TEST_CASE("the rank-change log records increases as well as decreases, with the 
   std::vector<std::array<double, 4>> absorbed;
   for (size_t j = 0; j < c.size(); j += DLN_CHANGE_RECORD_SIZE) {
     const double *r = c.data() + j;
-    if (r[DLN_CHANGE_KIND] != DLN_JUMP_ABSORBED) continue;
+    if (r[DLN_CHANGE_KIND] != double(DLN_JUMP_ABSORBED)) continue;
     absorbed.push_back(std::array<double, 4>{r[DLN_CHANGE_STEP], r[DLN_CHANGE_BEFORE], r[DLN_CHANGE_AFTER], r[DLN_CHANGE_SIGMA]});
     // σ_{min+1}: above ε for a rise (it left B_before), at most ε for a fall.
     if (r[DLN_CHANGE_AFTER] > r[DLN_CHANGE_BEFORE]) CHECK(r[DLN_CHANGE_SIGMA] > r[DLN_CHANGE_THRESHOLD]);
@@ -105,7 +105,7 @@ TEST_CASE("a rank check from the Gram matrices decides as the accurate SVD does"
     std::vector<double> c = changes_of(m.get());
     int64_t logged = last;
     for (size_t j = 0; j < c.size(); j += DLN_CHANGE_RECORD_SIZE)
-      if (c[j + DLN_CHANGE_KIND] == DLN_JUMP_ABSORBED) logged = int64_t(c[j + DLN_CHANGE_AFTER]);
+      if (c[j + DLN_CHANGE_KIND] == double(DLN_JUMP_ABSORBED)) logged = int64_t(c[j + DLN_CHANGE_AFTER]);
     if (last >= 0) {
       CHECK(logged == accurate);
       ++compared;
