@@ -42,7 +42,7 @@ def main(argv):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("step t (log scale)")
     ax.set_ylabel(f"P(not yet in $B_{{{r}}}$ by t)")
-    ax.set_title(f"Kaplan-Meier survival of 'not yet absorbed into $B_{{{r}}}$', 95 % pointwise bands; "
+    ax.set_title(f"Kaplan-Meier survival of 'not yet absorbed into $B_{{{r}}}$', 95 % pointwise bands\n"
                  "| = censored (at the horizon, or where a run diverged)", fontsize=9)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
