@@ -37,6 +37,22 @@ def short(name):
     return name.replace("DLN_FORMULATION_", "").lower()
 
 
+def splice_section(markdown, begin, end, section):
+    """Replaces the section between begin and end in the file (section holds
+    both markers), or puts it before the kept notes, or at the end."""
+    with open(markdown) as f:
+        text = f.read()
+    if begin in text:
+        text = text[:text.index(begin)] + text[text.index(end) + len(end):].lstrip("\n")
+    if NOTES in text:
+        i = text.index(NOTES)
+        text = text[:i] + section + "\n" + text[i:]
+    else:
+        text += "\n" + section
+    with open(markdown, "w") as f:
+        f.write(text)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True)
@@ -138,17 +154,7 @@ def main():
     out += ["", END, ""]
     section = "\n".join(out)
 
-    with open(a.markdown) as f:
-        text = f.read()
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + text[text.index(END) + len(END):].lstrip("\n")
-    if NOTES in text:
-        i = text.index(NOTES)
-        text = text[:i] + section + "\n" + text[i:]
-    else:
-        text += "\n" + section
-    with open(a.markdown, "w") as f:
-        f.write(text)
+    splice_section(a.markdown, BEGIN, END, section)
     try:
         print(section)
     except BrokenPipeError:
