@@ -1,4 +1,5 @@
-// A scratch directory removed at the end of a test, and whole-file helpers.
+// A scratch directory removed at the end of a test, whole-file helpers, and
+// the message of a thrown exception.
 #ifndef DLN_CLI_TESTS_TEMP_FILES_HPP
 #define DLN_CLI_TESTS_TEMP_FILES_HPP
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 struct TempDir {
@@ -34,6 +36,17 @@ inline std::string slurp(const std::string& path) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// The message of the exception f throws, "" if none.
+template <class F>
+std::string thrown(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
 }
 
 inline void put(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }

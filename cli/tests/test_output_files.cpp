@@ -35,17 +35,6 @@ Experiment small(const std::string& data) {
   return e;
 }
 
-// The message of the std::exception f throws ("" if none).
-template <class F>
-std::string thrown(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
-
 }  // namespace
 
 TEST_CASE("run refuses --csv, --jumps, --plot and --save naming an input, before any work, and the input is intact") {

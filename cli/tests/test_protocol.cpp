@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <functional>
 #include <sstream>
 
 #include "applicability.hpp"
@@ -38,15 +37,6 @@ void save_gd_state(const std::string& path) {
   configure(m, t);
   m.step(400);
   m.save(path);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -120,12 +110,12 @@ TEST_CASE("a flag that cannot apply is refused with its name and the reason") {
   for (const Case& c : cases) {
     CAPTURE(c.command);
     CAPTURE(c.flag);
-    const std::string msg = error_of([&] { refuse_inapplicable_flags(c.command, c.given, c.from, c.method); });
+    const std::string msg = thrown([&] { refuse_inapplicable_flags(c.command, c.given, c.from, c.method); });
     CHECK(msg.find(std::string(c.flag) + " does not apply to `dlnsgd " + c.command) == 0);
   }
   // and what does apply passes
-  CHECK(error_of([] { refuse_inapplicable_flags("run", {"--test", "--truth", "--eta"}, true, "sgd"); }).empty());
-  CHECK(error_of([] { refuse_inapplicable_flags("ensemble", {"--etas", "--batch"}, true, "sgd"); }).empty());
+  CHECK(thrown([] { refuse_inapplicable_flags("run", {"--test", "--truth", "--eta"}, true, "sgd"); }).empty());
+  CHECK(thrown([] { refuse_inapplicable_flags("ensemble", {"--etas", "--batch"}, true, "sgd"); }).empty());
 }
 
 TEST_CASE("a refused flag stops the command before any file is written") {
@@ -136,7 +126,7 @@ TEST_CASE("a refused flag stops the command before any file is written") {
   OutputOptions o;
   o.csv = dir / "series.csv";
   std::ostringstream out;
-  CHECK(error_of([&] { cmd_run(e, o, out, {"--depth"}); }).find("--depth does not apply") == 0);
+  CHECK(thrown([&] { cmd_run(e, o, out, {"--depth"}); }).find("--depth does not apply") == 0);
   CHECK(dir.entries() == 1);
 }
 
@@ -234,7 +224,7 @@ TEST_CASE("run and compare figures write exactly the file named, in the format o
   CHECK(dir.entries() == 2);
   CHECK(slurp(o.plot).rfind("\x89PNG", 0) == 0);
   o.plot = dir / "fig.gif";
-  CHECK(error_of([&] { cmd_run(e, o, out); }).find("must end in .png, .svg or .pdf") != std::string::npos);
+  CHECK(thrown([&] { cmd_run(e, o, out); }).find("must end in .png, .svg or .pdf") != std::string::npos);
 }
 
 TEST_CASE("balanced_data starts from the observations at scale 1 unless --init-scale is given") {
@@ -279,7 +269,7 @@ TEST_CASE("with --from, a --config file's [train] keys override the state and it
   Experiment m;
   load_toml(dir / "model.toml", m);
   m.config = dir / "model.toml", m.from = dir / "gd.dln";
-  CHECK(error_of([&] { load_start(m, {}, "run"); }).find("[model] does not apply with a start state") !=
+  CHECK(thrown([&] { load_start(m, {}, "run"); }).find("[model] does not apply with a start state") !=
         std::string::npos);
 }
 
