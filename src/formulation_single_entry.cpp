@@ -11,6 +11,18 @@
 #include "step_formulation.hpp"
 
 namespace dln {
+
+void layout_one_vector_per_layer(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
+  w.offset.resize(size_t(p.L) + 1);
+  int64_t hidden = 0;
+  for (int64_t l = 1; l < p.L; ++l) {
+    w.offset[size_t(l)] = hidden;
+    hidden += p.n(l);
+  }
+  forward_size = backward_size = hidden;
+  p.foffset = p.boffset = w.offset.data();
+}
+
 namespace {
 
 bool applies(const StepShape &s) { return s.b == 1 && s.L >= 3; }
@@ -21,16 +33,6 @@ double cost(const StepShape &s) {  // two passes over each inner V_ℓ instead o
   return c + 3.0 * double(s.n[1] + s.n[s.L - 1]);
 }
 
-void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
-  w.offset.resize(size_t(p.L) + 1);
-  int64_t hidden = 0;
-  for (int64_t l = 1; l < p.L; ++l) {
-    w.offset[size_t(l)] = hidden;
-    hidden += p.n(l);
-  }
-  forward_size = backward_size = hidden;
-  p.foffset = p.boffset = w.offset.data();
-}
 
 void residuals(StepPlan &p) { residuals_chains(p, false); }
 
@@ -62,6 +64,7 @@ const char *update(StepPlan &p, bool exact) {
 
 }  // namespace
 
-const Formulation kSingleEntry{DLN_FORMULATION_SINGLE_ENTRY, applies, cost, layout, residuals, bound, update};
+const Formulation kSingleEntry{DLN_FORMULATION_SINGLE_ENTRY, applies, cost, layout_one_vector_per_layer, residuals, bound,
+                               update};
 
 }  // namespace dln

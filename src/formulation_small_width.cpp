@@ -168,14 +168,7 @@ bool applies(const StepShape &s) { return s.b == 1 && small_width_shape(s.L, s.n
 double cost(const StepShape &) { return 0.0; }
 
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
-  w.offset.resize(size_t(p.L) + 1);
-  int64_t hidden = 0;
-  for (int64_t l = 1; l < p.L; ++l) {
-    w.offset[size_t(l)] = hidden;
-    hidden += p.n(l);
-  }
-  forward_size = backward_size = hidden;
-  p.foffset = p.boffset = w.offset.data();
+  layout_one_vector_per_layer(p, w, forward_size, backward_size);
   if (int64_t(w.scaled.size()) < p.L + 1) w.scaled.resize(size_t(p.L) + 1);  // c_ℓ g per layer
 }
 

@@ -106,5 +106,8 @@ void update_inner_chains(StepPlan &plan);
 void update_outer_chains(StepPlan &plan);
 // Chains' residuals: column k of F_{L-1}, B_{L-1} belongs to batch entry k.
 void residuals_chains(StepPlan &plan, bool all_backward);
+// The layout of b = 1 (single entry, small width): one forward and one
+// backward vector per hidden layer, F_ℓ and B_ℓ at the same offsets.
+void layout_one_vector_per_layer(StepPlan &plan, Workspace &w, int64_t &forward_size, int64_t &backward_size);
 
 }  // namespace dln
