@@ -55,6 +55,39 @@ inline ModelPtr clone_of(const dln_model *m) {
   return ModelPtr(raw);
 }
 
+// Ensembles (test_ensemble.cpp, test_lockstep.cpp): the handle, the
+// members' results of one field, a member and a fresh clone to compare with.
+struct EnsembleDeleter {
+  void operator()(dln_ensemble *e) const { dln_ensemble_destroy(e); }
+};
+using EnsemblePtr = std::unique_ptr<dln_ensemble, EnsembleDeleter>;
+
+inline EnsemblePtr make_ensemble(const dln_model *state, const std::vector<uint64_t> &seeds) {
+  dln_ensemble *e = nullptr;
+  REQUIRE_OK(dln_ensemble_create(state, int64_t(seeds.size()), seeds.data(), &e));
+  return EnsemblePtr(e);
+}
+
+inline std::vector<double> ensemble_field(const dln_ensemble *e, int f) {
+  int64_t k = 0;
+  REQUIRE_OK(dln_ensemble_size(e, &k));
+  std::vector<double> out(static_cast<size_t>(k));
+  REQUIRE_OK(dln_ensemble_results(e, f, out.data(), k));
+  return out;
+}
+
+inline ModelPtr ensemble_member(const dln_ensemble *e, int64_t i) {
+  dln_model *m = nullptr;
+  REQUIRE_OK(dln_ensemble_member(e, i, &m));
+  return ModelPtr(m);
+}
+
+inline ModelPtr fresh_clone(const dln_model *state, uint64_t seed) {
+  dln_model *m = nullptr;
+  REQUIRE_OK(dln_clone_ex(state, DLN_CLONE_FRESH, seed, &m));
+  return ModelPtr(m);
+}
+
 // The whole rank-change log, DLN_CHANGE_RECORD_SIZE doubles per record.
 inline std::vector<double> changes_of(const dln_model *m) {
   int64_t count = 0;

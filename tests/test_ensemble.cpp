@@ -9,11 +9,6 @@
 
 namespace {
 
-struct EnsembleDeleter {
-  void operator()(dln_ensemble *e) const { dln_ensemble_destroy(e); }
-};
-using EnsemblePtr = std::unique_ptr<dln_ensemble, EnsembleDeleter>;
-
 // Weight decay on a fully observed rank-1 target kills the random modes:
 // from an end-to-end start of scale 1 the absorbed rank stays at 6 for a
 // while, then falls to 1 (the fit) within the first few thousand steps, and
@@ -44,31 +39,6 @@ ModelPtr decaying_state(int64_t history = 300, uint64_t seed = 3) {
   return m;
 }
 
-EnsemblePtr make_ensemble(const dln_model *state, const std::vector<uint64_t> &seeds) {
-  dln_ensemble *e = nullptr;
-  REQUIRE_OK(dln_ensemble_create(state, int64_t(seeds.size()), seeds.data(), &e));
-  return EnsemblePtr(e);
-}
-
-std::vector<double> field(const dln_ensemble *e, int f) {
-  int64_t k = 0;
-  REQUIRE_OK(dln_ensemble_size(e, &k));
-  std::vector<double> out(static_cast<size_t>(k));
-  REQUIRE_OK(dln_ensemble_results(e, f, out.data(), k));
-  return out;
-}
-
-ModelPtr member(const dln_ensemble *e, int64_t i) {
-  dln_model *m = nullptr;
-  REQUIRE_OK(dln_ensemble_member(e, i, &m));
-  return ModelPtr(m);
-}
-
-ModelPtr fresh_clone(const dln_model *state, uint64_t seed) {
-  dln_model *m = nullptr;
-  REQUIRE_OK(dln_clone_ex(state, DLN_CLONE_FRESH, seed, &m));
-  return ModelPtr(m);
-}
 
 // The watch done by hand on an ordinary handle: check at t = 0, k, 2k, … <= horizon.
 struct HandWatch {
@@ -99,9 +69,9 @@ ModelPtr check_against_hand(const dln_ensemble *e, const dln_model *state, size_
   ModelPtr alone = fresh_clone(state, seed);
   w = watch_by_hand(alone.get(), r, k, horizon);
   CAPTURE(i);
-  CHECK(field(e, DLN_MEMBER_ENTRY_STEP)[i] == double(w.entry));
-  CHECK(field(e, DLN_MEMBER_EXITS)[i] == double(w.exits));
-  CHECK(field(e, DLN_MEMBER_INSIDE)[i] == (w.inside ? 1.0 : 0.0));
+  CHECK(ensemble_field(e, DLN_MEMBER_ENTRY_STEP)[i] == double(w.entry));
+  CHECK(ensemble_field(e, DLN_MEMBER_EXITS)[i] == double(w.exits));
+  CHECK(ensemble_field(e, DLN_MEMBER_INSIDE)[i] == (w.inside ? 1.0 : 0.0));
   return alone;
 }
 
@@ -183,7 +153,7 @@ TEST_CASE("each member is a fresh clone with its seed, stepped alone, bit for bi
   for (size_t i = 0; i < seeds.size(); ++i) {
     ModelPtr alone = fresh_clone(state.get(), seeds[i]);
     REQUIRE_OK(dln_step(alone.get(), 1000));
-    ModelPtr out = member(e.get(), int64_t(i));
+    ModelPtr out = ensemble_member(e.get(), int64_t(i));
     CHECK(all_weights(out.get()) == all_weights(alone.get()));
     uint64_t seed = 0;
     int64_t step = 0;
@@ -212,9 +182,9 @@ TEST_CASE("results are identical for 1, 2 and 3 threads") {
     REQUIRE_OK(dln_ensemble_watch(e.get(), 1, 20));
     REQUIRE_OK(dln_ensemble_step(e.get(), 1500, threads));
     std::vector<std::vector<double>> results;
-    for (int f = 0; f < DLN_MEMBER_RECORD_SIZE; ++f) results.push_back(field(e.get(), f));
+    for (int f = 0; f < DLN_MEMBER_RECORD_SIZE; ++f) results.push_back(ensemble_field(e.get(), f));
     std::vector<std::vector<std::vector<double>>> weights;
-    for (size_t i = 0; i < seeds.size(); ++i) weights.push_back(all_weights(member(e.get(), int64_t(i)).get()));
+    for (size_t i = 0; i < seeds.size(); ++i) weights.push_back(all_weights(ensemble_member(e.get(), int64_t(i)).get()));
     if (threads == 1) {
       reference = results;
       reference_weights = weights;
@@ -237,9 +207,9 @@ TEST_CASE("entry steps are multiples of check_every and those a hand-stepped clo
   EnsemblePtr e = make_ensemble(state.get(), seeds);
   REQUIRE_OK(dln_ensemble_watch(e.get(), 1, k));
   REQUIRE_OK(dln_ensemble_step(e.get(), horizon, 2));
-  const auto entry = field(e.get(), DLN_MEMBER_ENTRY_STEP), censored = field(e.get(), DLN_MEMBER_CENSORED),
-             time = field(e.get(), DLN_MEMBER_TIME), rank = field(e.get(), DLN_MEMBER_ABSORBED_RANK),
-             mse = field(e.get(), DLN_MEMBER_TRAIN_MSE), test = field(e.get(), DLN_MEMBER_TEST_MSE);
+  const auto entry = ensemble_field(e.get(), DLN_MEMBER_ENTRY_STEP), censored = ensemble_field(e.get(), DLN_MEMBER_CENSORED),
+             time = ensemble_field(e.get(), DLN_MEMBER_TIME), rank = ensemble_field(e.get(), DLN_MEMBER_ABSORBED_RANK),
+             mse = ensemble_field(e.get(), DLN_MEMBER_TRAIN_MSE), test = ensemble_field(e.get(), DLN_MEMBER_TEST_MSE);
   int entered = 0;
   for (size_t i = 0; i < seeds.size(); ++i) {
     CAPTURE(i);
@@ -269,11 +239,11 @@ TEST_CASE("a member that never enters is censored at the horizon") {
   REQUIRE_OK(dln_ensemble_watch(e.get(), 0, 25));
   REQUIRE_OK(dln_ensemble_step(e.get(), 400, 1));
   REQUIRE_OK(dln_ensemble_step(e.get(), 110, 1));  // a horizon between two checks
-  for (double c : field(e.get(), DLN_MEMBER_CENSORED)) CHECK(c == 1.0);
-  for (double t : field(e.get(), DLN_MEMBER_ENTRY_STEP)) CHECK(t == -1.0);
-  for (double t : field(e.get(), DLN_MEMBER_TIME)) CHECK(t == 510.0);
-  for (double t : field(e.get(), DLN_MEMBER_STEP)) CHECK(t == 510.0);
-  for (double x : field(e.get(), DLN_MEMBER_EXITS)) CHECK(x == 0.0);
+  for (double c : ensemble_field(e.get(), DLN_MEMBER_CENSORED)) CHECK(c == 1.0);
+  for (double t : ensemble_field(e.get(), DLN_MEMBER_ENTRY_STEP)) CHECK(t == -1.0);
+  for (double t : ensemble_field(e.get(), DLN_MEMBER_TIME)) CHECK(t == 510.0);
+  for (double t : ensemble_field(e.get(), DLN_MEMBER_STEP)) CHECK(t == 510.0);
+  for (double x : ensemble_field(e.get(), DLN_MEMBER_EXITS)) CHECK(x == 0.0);
 }
 
 TEST_CASE("exits after an entry are counted, as a hand-stepped clone counts them") {
@@ -288,8 +258,8 @@ TEST_CASE("exits after an entry are counted, as a hand-stepped clone counts them
   EnsemblePtr e = make_ensemble(state.get(), seeds);
   REQUIRE_OK(dln_ensemble_watch(e.get(), 1, k));
   REQUIRE_OK(dln_ensemble_step(e.get(), horizon, 3));
-  const auto entry = field(e.get(), DLN_MEMBER_ENTRY_STEP), exits = field(e.get(), DLN_MEMBER_EXITS),
-             inside = field(e.get(), DLN_MEMBER_INSIDE);
+  const auto entry = ensemble_field(e.get(), DLN_MEMBER_ENTRY_STEP), exits = ensemble_field(e.get(), DLN_MEMBER_EXITS),
+             inside = ensemble_field(e.get(), DLN_MEMBER_INSIDE);
   int exited = 0;
   for (size_t i = 0; i < seeds.size(); ++i) {
     CAPTURE(i);
@@ -334,7 +304,7 @@ TEST_CASE("options can be set per member or for all, all or none") {
   ModelPtr alone = fresh_clone(state.get(), 3);
   REQUIRE_OK(dln_set_param(alone.get(), DLN_PARAM_LEARNING_RATE, 0.2));
   REQUIRE_OK(dln_step(alone.get(), 200));
-  CHECK(all_weights(member(e.get(), 2).get()) == all_weights(alone.get()));
+  CHECK(all_weights(ensemble_member(e.get(), 2).get()) == all_weights(alone.get()));
 }
 
 TEST_CASE("bad input leaves the ensemble unchanged and names the argument") {
@@ -377,7 +347,7 @@ TEST_CASE("bad input leaves the ensemble unchanged and names the argument") {
   REQUIRE_OK(dln_ensemble_results(e.get(), DLN_MEMBER_STEP, values, 2));
   CHECK(values[0] == 0.0);
   CHECK(values[1] == 0.0);
-  CHECK(all_weights(member(e.get(), 0).get()) == all_weights(state.get()));
+  CHECK(all_weights(ensemble_member(e.get(), 0).get()) == all_weights(state.get()));
   // NULL handles.
   int64_t n = 0;
   CHECK(dln_ensemble_size(nullptr, &n) == DLN_ERR_NULL_POINTER);
@@ -404,8 +374,8 @@ TEST_CASE("a diverging member stops there, censored, and the others complete the
   const std::string why = dln_ensemble_last_error(e.get());
   CHECK(why.rfind("dln_ensemble_step: member 1 (seed 42) stopped at step ", 0) == 0);
   CHECK(why.find("1 of 3 members stopped in this call") != std::string::npos);
-  const auto status = field(e.get(), DLN_MEMBER_STATUS), step = field(e.get(), DLN_MEMBER_STEP),
-             censored = field(e.get(), DLN_MEMBER_CENSORED), time = field(e.get(), DLN_MEMBER_TIME);
+  const auto status = ensemble_field(e.get(), DLN_MEMBER_STATUS), step = ensemble_field(e.get(), DLN_MEMBER_STEP),
+             censored = ensemble_field(e.get(), DLN_MEMBER_CENSORED), time = ensemble_field(e.get(), DLN_MEMBER_TIME);
   CHECK(status[0] == DLN_OK);
   CHECK(status[1] == DLN_ERR_DIVERGED);
   CHECK(status[2] == DLN_OK);
@@ -417,10 +387,10 @@ TEST_CASE("a diverging member stops there, censored, and the others complete the
   REQUIRE_OK(dln_set_param(alone.get(), DLN_PARAM_RIDGE, 0.0));
   REQUIRE_OK(dln_set_param(alone.get(), DLN_PARAM_LEARNING_RATE, 1e6));
   CHECK(dln_step(alone.get(), 500) == DLN_ERR_DIVERGED);
-  CHECK(all_weights(member(e.get(), 1).get()) == all_weights(alone.get()));
+  CHECK(all_weights(ensemble_member(e.get(), 1).get()) == all_weights(alone.get()));
   // It is not stepped again; the others go on.
   REQUIRE_OK(dln_ensemble_step(e.get(), 100, 2));
-  const auto later = field(e.get(), DLN_MEMBER_STEP);
+  const auto later = ensemble_field(e.get(), DLN_MEMBER_STEP);
   CHECK(later[0] == 600);
   CHECK(later[1] == step[1]);
   CHECK(later[2] == 600);

@@ -11,35 +11,6 @@
 
 namespace {
 
-struct EnsembleDeleter {
-  void operator()(dln_ensemble *e) const { dln_ensemble_destroy(e); }
-};
-using EnsemblePtr = std::unique_ptr<dln_ensemble, EnsembleDeleter>;
-
-EnsemblePtr ensemble_of(const dln_model *state, const std::vector<uint64_t> &seeds) {
-  dln_ensemble *e = nullptr;
-  REQUIRE_OK(dln_ensemble_create(state, int64_t(seeds.size()), seeds.data(), &e));
-  return EnsemblePtr(e);
-}
-
-std::vector<double> results(const dln_ensemble *e, int field, size_t k) {
-  std::vector<double> out(k);
-  REQUIRE_OK(dln_ensemble_results(e, field, out.data(), int64_t(k)));
-  return out;
-}
-
-ModelPtr member_of(const dln_ensemble *e, int64_t i) {
-  dln_model *m = nullptr;
-  REQUIRE_OK(dln_ensemble_member(e, i, &m));
-  return ModelPtr(m);
-}
-
-ModelPtr alone(const dln_model *state, uint64_t seed) {
-  dln_model *m = nullptr;
-  REQUIRE_OK(dln_clone_ex(state, DLN_CLONE_FRESH, seed, &m));
-  return ModelPtr(m);
-}
-
 // Depth 4, hidden widths 8, a 10 × 9 target with 60 observations.
 ModelPtr small_state(double learning_rate) {
   ModelPtr m = make_problem_model({9, 8, 8, 8, 10}, 60, 21, 1.0);
@@ -68,16 +39,16 @@ TEST_CASE("lockstep members (groups of 8 and 4) are their handles stepped alone,
       REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_SUBSET));
     }
     const std::vector<uint64_t> seeds = seeds_from(100, 12);
-    EnsemblePtr e = ensemble_of(state.get(), seeds);
+    EnsemblePtr e = make_ensemble(state.get(), seeds);
     const int64_t r = 3, every = 40;
     REQUIRE_OK(dln_ensemble_watch(e.get(), r, every));
     REQUIRE_OK(dln_ensemble_step(e.get(), 333, 2));  // split across calls, checks and records
     REQUIRE_OK(dln_ensemble_step(e.get(), 467, 1));
-    const auto entry = results(e.get(), DLN_MEMBER_ENTRY_STEP, seeds.size());
-    const auto mse = results(e.get(), DLN_MEMBER_TRAIN_MSE, seeds.size());
+    const auto entry = ensemble_field(e.get(), DLN_MEMBER_ENTRY_STEP);
+    const auto mse = ensemble_field(e.get(), DLN_MEMBER_TRAIN_MSE);
     for (size_t i = 0; i < seeds.size(); ++i) {
       CAPTURE(i);
-      ModelPtr h = alone(state.get(), seeds[i]);
+      ModelPtr h = fresh_clone(state.get(), seeds[i]);
       int64_t first_inside = -1;
       for (int64_t t = 0; t <= 800; t += every) {
         int inside = 0;
@@ -85,7 +56,7 @@ TEST_CASE("lockstep members (groups of 8 and 4) are their handles stepped alone,
         if (inside && first_inside < 0) first_inside = t;
         if (t < 800) REQUIRE_OK(dln_step(h.get(), every));
       }
-      ModelPtr out = member_of(e.get(), int64_t(i));
+      ModelPtr out = ensemble_member(e.get(), int64_t(i));
       CHECK(all_weights(out.get()) == all_weights(h.get()));
       CHECK(entry[i] == double(first_inside));
       double cost = 0.0, ridge = 0.0;
@@ -107,33 +78,33 @@ TEST_CASE("a lockstep member that nears overflow goes on alone and stops where i
   REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_LEARNING_RATE, 3.0));  // diverges within a few hundred steps
   REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_RIDGE, 0.0));
   const std::vector<uint64_t> seeds = seeds_from(5, 9);
-  EnsemblePtr e = ensemble_of(state.get(), seeds);
+  EnsemblePtr e = make_ensemble(state.get(), seeds);
   const int status = dln_ensemble_step(e.get(), 400, 1);
   CHECK(status == DLN_ERR_DIVERGED);
-  const auto stopped = results(e.get(), DLN_MEMBER_STATUS, seeds.size());
-  const auto step = results(e.get(), DLN_MEMBER_STEP, seeds.size());
+  const auto stopped = ensemble_field(e.get(), DLN_MEMBER_STATUS);
+  const auto step = ensemble_field(e.get(), DLN_MEMBER_STEP);
   for (size_t i = 0; i < seeds.size(); ++i) {
     CAPTURE(i);
-    ModelPtr h = alone(state.get(), seeds[i]);
+    ModelPtr h = fresh_clone(state.get(), seeds[i]);
     const int expected = dln_step(h.get(), 400);
     CHECK(stopped[i] == double(expected));
     int64_t t = 0;
     REQUIRE_OK(dln_get_step_count(h.get(), &t));
     CHECK(step[i] == double(t));
-    CHECK(all_weights(member_of(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+    CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
   }
 }
 
 TEST_CASE("members whose step options differ are stepped one by one, with the same results") {
   ModelPtr state = small_state(0.05);
   const std::vector<uint64_t> seeds = seeds_from(1, 6);
-  EnsemblePtr e = ensemble_of(state.get(), seeds);
+  EnsemblePtr e = make_ensemble(state.get(), seeds);
   REQUIRE_OK(dln_ensemble_set_param(e.get(), 2, DLN_PARAM_LEARNING_RATE, 0.02));
   REQUIRE_OK(dln_ensemble_step(e.get(), 300, 1));
   for (size_t i = 0; i < seeds.size(); ++i) {
-    ModelPtr h = alone(state.get(), seeds[i]);
+    ModelPtr h = fresh_clone(state.get(), seeds[i]);
     if (i == 2) REQUIRE_OK(dln_set_param(h.get(), DLN_PARAM_LEARNING_RATE, 0.02));
     REQUIRE_OK(dln_step(h.get(), 300));
-    CHECK(all_weights(member_of(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+    CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
   }
 }
