@@ -86,6 +86,26 @@ std::string read_file(const fs::path &p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Depth 3, widths 6, identity weights: 40 full-batch steps towards the rank-1
+// target e_0 e_0ᵀ with a rank check every step, so the log holds changes.
+ModelPtr collapsing_identity() {
+  ModelPtr m = make_model({6, 6, 6, 6}, 3);
+  double scale = 1.0;
+  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_IDENTITY, 1, &scale));
+  std::vector<int64_t> rows, cols;
+  std::vector<double> values;
+  for (int64_t i = 0; i < 6; ++i)
+    for (int64_t j = 0; j < 6; ++j) rows.push_back(i), cols.push_back(j), values.push_back(i == 0 && j == 0 ? 1.0 : 0.0);
+  REQUIRE_OK(dln_set_observations(m.get(), 36, rows.data(), cols.data(), values.data()));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.5));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.2));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_INTERVAL, 1));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_RTOL, 0.1));
+  REQUIRE_OK(dln_step(m.get(), 40));
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("a checkpoint holds the whole state, bit for bit") {
@@ -107,20 +127,7 @@ TEST_CASE("a checkpoint holds the whole state, bit for bit") {
 }
 
 TEST_CASE("a checkpoint keeps the jump log, its last ranks and cleared pieces") {
-  ModelPtr m = make_model({6, 6, 6, 6}, 3);
-  double scale = 1.0;
-  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_IDENTITY, 1, &scale));
-  std::vector<int64_t> rows, cols;
-  std::vector<double> values;
-  for (int64_t i = 0; i < 6; ++i)
-    for (int64_t j = 0; j < 6; ++j) rows.push_back(i), cols.push_back(j), values.push_back(i == 0 && j == 0 ? 1.0 : 0.0);
-  REQUIRE_OK(dln_set_observations(m.get(), 36, rows.data(), cols.data(), values.data()));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.5));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.2));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_INTERVAL, 1));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_RTOL, 0.1));
-  REQUIRE_OK(dln_step(m.get(), 40));
+  ModelPtr m = collapsing_identity();
   int64_t jumps = 0;
   REQUIRE_OK(dln_jump_count(m.get(), &jumps));
   CHECK(jumps > 0);  // the identity collapses towards the rank-1 target
@@ -573,20 +580,7 @@ TEST_CASE("a rank above the widest layer + 1 is refused in the rank-change log o
   expect_format_error(v1_forged(most + 1, 0), "v1 rank 7");
   load(v1_forged(most, 0));
   // Version 2: the identity collapsing towards a rank-1 target logs changes.
-  ModelPtr m = make_model({6, 6, 6, 6}, 3);  // ranks up to 7
-  double scale = 1.0;
-  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_IDENTITY, 1, &scale));
-  std::vector<int64_t> rows, cols;
-  std::vector<double> values;
-  for (int64_t i = 0; i < 6; ++i)
-    for (int64_t k = 0; k < 6; ++k) rows.push_back(i), cols.push_back(k), values.push_back(i + k == 0 ? 1.0 : 0.0);
-  REQUIRE_OK(dln_set_observations(m.get(), 36, rows.data(), cols.data(), values.data()));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.5));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.2));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_INTERVAL, 1));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_JUMP_RTOL, 0.1));
-  REQUIRE_OK(dln_step(m.get(), 40));
+  ModelPtr m = collapsing_identity();  // ranks up to 7
   const Bytes good = snapshot(m.get());
   const Section chng = find(good, "CHNG");
   REQUIRE(get64(good, chng.body + 16) > 0);  // a record to forge
