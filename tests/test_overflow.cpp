@@ -59,6 +59,19 @@ double rank_of(const std::vector<double> &s, int measure, double atol = 0.0, dou
   return r;
 }
 
+// Depth 1, W = [1 1e200; 1e200 1] (‖θ‖² = 2e400, beyond the largest double)
+// fitting its diagonal observations y = 1 exactly, ridge `lambda`.
+ModelPtr huge_norm_model(double lambda) {
+  ModelPtr m = make_model({2, 2}, 1);
+  const double w[4] = {1.0, 1e200, 1e200, 1.0};
+  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
+  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
+  const double y[2] = {1.0, 1.0};
+  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, lambda));
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("the effective and stable ranks of {1e308, 1e308} are 2, not NaN") {
@@ -270,13 +283,7 @@ TEST_CASE("the norm and the ridge term of weights stored as 1e200 x 1e-200 (or t
 
 TEST_CASE("a ridge term that fits is answered when the norm it scales does not") {
   // W = [1 1e200; 1e200 1]: ‖θ‖² = 2e400, λ = 1e-100 gives λ‖θ‖² = 2e300.
-  ModelPtr m = make_model({2, 2}, 1);
-  const double w[4] = {1.0, 1e200, 1e200, 1.0};
-  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
-  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
-  const double y[2] = {1.0, 1.0};
-  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 1e-100));
+  ModelPtr m = huge_norm_model(1e-100);
   double cost = -1, ridge = -1;
   REQUIRE_OK(dln_loss(m.get(), &cost, &ridge));
   CHECK(cost == 0.0);
@@ -284,13 +291,7 @@ TEST_CASE("a ridge term that fits is answered when the norm it scales does not")
 }
 
 TEST_CASE("a norm beyond the largest double is refused with DLN_ERR_OUT_OF_RANGE, not +inf with DLN_OK") {
-  ModelPtr m = make_model({2, 2}, 1);
-  const double w[4] = {1.0, 1e200, 1e200, 1.0};
-  REQUIRE_OK(dln_set_weights(m.get(), 1, w));
-  const int64_t rows[2] = {0, 1}, cols[2] = {0, 1};
-  const double y[2] = {1.0, 1.0};
-  REQUIRE_OK(dln_set_observations(m.get(), 2, rows, cols, y));
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+  ModelPtr m = huge_norm_model(0.01);
   const ckt::Bytes before = ckt::snapshot(m.get());
   double norm2 = -1, cost = -1, ridge = -1;
   CHECK(dln_weight_norm2(m.get(), &norm2) == DLN_ERR_OUT_OF_RANGE);
