@@ -71,6 +71,7 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
       g.active &= ~(1u << k);
   }
   int64_t t = t0;
+  std::vector<int64_t> refused_at(ids.size());  // per event: the step a lane was refused at, or -1
   while (t < target && g.active) {
     const int64_t next = next_event(*models[0], t, target, every);
     // A step followed by a rank check or trace row is taken by the handle
@@ -78,7 +79,7 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
     // the group stops one step short of it.
     const bool records = records_due(*models[0], next);
     const int64_t packed_until = records ? next - 1 : next;
-    std::vector<int64_t> refused_at(ids.size(), -1);
+    std::fill(refused_at.begin(), refused_at.end(), -1);
     {
       FlushDenormalsGuard guard;  // as dln_step
       for (; t < packed_until && g.active; ++t) {
