@@ -117,8 +117,9 @@ inline std::vector<KaplanMeierRow> kaplan_meier(std::span<const double> times, s
                                          sizeof message),
                         "dln_kaplan_meier", message);
   std::vector<KaplanMeierRow> rows(static_cast<std::size_t>(count));
-  detail::check_message(dln_kaplan_meier(n, times.data(), censored.data(), z, rows.data()->data(), count, &count,
-                                         message, sizeof message),
+  double* out = rows.empty() ? nullptr : rows.front().data();
+  detail::check_message(dln_kaplan_meier(n, times.data(), censored.data(), z, out, count, &count, message,
+                                         sizeof message),
                         "dln_kaplan_meier", message);
   return rows;
 }
