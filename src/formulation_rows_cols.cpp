@@ -59,6 +59,22 @@ double cost(const StepShape &s) {
   return c + double(s.p) * 2.0 * n1 + double(s.q) * top + double(s.b) * (n1 + 2.0 * top) + 4.0 * double(s.b);
 }
 
+int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
+
+// The batch entries grouped by slot (a stable counting sort, O(b + count)):
+// the entries of slot t are order[start[t] … start[t+1]-1], in batch order,
+// so that a product with S sums each output column in registers.
+void group_by_slot(int64_t b, const std::vector<int64_t> &slot, int64_t count, std::vector<int64_t> &start,
+                   std::vector<int64_t> &order) {
+  start.assign(size_t(count) + 1, 0);
+  order.resize(size_t(b));
+  for (int64_t k = 0; k < b; ++k) ++start[size_t(slot[size_t(k)]) + 1];
+  for (int64_t t = 0; t < count; ++t) start[size_t(t) + 1] += start[size_t(t)];
+  for (int64_t k = 0; k < b; ++k) order[size_t(start[size_t(slot[size_t(k)])]++)] = k;
+  for (int64_t t = count; t > 0; --t) start[size_t(t)] = start[size_t(t) - 1];
+  start[0] = 0;
+}
+
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
   w.offset.resize(size_t(p.L) + 1);
@@ -75,9 +91,9 @@ void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_
   p.foffset = w.offset.data();
   p.boffset = w.backward_offset.data();
   if (int64_t(w.scaled.size()) < widest * std::max(P, Q)) w.scaled.resize(size_t(widest * std::max(P, Q)));
+  group_by_slot(p.b, w.col_slot, P, w.col_start, w.col_order);
+  group_by_slot(p.b, w.row_slot, Q, w.row_start, w.row_order);
 }
-
-int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
 
 void residuals(StepPlan &p) {
   const Workspace &w = p.model.work;
@@ -107,29 +123,36 @@ const char *update(StepPlan &p, bool exact) {
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), b = p.b, L = p.L;
   const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
   double *X = w.scaled.data();
+  const int64_t *by_col = w.col_order.data(), *col_start = w.col_start.data();
+  const int64_t *by_row = w.row_order.data(), *row_start = w.row_start.data();
   for (int64_t l = 2; l <= L - 1; ++l) {
     Layer &W = p.model.layer(l);
     if (prefer_left(b, P, Q, W.rows, W.cols)) {  // X = B_ℓ S (n_ℓ × p), V += c X F_{ℓ-1}ᵀ
-      scatter_columns(W.rows, P, b, p.g, p.Bl(l), rs, cs, X);
+      grouped_sums(W.rows, P, col_start, by_col, p.g, p.Bl(l), rs, X);
       p.exec.gemm(false, true, W.rows, W.cols, P, p.coefficient[l], X, 1, W.rows, p.Fl(l - 1), 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     } else {  // X = F_{ℓ-1} Sᵀ (n_{ℓ-1} × q), V += c B_ℓ Xᵀ
-      scatter_columns(W.cols, Q, b, p.g, p.Fl(l - 1), cs, rs, X);
+      grouped_sums(W.cols, Q, row_start, by_row, p.g, p.Fl(l - 1), cs, X);
       p.exec.gemm(false, true, W.rows, W.cols, Q, p.coefficient[l], p.Bl(l), 1, W.rows, X, 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     }
   }
   // W_1, columns J: V_1[:, J_c] += c_1 (B_1 S)[:, c]
   Layer &W1 = p.model.layer(1);
-  scatter_columns(W1.rows, P, b, p.g, p.Bl(1), rs, cs, X);
+  grouped_sums(W1.rows, P, col_start, by_col, p.g, p.Bl(1), rs, X);
   for (int64_t c = 0; c < P; ++c) {
     const int64_t j = w.distinct_cols[size_t(c)];
     const double *x = X + c * W1.rows;
     for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + j)] += p.coefficient[1] * x[q];
   }
-  // W_L, rows I: V_L[i_k, :] += c_L g_k F_{L-1}[:, slot(j_k)]ᵀ
+  // W_L, rows I: V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
   Layer &WL = p.model.layer(L);
-  add_scaled_rows(WL.cols, b, p.coefficient[L], p.g, p.Fl(L - 1), cs, WL.v.data(), w.distinct_rows.data(), rs);
+  grouped_sums(WL.cols, Q, row_start, by_row, p.g, p.Fl(L - 1), cs, X);
+  for (int64_t r = 0; r < Q; ++r) {
+    double *v = WL.v.data() + w.distinct_rows[size_t(r)] * WL.cols;
+    const double *x = X + r * WL.cols;
+    for (int64_t q = 0; q < WL.cols; ++q) v[q] += p.coefficient[L] * x[q];
+  }
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "kernels.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace dln {
 
@@ -53,16 +54,58 @@ double max_magnitude(const double *__restrict x, int64_t n) {
   return m;
 }
 
-DLN_MULTIVERSION
-void scatter_columns(int64_t rows, int64_t columns, int64_t count, const double *__restrict g,
-                     const double *__restrict source, const int64_t *__restrict from, const int64_t *__restrict to,
-                     double *__restrict X) {
-  for (int64_t i = 0; i < rows * columns; ++i) X[i] = 0.0;
-  for (int64_t k = 0; k < count; ++k) {
-    const double gk = g[k], *__restrict s = source + from[k] * rows;
-    double *__restrict x = X + to[k] * rows;
-    for (int64_t r = 0; r < rows; ++r) x[r] += gk * s[r];
+namespace {
+// Eight doubles as one value: GCC's vector extension, so the accumulators of
+// a chunk stay in registers (left to itself, GCC vectorises over the entries
+// with gathers instead). Loads and stores through memcpy: no alignment needed.
+// (Always inlined into the multiversioned kernels, so no vector crosses a
+// call boundary: GCC's -Wpsabi note about the ABI of such calls is moot.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double Lanes8 __attribute__((vector_size(64)));
+inline Lanes8 load8(const double *p) {
+  Lanes8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(double *p, Lanes8 v) { std::memcpy(p, &v, sizeof v); }
+
+// X[r0 + j, t] for j < 8·V: the sum over the entries of target t accumulates
+// in V vector registers, one dependent multiply-add per entry and register,
+// and X is written once.
+template <int V>
+inline void chunk_of_sums(int64_t rows, int64_t r0, int64_t targets, const int64_t *__restrict start,
+                          const int64_t *__restrict order, const double *__restrict g,
+                          const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
+  for (int64_t t = 0; t < targets; ++t) {
+    Lanes8 acc[V];
+    for (int v = 0; v < V; ++v) acc[v] = Lanes8{} ;
+    for (int64_t e = start[t]; e < start[t + 1]; ++e) {
+      const int64_t k = order[e];
+      const double gk = g[k], *__restrict s = source + from[k] * rows + r0;
+      for (int v = 0; v < V; ++v) acc[v] += gk * load8(s + 8 * v);
+    }
+    for (int v = 0; v < V; ++v) store8(X + t * rows + r0 + 8 * v, acc[v]);
   }
+}
+#pragma GCC diagnostic pop
+}  // namespace
+
+// Rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators), all targets per
+// chunk: the chunk's rows of source are reused from cache by every target.
+DLN_MULTIVERSION
+void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const int64_t *__restrict order,
+                  const double *__restrict g, const double *__restrict source, const int64_t *__restrict from,
+                  double *__restrict X) {
+  int64_t r0 = 0;
+  for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, targets, start, order, g, source, from, X);
+  for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, targets, start, order, g, source, from, X);
+  for (; r0 < rows; ++r0)
+    for (int64_t t = 0; t < targets; ++t) {
+      double acc = 0.0;
+      for (int64_t e = start[t]; e < start[t + 1]; ++e) acc += g[order[e]] * source[from[order[e]] * rows + r0];
+      X[t * rows + r0] = acc;
+    }
 }
 
 DLN_MULTIVERSION
@@ -77,17 +120,6 @@ void column_dots(int64_t rows, int64_t count, const double *__restrict A, const 
     double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
     for (; r < rows; ++r) sum += a[r] * b[r];
     out[k] = sum;
-  }
-}
-
-DLN_MULTIVERSION
-void add_scaled_rows(int64_t cols, int64_t count, double c, const double *__restrict g,
-                     const double *__restrict source, const int64_t *__restrict from, double *__restrict V,
-                     const int64_t *__restrict row_of, const int64_t *__restrict index) {
-  for (int64_t k = 0; k < count; ++k) {
-    const double ck = c * g[k], *__restrict s = source + from[k] * cols;
-    double *__restrict v = V + row_of[index[k]] * cols;
-    for (int64_t q = 0; q < cols; ++q) v[q] += ck * s[q];
   }
 }
 

@@ -19,15 +19,14 @@ double max_magnitude(const double *x, int64_t n);
 
 // Kernels of the distinct-rows/columns formulation (math §8). Matrices are
 // column blocks: column c of A (`rows` long) at A + c · rows.
-// X (rows × columns) ← 0, then X[:, to[k]] += g[k] · source[:, from[k]], k < count (X = B S).
-void scatter_columns(int64_t rows, int64_t columns, int64_t count, const double *g, const double *source,
-                     const int64_t *from, const int64_t *to, double *X);
+// The products with S grouped by target (a CSR of S or Sᵀ, built per step):
+// X[:, t] = Σ_{start[t] ≤ e < start[t+1]} g[k] · source[:, from[k]], k = order[e], t < targets,
+// summed in order of e (X = B S when the groups are columns, F Sᵀ when rows).
+void grouped_sums(int64_t rows, int64_t targets, const int64_t *start, const int64_t *order, const double *g,
+                  const double *source, const int64_t *from, double *X);
 // out[k] = <A[:, a_col[k]], B[:, b_col[k]]>, k < count.
 void column_dots(int64_t rows, int64_t count, const double *A, const int64_t *a_col, const double *B,
                  const int64_t *b_col, double *out);
-// Row row_of[index[k]] of the row-major V (cols wide) += (c · g[k]) · source[:, from[k]], k < count.
-void add_scaled_rows(int64_t cols, int64_t count, double c, const double *g, const double *source,
-                     const int64_t *from, double *V, const int64_t *row_of, const int64_t *index);
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for
 // b columns at once, each row of V read once per call.

@@ -92,6 +92,8 @@ struct Workspace {
   // in J / I, and per column / row of the target its slot or -1 (kept all -1
   // between steps, so finding them costs O(b)).
   std::vector<int64_t> distinct_cols, distinct_rows, col_slot, row_slot, col_mark, row_mark;
+  // The entries grouped by column slot / row slot (CSR of S and Sᵀ, formulation_rows_cols.cpp).
+  std::vector<int64_t> col_start, col_order, row_start, row_order;
   int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };
