@@ -301,16 +301,17 @@ DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observati
 /* Formulations of the step (§8), chosen per step by a cost model from the
  * batch size b, its numbers of distinct columns p and rows q, and the widths;
  * never by the caller. X(name, id, description). */
-#define DLN_FORMULATION_TABLE(X)                                                     \
-  X(DLN_FORMULATION_NONE, 0, "no step attempted since the handle was made")          \
-  X(DLN_FORMULATION_SINGLE_ENTRY, 1, "b = 1: one rank-one chain, fused kernel")       \
-  X(DLN_FORMULATION_CHAINS, 2, "b rank-one chains: products with b columns")         \
-  X(DLN_FORMULATION_ROWS_COLS, 3, "p distinct columns, q rows: products with p, q") \
-  X(DLN_FORMULATION_FUSED_BATCH, 4, "b rank-one chains in fused loops, no BLIS")   \
-  X(DLN_FORMULATION_SMALL_WIDTH, 5, "b = 1, hidden widths <= 64: plain loops, no BLIS")
+#define DLN_FORMULATION_TABLE(X)                                                        \
+  X(DLN_FORMULATION_NONE, 0, "no step attempted since the handle was made")             \
+  X(DLN_FORMULATION_SINGLE_ENTRY, 1, "b = 1: one rank-one chain, fused kernel")         \
+  X(DLN_FORMULATION_CHAINS, 2, "b rank-one chains: products with b columns")            \
+  X(DLN_FORMULATION_ROWS_COLS, 3, "p distinct columns, q rows: products with p, q")     \
+  X(DLN_FORMULATION_FUSED_BATCH, 4, "b rank-one chains in fused loops, no BLIS")        \
+  X(DLN_FORMULATION_SMALL_WIDTH, 5, "b = 1, hidden widths <= 64: plain loops, no BLIS") \
+  X(DLN_FORMULATION_DENSE_BLOCK, 6, "A on the q x p block of the batch, dense gemms")
 
 #define DLN_FORMULATION_ENUM_ENTRY_(name, value, text) name = value,
-enum dln_formulation { DLN_FORMULATION_TABLE(DLN_FORMULATION_ENUM_ENTRY_) DLN_FORMULATION_LAST_ = 5 };
+enum dln_formulation { DLN_FORMULATION_TABLE(DLN_FORMULATION_ENUM_ENTRY_) DLN_FORMULATION_LAST_ = 6 };
 #undef DLN_FORMULATION_ENUM_ENTRY_
 
 /* The formulation of the last step attempted on this handle (also one that

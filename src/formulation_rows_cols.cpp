@@ -48,15 +48,16 @@ bool prefer_left(int64_t b, int64_t p, int64_t q, int64_t rows, int64_t cols) { 
 bool applies(const StepShape &s) { return s.b > 1 && s.L >= 2; }  // p, q are found for b > 1
 
 double cost(const StepShape &s) {
+  const double k = kScatteredPerGemmFlop;
   double c = 0.0;
   for (int64_t l = 2; l <= s.L - 1; ++l) {
     const double nn = double(s.n[l] * s.n[l - 1]);
     c += double(s.p + s.q) * nn +
-         std::min(double(s.p) * nn + double(s.b * s.n[l]), double(s.q) * nn + double(s.b * s.n[l - 1]));
+         std::min(double(s.p) * nn + k * double(s.b * s.n[l]), double(s.q) * nn + k * double(s.b * s.n[l - 1]));
   }
   const double n1 = double(s.n[1]), top = double(s.n[s.L - 1]);
   c += 3.0 * double(s.L - 2) * kGemmCall;
-  return c + double(s.p) * 2.0 * n1 + double(s.q) * top + double(s.b) * (n1 + 2.0 * top) + 4.0 * double(s.b);
+  return c + double(s.p) * 2.0 * n1 + double(s.q) * top + k * double(s.b) * (n1 + 2.0 * top) + 4.0 * double(s.b);
 }
 
 int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }

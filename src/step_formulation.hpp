@@ -58,7 +58,7 @@ struct Formulation {
   const char *(*update)(StepPlan &plan, bool exact);
 };
 
-extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWidth;
+extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWidth, kDenseBlock;
 
 // Cost model units: multiply-adds through BLIS gemm. A gemm call also costs a
 // fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS
@@ -67,6 +67,13 @@ extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWi
 // the same multiply-adds (measured at w = 64, 256, 1024, b = 64; issue 11).
 constexpr double kGemmCall = 30000.0;
 constexpr double kLoopPerGemmFlop = 0.8;
+// A multiply-add of the rows/columns formulation's passes over b scattered
+// columns (products with S, residual dots) costs about three inside a gemm:
+// measured 2.2 at w = 64 and 3.1 at w = 256 (full-batch GD, zen3 kernels,
+// issue 11). With it the model orders the dense block and the rows/columns
+// formulation as their measured times do (64², N = 2000: 0.72 vs 0.77 paired;
+// 256², N = 20000: 0.85 vs 0.79; b = 256 at w = 64: 1.30 vs 1.28).
+constexpr double kScatteredPerGemmFlop = 3.0;
 
 // Shared pieces of the formulations (step.cpp, formulation_chains.cpp).
 // Upper bound on |a·b·c·d| whatever the association and rounding.

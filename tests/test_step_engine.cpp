@@ -144,7 +144,9 @@ struct Case {
 
 // One case (at least) per formulation: small batches at small widths through
 // the fused loops, batches that share rows and columns through the distinct
-// rows/columns, batches that share none (and depth 1) through chains.
+// rows/columns, batches that fill their block of rows and columns (full-batch
+// GD on a small target) through the dense block, batches that share none
+// (and depth 1 and 2) through chains.
 const Case kCases[] = {
     {"depth 4, b = 1", {6, 5, 4, 3, 7}, 40, {3}, DLN_FORMULATION_SMALL_WIDTH},
     {"depth 3, b = 1, hidden widths 72 and 65", {9, 72, 65, 8}, 40, {5}, DLN_FORMULATION_SINGLE_ENTRY},
@@ -156,9 +158,13 @@ const Case kCases[] = {
     {"depth 4, full batch, rectangular", {9, 7, 5, 6, 4}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 4, batch with repeated entries", {6, 8, 8, 8, 7}, 30, {0, 1, 2, 3, 0, 0, 1, 5, 7, 9, 9, 9, 2, 4, 6, 8},
      DLN_FORMULATION_FUSED_BATCH},
-    {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_CHAINS},
     {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_ROWS_COLS},
     {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 2, full batch of 300 on a 10 x 10 target, width 64", {10, 64, 10}, 300, {}, DLN_FORMULATION_DENSE_BLOCK},
+    {"depth 3, full batch of 500 on a 24 x 24 target, width 48", {24, 48, 48, 24}, 500, {}, DLN_FORMULATION_DENSE_BLOCK},
+    {"depth 4, full batch of 400 on a 16 x 16 target, width 48", {16, 48, 48, 48, 16}, 400, {},
+     DLN_FORMULATION_DENSE_BLOCK},
 };
 
 Problem case_problem(const Case &c) {
@@ -263,7 +269,7 @@ TEST_CASE("a diverged step leaves the state byte-identical, whichever formulatio
   }
 }
 
-TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and large batches, fused loops for small ones") {
+TEST_CASE("the cost model picks the dense block for full-batch GD on a small target, distinct rows/columns for a sparse one, fused loops for small batches") {
   ModelPtr m = make_problem_model({64, 64, 64, 64, 64}, 2000, 3, 1.0);
   int formulation = -1;
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
@@ -272,7 +278,7 @@ TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and larg
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-  CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+  CHECK(formulation == DLN_FORMULATION_DENSE_BLOCK);  // 2000 entries in a 64 x 64 block
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT));
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 256));  // 256 draws on 64 rows and 64 columns
   REQUIRE_OK(dln_step(m.get(), 1));
@@ -286,29 +292,44 @@ TEST_CASE("the cost model picks distinct rows/columns for full-batch GD and larg
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_SMALL_WIDTH);  // hidden widths <= 64 (issue 16)
+  ModelPtr sparse = make_problem_model({300, 32, 32, 32, 300}, 3000, 3, 1.0);  // 3000 entries in 300 x 300
+  REQUIRE_OK(dln_set_param(sparse.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_step(sparse.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(sparse.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
   CHECK(std::string(dln_formulation_name(DLN_FORMULATION_ROWS_COLS)) == "DLN_FORMULATION_ROWS_COLS");
+  CHECK(std::string(dln_formulation_name(DLN_FORMULATION_DENSE_BLOCK)) == "DLN_FORMULATION_DENSE_BLOCK");
   CHECK(dln_formulation_name(99) == nullptr);
   CHECK(dln_last_step_formulation(nullptr, &formulation) == DLN_ERR_NULL_POINTER);
   CHECK(dln_last_step_formulation(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
 }
 
 TEST_CASE("full-batch GD is deterministic for a given thread count and agrees across thread counts to rounding") {
-  auto run = [](int64_t threads) {
-    ModelPtr m = make_problem_model({60, 48, 48, 48, 50}, 2000, 8, 1.0);
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
-    REQUIRE_OK(dln_step(m.get(), 20));
-    int formulation = -1;
-    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-    CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
-    return all_weights(m.get());
+  struct Shape {
+    std::vector<int64_t> widths;
+    int64_t count;
+    int expected;
   };
-  const auto one = run(1), two = run(2), again = run(2);
-  CHECK(two == again);
-  for (size_t l = 0; l < one.size(); ++l)
-    for (size_t i = 0; i < one[l].size(); ++i)
-      REQUIRE(std::fabs(one[l][i] - two[l][i]) <= 1e-12 * (1 + std::fabs(one[l][i])));
+  for (const Shape &shape : {Shape{{60, 48, 48, 48, 50}, 2000, DLN_FORMULATION_DENSE_BLOCK},
+                             Shape{{300, 32, 32, 32, 300}, 3000, DLN_FORMULATION_ROWS_COLS}}) {
+    CAPTURE(shape.expected);
+    auto run = [&](int64_t threads) {
+      ModelPtr m = make_problem_model(shape.widths, shape.count, 8, 1.0);
+      REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+      REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+      REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
+      REQUIRE_OK(dln_step(m.get(), 20));
+      int formulation = -1;
+      REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+      CHECK(formulation == shape.expected);
+      return all_weights(m.get());
+    };
+    const auto one = run(1), two = run(2), again = run(2);
+    CHECK(two == again);
+    for (size_t l = 0; l < one.size(); ++l)
+      for (size_t i = 0; i < one[l].size(); ++i)
+        REQUIRE(std::fabs(one[l][i] - two[l][i]) <= 1e-12 * (1 + std::fabs(one[l][i])));
+  }
 }
 
 // ---- the small-width formulation (issue 16) ---------------------------------

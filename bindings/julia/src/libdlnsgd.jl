@@ -80,6 +80,7 @@ const FORMULATION_CHAINS = Cint(2)  # b rank-one chains: products with b columns
 const FORMULATION_ROWS_COLS = Cint(3)  # p distinct columns, q rows: products with p, q
 const FORMULATION_FUSED_BATCH = Cint(4)  # b rank-one chains in fused loops, no BLIS
 const FORMULATION_SMALL_WIDTH = Cint(5)  # b = 1, hidden widths <= 64: plain loops, no BLIS
+const FORMULATION_DENSE_BLOCK = Cint(6)  # A on the q x p block of the batch, dense gemms
 
 # enum dln_rank_measure
 const RANK_NUMERICAL = Cint(0)

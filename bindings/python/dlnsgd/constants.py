@@ -89,6 +89,7 @@ class Formulation(enum.IntEnum):
     ROWS_COLS = 3
     FUSED_BATCH = 4
     SMALL_WIDTH = 5
+    DENSE_BLOCK = 6
 
 
 class RankMeasure(enum.IntEnum):
@@ -271,6 +272,7 @@ DESCRIPTIONS = {
     Formulation.ROWS_COLS: 'p distinct columns, q rows: products with p, q',
     Formulation.FUSED_BATCH: 'b rank-one chains in fused loops, no BLIS',
     Formulation.SMALL_WIDTH: 'b = 1, hidden widths <= 64: plain loops, no BLIS',
+    Formulation.DENSE_BLOCK: 'A on the q x p block of the batch, dense gemms',
 }
 
 __all__ = [

@@ -1,0 +1,152 @@
+// Formulation "dense block" (math §8). When the batch fills a good part of
+// the q × p block I × J of its distinct rows and columns (full-batch GD on a
+// small target: 2000 observations in 64 × 64), the end-to-end matrix on that
+// block is formed and the gradient backpropagated through dense blocks, so
+// that every product is a gemm and the sparse S enters only as the residual
+// block R:
+//   F_1 = W_1[:, J], F_ℓ = W_ℓ F_{ℓ-1} (n_ℓ × p);  A_IJ = W_L[I, :] F_{L-1}      (q × p)
+//   r_k = A_IJ[slot(i_k), slot(j_k)] − y_k;  R = S (the g_k, duplicates summed)
+//   Δ_{L-1} = W_L[I, :]ᵀ R, Δ_{ℓ-1} = W_ℓᵀ Δ_ℓ (n_ℓ × p)   (Δ_ℓ = B_ℓ S of the rows/columns formulation)
+//   gradient: W_ℓ: Δ_ℓ F_{ℓ-1}ᵀ;  W_1[:, J]: Δ_1;  W_L[I, :]: R F_{L-1}ᵀ.
+// 3 (L−1) gemms and O(b + q p) other work, where the rows/columns formulation
+// has 3 (L−2) gemms and (L + 1) passes of b scattered columns, which run far
+// below gemm speed (bench/RESULTS.md, issue 11).
+//
+// Its bound: F_ℓ and W_L[I, :] are formed and measured; the backward vectors
+// B_ℓ = W_{>ℓ}[I, :]ᵀ are not, so max|B_{ℓ-1}| ≤ n_ℓ · s_ℓ max|V_ℓ| · max|B_ℓ|
+// (a true bound, slack by the width; it only decides when the cautious path
+// of math §7 runs). Every Δ_ℓ is ≤ Σ|g| · max|B_ℓ|, R F_{L-1}ᵀ ≤ Σ|g| · max|F_{L-1}|.
+#include <algorithm>
+
+#include "errors.hpp"
+#include "kernels.hpp"
+#include "step_formulation.hpp"
+
+namespace dln {
+
+namespace {
+
+// R is formed with q·p entries: the block must be at least this full (b/(q p))
+// for the formulation to apply, so its memory stays O(b).
+constexpr double kMinimumFill = 1.0 / 64.0;
+
+bool applies(const StepShape &s) {
+  return s.b > 1 && s.L >= 2 && double(s.p) * double(s.q) * kMinimumFill <= double(s.b);
+}
+
+double cost(const StepShape &s) {
+  double c = 0.0;
+  for (int64_t l = 2; l <= s.L - 1; ++l) c += 3.0 * double(s.p) * double(s.n[l] * s.n[l - 1]);  // F, Δ, gradient
+  const double top = double(s.n[s.L - 1]), block = double(s.p) * double(s.q);
+  c += 3.0 * block * top;  // A_IJ, Δ_{L-1}, R F_{L-1}ᵀ
+  c += 3.0 * double(s.L - 1) * kGemmCall;
+  return c + 2.0 * block + 2.0 * double(s.b) + double(s.p) * 2.0 * double(s.n[1]) + double(s.q) * 2.0 * top;
+}
+
+int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
+
+// F_ℓ (n_ℓ × p) at offset[ℓ] of F; in B: Δ_ℓ (n_ℓ × p) at backward_offset[ℓ],
+// then R (q × p, column c at R + c q) at backward_offset[L]. W_L[I, :] scaled
+// (q × n_{L-1}, row-major) and later R F_{L-1}ᵀ in the workspace's `scaled`.
+void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows);
+  w.offset.resize(size_t(p.L) + 1);
+  w.backward_offset.resize(size_t(p.L) + 1);
+  forward_size = backward_size = 0;
+  for (int64_t l = 1; l < p.L; ++l) {
+    w.offset[size_t(l)] = forward_size;
+    w.backward_offset[size_t(l)] = backward_size;
+    forward_size += p.n(l) * P;
+    backward_size += p.n(l) * P;
+  }
+  w.backward_offset[size_t(p.L)] = backward_size;
+  backward_size += Q * P;
+  p.foffset = w.offset.data();
+  p.boffset = w.backward_offset.data();
+  const int64_t top = p.n(p.L - 1);
+  if (int64_t(w.scaled.size()) < Q * top) w.scaled.resize(size_t(Q * top));
+}
+
+double *block_of(StepPlan &p) { return p.Bl(p.L); }  // A_IJ, then R
+
+void residuals(StepPlan &p) {
+  Workspace &w = p.model.work;
+  const Observations &obs = p.model.train;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
+  const int64_t n1 = p.n(1), m = p.n(0), top = p.n(L - 1);
+  const Layer &W1 = p.model.layer(1), &WL = p.model.layer(L);
+  for (int64_t c = 0; c < P; ++c) {  // F_1 = W_1[:, J]
+    double *f = p.Fl(1) + c * n1;
+    const int64_t j = w.distinct_cols[size_t(c)];
+    for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
+  }
+  double *rows = w.scaled.data();  // W_L[I, :], row-major q × n_{L-1}
+  for (int64_t r = 0; r < Q; ++r) {
+    const double *v = WL.v.data() + w.distinct_rows[size_t(r)] * top;
+    for (int64_t q = 0; q < top; ++q) rows[r * top + q] = WL.scale * v[q];
+  }
+  forward_products(p, P);
+  double *A = block_of(p);  // A_IJ = W_L[I, :] F_{L-1}, q × p, column c at A + c q
+  p.exec.gemm(false, false, Q, P, top, 1.0, rows, top, 1, p.Fl(L - 1), 1, top, 0.0, A, 1, Q);
+  const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
+  for (int64_t k = 0; k < p.b; ++k) p.g[k] = A[rs[k] + cs[k] * Q] - obs.values[size_t(p.batch[k])];
+}
+
+void bound(StepPlan &p, bool &risky) {
+  const Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
+  for (int64_t l = 1; l < L; ++l) p.fmax[l] = max_magnitude(p.Fl(l), p.n(l) * P);
+  p.bmax[L - 1] = max_magnitude(w.scaled.data(), Q * p.n(L - 1));
+  for (int64_t l = L - 1; l >= 2; --l) {
+    const Layer &W = p.model.layer(l);
+    p.bmax[l - 1] = product_bound(double(W.rows), W.scale, W.max_abs_bound, p.bmax[l]);
+  }
+  check_bound(risky, product_bound(double(p.n(L - 1)), p.bmax[L - 1], p.fmax[L - 1], 1.0));  // A_IJ
+  for (int64_t l = 1; l < L; ++l) check_bound(risky, product_bound(p.gsum, p.bmax[l], 1.0, 1.0));  // Δ_ℓ
+  check_bound(risky, product_bound(p.gsum, p.fmax[L - 1], 1.0, 1.0));  // R F_{L-1}ᵀ
+}
+
+const char *update(StepPlan &p, bool exact) {
+  Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
+  const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
+  double *R = block_of(p), *X = w.scaled.data();
+  std::fill(R, R + Q * P, 0.0);
+  for (int64_t k = 0; k < p.b; ++k) R[rs[k] + cs[k] * Q] += p.g[k];
+  // Every Δ_ℓ and R F_{L-1}ᵀ from the weights at θ_t, before any changes.
+  p.exec.gemm(true, false, top, P, Q, 1.0, X, top, 1, R, 1, Q, 0.0, p.Bl(L - 1), 1, top);  // Δ_{L-1} = W_L[I,:]ᵀ R
+  for (int64_t l = L - 1; l >= 2; --l) {  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
+    const Layer &W = p.model.layer(l);
+    p.exec.gemm(false, false, W.cols, P, W.rows, W.scale, W.v.data(), 1, W.cols, p.Bl(l), 1, W.rows, 0.0,
+                p.Bl(l - 1), 1, W.cols);
+  }
+  p.exec.gemm(false, true, Q, top, P, 1.0, R, 1, Q, p.Fl(L - 1), 1, top, 0.0, X, top, 1);  // R F_{L-1}ᵀ
+  if (exact) {
+    if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
+    if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
+  }
+  for (int64_t l = 2; l <= L - 1; ++l) {  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
+    Layer &W = p.model.layer(l);
+    p.exec.gemm(false, true, W.rows, W.cols, P, p.coefficient[l], p.Bl(l), 1, W.rows, p.Fl(l - 1), 1, W.cols, 1.0,
+                W.v.data(), W.cols, 1);
+  }
+  Layer &W1 = p.model.layer(1);  // V_1[:, J_c] += c_1 Δ_1[:, c]
+  for (int64_t c = 0; c < P; ++c) {
+    const int64_t j = w.distinct_cols[size_t(c)];
+    const double *d = p.Bl(1) + c * W1.rows;
+    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + j)] += p.coefficient[1] * d[q];
+  }
+  Layer &WL = p.model.layer(L);  // V_L[I_r, :] += c_L (R F_{L-1}ᵀ)[r, :]
+  for (int64_t r = 0; r < Q; ++r) {
+    double *v = WL.v.data() + w.distinct_rows[size_t(r)] * top;
+    const double *x = X + r * top;
+    for (int64_t q = 0; q < top; ++q) v[q] += p.coefficient[L] * x[q];
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const Formulation kDenseBlock{DLN_FORMULATION_DENSE_BLOCK, applies, cost, layout, residuals, bound, update};
+
+}  // namespace dln
