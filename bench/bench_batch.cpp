@@ -112,35 +112,51 @@ double wall_seconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
-// The inner-layer gemms of one step of the formulation, on the model's shapes:
+// The gemms of one step of the formulation, on the model's shapes, with the
+// strides src/formulation_*.cpp pass. Rows/columns (and chains, p = q = b):
 // per inner layer ℓ = 2, 3 (w × w): F_ℓ = V_ℓ F_{ℓ-1} (p columns), B_{ℓ-1} =
-// V_ℓᵀ B_ℓ (q columns), V_ℓ += c X Yᵀ with inner dimension min(p, q) (chains:
-// p = q = b), with the strides src/formulation_*.cpp pass.
+// V_ℓᵀ B_ℓ (q columns), V_ℓ += c X Yᵀ with inner dimension min(p, q). Dense
+// block (formulation_dense_block.cpp): F_2, F_3, A_IJ = W_4[I, :] F_3,
+// Δ_3 = W_4[I, :]ᵀ R, Δ_2, Δ_1, R F_3ᵀ, V_3 += c Δ_3 F_2ᵀ, V_2 += c Δ_2 F_1ᵀ.
 struct GemmLimit {
   int64_t w, p, q;
-  std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X;
+  bool dense;
+  std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X, R, A;
   rntm_t rntm = BLIS_RNTM_INITIALIZER, serial = BLIS_RNTM_INITIALIZER;
-  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads)
-      : w(width), p(p_), q(q_), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01), F1(size_t(w * p), 1.0),
-        F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * q), 1.0), B2(size_t(w * q)), B1(size_t(w * q)),
-        X(size_t(w * std::min(p, q)), 1e-9) {
+  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads, bool dense_block)
+      : w(width), p(p_), q(q_), dense(dense_block), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
+        F1(size_t(w * p), 1.0), F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * std::max(p, q)), 1.0),
+        B2(size_t(w * std::max(p, q))), B1(size_t(w * std::max(p, q))), X(size_t(w * std::max(p, q)), 1e-9),
+        R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0) {
     bli_rntm_set_num_threads(dim_t(threads), &rntm);
     bli_rntm_set_num_threads(1, &serial);
   }
-  void gemm(bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa, double *b,
-            int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
+  void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa,
+            double *b, int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
     // As src/exec_context.cpp: products under 2^24 multiply-adds on one thread.
-    bli_dgemm_ex(BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a, rsa, csa, b, rsb, csb,
-                 &beta, c, rsc, csc, nullptr, double(m) * double(n) * double(k) < 16777216.0 ? &serial : &rntm);
+    bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a,
+                 rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr,
+                 double(m) * double(n) * double(k) < 16777216.0 ? &serial : &rntm);
   }
   void run() {
-    gemm(false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);
-    gemm(false, w, p, w, 1.0, V3.data(), w, 1, F2.data(), 1, w, 0.0, F3.data(), 1, w);
-    gemm(false, w, q, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
-    gemm(false, w, q, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
+    gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);
+    gemm(false, false, w, p, w, 1.0, V3.data(), w, 1, F2.data(), 1, w, 0.0, F3.data(), 1, w);
+    if (dense) {
+      double *rows = X.data();  // W_4[I, :], q × w row-major; then R F_3ᵀ
+      gemm(false, false, q, p, w, 1.0, rows, w, 1, F3.data(), 1, w, 0.0, A.data(), 1, q);
+      gemm(true, false, w, p, q, 1.0, rows, w, 1, R.data(), 1, q, 0.0, B3.data(), 1, w);
+      gemm(false, false, w, p, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
+      gemm(false, false, w, p, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
+      gemm(false, true, q, w, p, 1.0, R.data(), 1, q, F3.data(), 1, w, 0.0, rows, w, 1);
+      gemm(false, true, w, w, p, 1e-12, B3.data(), 1, w, F2.data(), 1, w, 1.0, V3.data(), w, 1);
+      gemm(false, true, w, w, p, 1e-12, B2.data(), 1, w, F1.data(), 1, w, 1.0, V2.data(), w, 1);
+      return;
+    }
+    gemm(false, false, w, q, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
+    gemm(false, false, w, q, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
     const int64_t k = std::min(p, q);
-    gemm(true, w, w, k, 1e-12, X.data(), 1, w, (p <= q ? F2 : B3).data(), 1, w, 1.0, V3.data(), w, 1);
-    gemm(true, w, w, k, 1e-12, X.data(), 1, w, (p <= q ? F1 : B2).data(), 1, w, 1.0, V2.data(), w, 1);
+    gemm(false, true, w, w, k, 1e-12, X.data(), 1, w, (p <= q ? F2 : B3).data(), 1, w, 1.0, V3.data(), w, 1);
+    gemm(false, true, w, w, k, 1e-12, X.data(), 1, w, (p <= q ? F1 : B2).data(), 1, w, 1.0, V2.data(), w, 1);
   }
 };
 
@@ -202,7 +218,7 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
   const int64_t K = huge ? 1 : calibrate(model.get(), o.seconds, threads);
   int64_t p = 0, q = 0;
   distinct_counts(obs, N, true, p, q);
-  GemmLimit limit(w, p, q, threads);
+  std::unique_ptr<GemmLimit> limit;  // after dlnsgd's first steps: of the formulation they took
   std::vector<double> rate, limit_rate, ratio, cores;
   const int repeats = huge ? 1 : o.repeats;
   for (int r = 0; r < repeats; ++r) {
@@ -219,7 +235,12 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
       t_dln = timed(threads, seconds, K, [&](int64_t k) { DLN_CHECK(dln_step(model.get(), k), model.get()); }, steps);
     }
     cores.push_back((process_seconds() - cpu0) / (wall_seconds() - wall0));
-    const double t_lim = timed(threads, huge ? 0.5 : seconds, 1, [&](int64_t) { limit.run(); }, calls);
+    if (!limit) {
+      int taken = 0;
+      DLN_CHECK(dln_last_step_formulation(model.get(), &taken), model.get());
+      limit = std::make_unique<GemmLimit>(w, p, q, threads, taken == DLN_FORMULATION_DENSE_BLOCK);
+    }
+    const double t_lim = timed(threads, huge ? 0.5 : seconds, 1, [&](int64_t) { limit->run(); }, calls);
     rate.push_back(double(steps) / t_dln);
     limit_rate.push_back(double(calls) / t_lim);
     ratio.push_back((t_dln / double(steps)) / (t_lim / double(calls)));
@@ -247,7 +268,7 @@ void batch_case(const Options &o, int64_t w, int64_t b, int64_t threads) {
   DLN_CHECK(dln_last_step_formulation(model.get(), &formulation), model.get());
   int64_t p = 0, q = 0;
   distinct_counts(obs, b, false, p, q);
-  GemmLimit limit(w, p, q, threads);
+  GemmLimit limit(w, p, q, threads, formulation == DLN_FORMULATION_DENSE_BLOCK);
   std::vector<double> rate, rate1, limit_rate, ratio, obs_ratio;
   for (int r = 0; r < o.repeats; ++r) {
     int64_t steps = 0, steps1 = 0, calls = 0;

@@ -13,6 +13,8 @@
 #   DLN_SMALL_REPEATS=5          paired repeats of every small-width/ensemble case
 #   DLN_BENCH_ONLY=small         run only the section of issue 16 (small widths, lockstep
 #                                ensembles) and update only its part of bench/RESULTS.md
+#   DLN_BENCH_ONLY=batch         run only the section of issue 11 (batches, full-batch GD,
+#                                beside PyTorch) and update only its part of bench/RESULTS.md
 # Not part of the test suite and never gated on time: it always exits 0 once
 # the measurements ran. Installs its own packages (bench/packages.txt).
 set -euo pipefail
@@ -45,15 +47,63 @@ run_small() {
     --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
     --load "Load average when the small-width benchmarks started: $load (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 }
+# OpenBLAS for PyTorch's second configuration, unpacked from its Debian
+# package into the build directory (see the PyTorch loops below).
+find_openblas() {
+  openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' 2>/dev/null | head -n1 || true)
+  if [[ -z "$openblas" ]]; then
+    mkdir -p "$build/openblas/deb"
+    if (cd "$build/openblas/deb" && apt-get download libopenblas0-pthread >/dev/null 2>&1); then
+      dpkg -x "$build"/openblas/deb/libopenblas0-pthread_*.deb "$build/openblas"
+      openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' | head -n1 || true)
+    fi
+  fi
+}
+run_batch() {
+  # Issue 11: full-batch GD and mini-batches, 1 and 2 threads, beside their gemm
+  # limit and b = 1 (bench_batch), and beside PyTorch (torch_batch.py, dlnsgd
+  # paired in the same process through the Python binding). PyTorch's BLAS gets
+  # the thread count of the run through its environment (read at start-up).
+  load_batch=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "=== issue 11: batches and full-batch GD, dlnsgd beside its gemm limit (load average $load_batch)"
+  "$build/bench/dln_bench_batch" --seconds "$batch_seconds" --repeats "$batch_repeats" >"$out/bench_batch.jsonl"
+  batch_torch=()
+  for threads in 1 2; do
+    common_env=(DLNSGD_LIBRARY="$build/src/libdlnsgd.so" PYTHONPATH="$root/bindings/python"
+                OMP_NUM_THREADS=$threads BLIS_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
+                MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=67108864)
+    batch_args=(bench/torch_batch.py --repeats "$batch_repeats" --seconds "$batch_seconds" --threads "$threads")
+    echo "=== issue 11: PyTorch GD and batch loops, machine BLAS, $threads thread(s)"
+    env "${common_env[@]}" "$py" "${batch_args[@]}" --label "torch+BLIS" --out "$out/torch_batch_blis_$threads.jsonl" 2>/dev/null
+    batch_torch+=("$out/torch_batch_blis_$threads.jsonl")
+    if [[ -n "$openblas" ]]; then
+      echo "=== issue 11: PyTorch GD and batch loops, OpenBLAS, $threads thread(s)"
+      env "${common_env[@]}" LD_LIBRARY_PATH="$(dirname "$openblas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}" \
+        "$py" "${batch_args[@]}" --label "torch+OpenBLAS" --out "$out/torch_batch_openblas_$threads.jsonl" 2>/dev/null
+      batch_torch+=("$out/torch_batch_openblas_$threads.jsonl")
+    fi
+  done
+  "$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
+    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
+    --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
+}
 if [[ "${DLN_BENCH_ONLY:-}" == small ]]; then
   cmake --build "$build" -j"$(nproc)" --target dln_bench_small
   run_small
   exit 0
 fi
-cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch dln_bench_small
-bench=$build/bench/dln_bench_step
 batch_seconds=${DLN_BATCH_SECONDS:-0.25}
 batch_repeats=${DLN_BATCH_REPEATS:-3}
+if [[ "${DLN_BENCH_ONLY:-}" == batch ]]; then
+  cmake --build "$build" -j"$(nproc)" --target dln_bench_batch
+  export OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1
+  find_openblas
+  run_batch
+  exit 0
+fi
+cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch dln_bench_small
+bench=$build/bench/dln_bench_step
 
 # One thread everywhere: dlnsgd (DLN_PARAM_THREADS = 1), BLIS, OpenMP, torch.
 export OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1
@@ -82,14 +132,7 @@ torch_args=(bench/torch_loops.py --repeats "$torch_repeats" --seconds "$torch_se
 echo "=== PyTorch loops, machine BLAS ($torch_repeats repeats, interleaved with dlnsgd)"
 env "${torch_env[@]}" "$py" "${torch_args[@]}" --label "torch+BLIS" --out "$out/torch_blis.json"
 torch_files=("$out/torch_blis.json")
-openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' 2>/dev/null | head -n1 || true)
-if [[ -z "$openblas" ]]; then
-  mkdir -p "$build/openblas/deb"
-  if (cd "$build/openblas/deb" && apt-get download libopenblas0-pthread >/dev/null 2>&1); then
-    dpkg -x "$build"/openblas/deb/libopenblas0-pthread_*.deb "$build/openblas"
-    openblas=$(find "$build/openblas" -path '*openblas-pthread/libblas.so.3' | head -n1 || true)
-  fi
-fi
+find_openblas
 if [[ -n "$openblas" ]]; then
   echo "=== PyTorch loops, OpenBLAS ($(dirname "$openblas"), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell})"
   env "${torch_env[@]}" LD_LIBRARY_PATH="$(dirname "$openblas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
@@ -100,38 +143,13 @@ else
   echo "=== OpenBLAS could not be fetched: PyTorch measured with the machine BLAS only"
 fi
 
-# Issue 11: full-batch GD and mini-batches, 1 and 2 threads, beside their gemm
-# limit and b = 1 (bench_batch), and beside PyTorch (torch_batch.py, dlnsgd
-# paired in the same process through the Python binding). PyTorch's BLAS gets
-# the thread count of the run through its environment (read at start-up).
-load_batch=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "=== issue 11: batches and full-batch GD, dlnsgd beside its gemm limit (load average $load_batch)"
-"$build/bench/dln_bench_batch" --seconds "$batch_seconds" --repeats "$batch_repeats" >"$out/bench_batch.jsonl"
-batch_torch=()
-for threads in 1 2; do
-  common_env=(DLNSGD_LIBRARY="$build/src/libdlnsgd.so" PYTHONPATH="$root/bindings/python"
-              OMP_NUM_THREADS=$threads BLIS_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-              MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=67108864)
-  batch_args=(bench/torch_batch.py --repeats "$batch_repeats" --seconds "$batch_seconds" --threads "$threads")
-  echo "=== issue 11: PyTorch GD and batch loops, machine BLAS, $threads thread(s)"
-  env "${common_env[@]}" "$py" "${batch_args[@]}" --label "torch+BLIS" --out "$out/torch_batch_blis_$threads.jsonl" 2>/dev/null
-  batch_torch+=("$out/torch_batch_blis_$threads.jsonl")
-  if [[ -n "$openblas" ]]; then
-    echo "=== issue 11: PyTorch GD and batch loops, OpenBLAS, $threads thread(s)"
-    env "${common_env[@]}" LD_LIBRARY_PATH="$(dirname "$openblas")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
-      OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-Haswell}" \
-      "$py" "${batch_args[@]}" --label "torch+OpenBLAS" --out "$out/torch_batch_openblas_$threads.jsonl" 2>/dev/null
-    batch_torch+=("$out/torch_batch_openblas_$threads.jsonl")
-  fi
-done
+run_batch
 
 { lscpu; getconf -a | grep CACHE_SIZE || true; } >"$out/lscpu.txt"
 "$py" bench/report.py --bench "$out/bench_step.json" --spectrum "$out/bench_spectrum.json" \
   --torch "${torch_files[@]}" --lscpu "$out/lscpu.txt" --library "$build/src/libdlnsgd.so" \
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include || echo '+local src changes')" \
   --markdown bench/RESULTS.md
-"$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
-  --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 run_small
 # Cost of the rank-change checks (issue 12): steps/s with checks every 0,
 # 100, 1000 steps; printed, and kept beside the raw results.
