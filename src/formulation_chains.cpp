@@ -106,7 +106,9 @@ bool applies(const StepShape &) { return true; }
 
 double cost(const StepShape &s) {
   double c = 0.0;
-  for (int64_t l = 2; l <= s.L - 1; ++l) c += 3.0 * double(s.b) * double(s.n[l] * s.n[l - 1]) + double(s.b * s.n[l]);
+  for (int64_t l = 2; l <= s.L - 1; ++l)
+    c += std::max(3.0 * double(s.b) * double(s.n[l] * s.n[l - 1]), 3.0 * pass_cost(s.n[l], s.n[l - 1])) +
+         double(s.b * s.n[l]);
   if (s.L > 1) c += 3.0 * double(s.b) * double(s.n[1] + s.n[s.L - 1]);
   if (s.b > 1) c += 3.0 * double(std::max<int64_t>(s.L - 2, 0)) * kGemmCall;
   return c + double(s.b);

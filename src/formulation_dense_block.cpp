@@ -36,7 +36,8 @@ bool applies(const StepShape &s) {
 
 double cost(const StepShape &s) {
   double c = 0.0;
-  for (int64_t l = 2; l <= s.L - 1; ++l) c += 3.0 * double(s.p) * double(s.n[l] * s.n[l - 1]);  // F, Δ, gradient
+  for (int64_t l = 2; l <= s.L - 1; ++l)  // F, Δ, gradient
+    c += std::max(3.0 * double(s.p) * double(s.n[l] * s.n[l - 1]), 3.0 * pass_cost(s.n[l], s.n[l - 1]));
   const double top = double(s.n[s.L - 1]), block = double(s.p) * double(s.q);
   c += 3.0 * block * top;  // A_IJ, Δ_{L-1}, R F_{L-1}ᵀ
   c += 3.0 * double(s.L - 1) * kGemmCall;

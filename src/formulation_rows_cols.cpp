@@ -52,8 +52,9 @@ double cost(const StepShape &s) {
   double c = 0.0;
   for (int64_t l = 2; l <= s.L - 1; ++l) {
     const double nn = double(s.n[l] * s.n[l - 1]);
-    c += double(s.p + s.q) * nn +
-         std::min(double(s.p) * nn + k * double(s.b * s.n[l]), double(s.q) * nn + k * double(s.b * s.n[l - 1]));
+    c += std::max(double(s.p + s.q) * nn, 2.0 * pass_cost(s.n[l], s.n[l - 1])) +
+         std::max(std::min(double(s.p) * nn + k * double(s.b * s.n[l]), double(s.q) * nn + k * double(s.b * s.n[l - 1])),
+                  pass_cost(s.n[l], s.n[l - 1]));
   }
   const double n1 = double(s.n[1]), top = double(s.n[s.L - 1]);
   c += 3.0 * double(s.L - 2) * kGemmCall;

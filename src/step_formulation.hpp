@@ -62,17 +62,22 @@ extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWi
 
 // Cost model units: multiply-adds through BLIS gemm. A gemm call also costs a
 // fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS
-// 0.9 generic at w = 64, b = 4), and the fused loops, reading each inner
-// matrix twice instead of three times, take ~0.8 of the time BLIS needs for
-// the same multiply-adds (measured at w = 64, 256, 1024, b = 64; issue 11).
+// 0.9 generic at w = 64, b = 4).
 constexpr double kGemmCall = 30000.0;
-constexpr double kLoopPerGemmFlop = 0.8;
-// A multiply-add of the rows/columns formulation's passes over b scattered
-// columns (products with S, residual dots) costs about three inside a gemm:
-// measured 2.2 at w = 64 and 3.1 at w = 256 (full-batch GD, zen3 kernels,
-// issue 11). With it the model orders the dense block and the rows/columns
-// formulation as their measured times do (64², N = 2000: 0.72 vs 0.77 paired;
-// 256², N = 20000: 0.85 vs 0.79; b = 256 at w = 64: 1.30 vs 1.28).
+// The fused loops reach about half of gemm's rate per multiply-add once b ≥ 16
+// (measured on zen3 kernels, issue 11: with 2.0 the model takes rows/columns
+// or chains at (w, b) = (64, 16), (256, 16), (256, 64), (1024, 64), which ran
+// in 0.60, 0.51, 0.45, 0.75 of the fused loops' time), but read each inner
+// matrix twice where BLIS reads it three times, which is what counts when the
+// matrix is streamed from memory and b is small (next).
+constexpr double kLoopPerGemmFlop = 2.0;
+// A pass over a matrix that does not stay in cache (over 1 MiB, the L2 of
+// one core here), per entry: at b = 4 and w = 1024 the fused loops took 0.85
+// of the time of BLIS chains. Zero for matrices in cache.
+constexpr double kStreamedEntry = 16.0;
+inline double pass_cost(int64_t rows, int64_t cols) {
+  return double(rows) * double(cols) * 8.0 > 1048576.0 ? kStreamedEntry * double(rows) * double(cols) : 0.0;
+}
 constexpr double kScatteredPerGemmFlop = 3.0;
 
 // Shared pieces of the formulations (step.cpp, formulation_chains.cpp).

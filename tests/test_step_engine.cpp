@@ -284,7 +284,7 @@ TEST_CASE("the cost model picks the dense block for full-batch GD on a small tar
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
-  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 4));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
@@ -302,6 +302,20 @@ TEST_CASE("the cost model picks the dense block for full-batch GD on a small tar
   CHECK(dln_formulation_name(99) == nullptr);
   CHECK(dln_last_step_formulation(nullptr, &formulation) == DLN_ERR_NULL_POINTER);
   CHECK(dln_last_step_formulation(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
+}
+
+TEST_CASE("inner matrices streamed from memory: small batches take the fused loops (two passes), larger ones BLIS") {
+  ModelPtr m = make_problem_model({64, 1024, 1024, 1024, 64}, 2000, 3, 1.0);  // 8 MiB inner matrices
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
+  int formulation = -1;
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 4));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation != DLN_FORMULATION_FUSED_BATCH);
 }
 
 TEST_CASE("full-batch GD is deterministic for a given thread count and agrees across thread counts to rounding") {
