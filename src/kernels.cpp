@@ -63,18 +63,21 @@ namespace {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef double Lanes8 __attribute__((vector_size(64)));
-inline Lanes8 load8(const double *p) {
+// Always inlined: a helper emitted on its own would be compiled for the
+// baseline instruction set, outside the clones of its caller.
+#define DLN_INLINE inline __attribute__((always_inline))
+DLN_INLINE Lanes8 load8(const double *p) {
   Lanes8 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(double *p, Lanes8 v) { std::memcpy(p, &v, sizeof v); }
+DLN_INLINE void store8(double *p, Lanes8 v) { std::memcpy(p, &v, sizeof v); }
 
 // X[r0 + j, t] for j < 8·V: the sum over the entries of target t accumulates
 // in V vector registers, one dependent multiply-add per entry and register,
 // and X is written once.
 template <int V>
-inline void chunk_of_sums(int64_t rows, int64_t r0, int64_t targets, const int64_t *__restrict start,
+DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t targets, const int64_t *__restrict start,
                           const int64_t *__restrict order, const double *__restrict g,
                           const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
   for (int64_t t = 0; t < targets; ++t) {
@@ -141,21 +144,62 @@ void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__
   }
 }
 
+namespace {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+// Columns c0 … c0+7 of the fused pass for B ≤ 4 columns of X: the B sums of
+// out stay in registers over all rows (the generic loop below stores them
+// back at every row, and is bound by those stores), as do the B entries of
+// Y. Per element the same operations in the same order as the generic loop:
+// out sums over p ascending, from V_old[p, q] before its update, which adds
+// the B terms in order of k.
+template <int B>
+DLN_INLINE void eight_columns_of_rank_b(int64_t rows, int64_t cols, int64_t c0, double *__restrict V,
+                                    const double *__restrict X, const double *__restrict alpha,
+                                    const double *__restrict Y, double *__restrict out) {
+  Lanes8 acc[B], y[B];
+  for (int k = 0; k < B; ++k) acc[k] = Lanes8{}, y[k] = load8(Y + k * cols + c0);
+  for (int64_t p = 0; p < rows; ++p) {
+    double *__restrict row = V + p * cols + c0;
+    Lanes8 v = load8(row);
+    for (int k = 0; k < B; ++k) acc[k] += X[k * rows + p] * v;
+    for (int k = 0; k < B; ++k) v += (alpha[k] * X[k * rows + p]) * y[k];
+    store8(row, v);
+  }
+  for (int k = 0; k < B; ++k) store8(out + k * cols + c0, acc[k]);
+}
+#pragma GCC diagnostic pop
+
+template <int B>
+DLN_INLINE int64_t blocked_rank_b(int64_t rows, int64_t cols, double *V, const double *X, const double *alpha,
+                              const double *Y, double *out) {
+  int64_t c0 = 0;
+  for (; c0 + 8 <= cols; c0 += 8) eight_columns_of_rank_b<B>(rows, cols, c0, V, X, alpha, Y, out);
+  return c0;
+}
+}  // namespace
+
 DLN_MULTIVERSION
 void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *__restrict V, double s,
                                            const double *__restrict X, const double *__restrict alpha,
                                            const double *__restrict Y, double *__restrict out) {
-  for (int64_t i = 0; i < cols * b; ++i) out[i] = 0.0;
+  // Columns from `first` on go through the generic loop (all of them for b > 4).
+  const int64_t first = b == 2   ? blocked_rank_b<2>(rows, cols, V, X, alpha, Y, out)
+                        : b == 3 ? blocked_rank_b<3>(rows, cols, V, X, alpha, Y, out)
+                        : b == 4 ? blocked_rank_b<4>(rows, cols, V, X, alpha, Y, out)
+                                 : 0;
+  for (int64_t k = 0; k < b; ++k)
+    for (int64_t q = first; q < cols; ++q) out[k * cols + q] = 0.0;
   for (int64_t p = 0; p < rows; ++p) {
     double *__restrict row = V + p * cols;
     for (int64_t k = 0; k < b; ++k) {  // from V_old: the reads of row p come before its update
       const double xp = X[k * rows + p];
       double *__restrict o = out + k * cols;
-      for (int64_t q = 0; q < cols; ++q) o[q] += xp * row[q];
+      for (int64_t q = first; q < cols; ++q) o[q] += xp * row[q];
     }
     for (int64_t k = 0; k < b; ++k) {
       const double ap = alpha[k] * X[k * rows + p], *__restrict y = Y + k * cols;
-      for (int64_t q = 0; q < cols; ++q) row[q] += ap * y[q];
+      for (int64_t q = first; q < cols; ++q) row[q] += ap * y[q];
     }
   }
   for (int64_t i = 0; i < cols * b; ++i) out[i] *= s;

@@ -158,6 +158,11 @@ const Case kCases[] = {
     {"depth 4, full batch, rectangular", {9, 7, 5, 6, 4}, 60, {}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 4, batch with repeated entries", {6, 8, 8, 8, 7}, 30, {0, 1, 2, 3, 0, 0, 1, 5, 7, 9, 9, 9, 2, 4, 6, 8},
      DLN_FORMULATION_FUSED_BATCH},
+    // b ≤ 4 runs the fused pass with its sums in registers, 8 columns at a
+    // time, the rest (here 4 of 12) through the generic loop.
+    {"depth 4, batch of 4, width 16", {6, 16, 16, 16, 7}, 30, {0, 5, 9, 5}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 4, batch of 3, width 12", {6, 12, 12, 12, 7}, 30, {2, 11, 17}, DLN_FORMULATION_FUSED_BATCH},
+    {"depth 3, batch of 2, width 8", {6, 8, 8, 7}, 30, {4, 20}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_CHAINS},
     {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_ROWS_COLS},
     {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_ROWS_COLS},
