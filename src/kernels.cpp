@@ -3,6 +3,11 @@
 #include <cmath>
 #include <cstring>
 
+// The vector values below (Lanes8) are always inlined into the
+// multiversioned kernels, so none crosses a call boundary: GCC's -Wpsabi
+// note about the ABI of such calls is moot here.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace dln {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
@@ -29,39 +34,10 @@ void transposed_product_and_rank_one_update(int64_t rows, int64_t cols, double *
   for (int64_t q = 0; q < cols; ++q) out[q] *= s;
 }
 
-// Eight independent lanes: the compiler maps `a > m ? a : m` to vector max
-// instructions (exact, so the result is that of a scalar scan); NaN, which a
-// max would drop, is tracked on the side.
-DLN_MULTIVERSION
-double max_magnitude(const double *__restrict x, int64_t n) {
-  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  bool nan = false;
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      const double a = std::fabs(x[i + j]);
-      nan |= a != a;
-      lane[j] = a > lane[j] ? a : lane[j];
-    }
-  for (; i < n; ++i) {
-    const double a = std::fabs(x[i]);
-    nan |= a != a;
-    lane[0] = a > lane[0] ? a : lane[0];
-  }
-  if (nan) return NAN;
-  double m = 0.0;
-  for (double a : lane) m = a > m ? a : m;
-  return m;
-}
-
 namespace {
 // Eight doubles as one value: GCC's vector extension, so the accumulators of
 // a chunk stay in registers (left to itself, GCC vectorises over the entries
 // with gathers instead). Loads and stores through memcpy: no alignment needed.
-// (Always inlined into the multiversioned kernels, so no vector crosses a
-// call boundary: GCC's -Wpsabi note about the ABI of such calls is moot.)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
 typedef double Lanes8 __attribute__((vector_size(64)));
 // Always inlined: a helper emitted on its own would be compiled for the
 // baseline instruction set, outside the clones of its caller.
@@ -71,7 +47,7 @@ DLN_INLINE Lanes8 load8(const double *p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-DLN_INLINE void store8(double *p, Lanes8 v) { std::memcpy(p, &v, sizeof v); }
+DLN_INLINE void store8(double *p, const Lanes8 &v) { std::memcpy(p, &v, sizeof v); }
 
 // X[r0 + j, t] for j < 8·V: the sum over the entries of target t accumulates
 // in V vector registers, one dependent multiply-add per entry and register,
@@ -91,8 +67,32 @@ DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t targets, const i
     for (int v = 0; v < V; ++v) store8(X + t * rows + r0 + 8 * v, acc[v]);
   }
 }
-#pragma GCC diagnostic pop
 }  // namespace
+
+// Eight lanes in one vector value: max as `a > m ? a : m`, exact, so the
+// result is that of a scalar scan; NaN, which the comparison drops, is
+// tracked on the side (GCC left the previous form of this loop scalar).
+DLN_MULTIVERSION
+double max_magnitude(const double *__restrict x, int64_t n) {
+  typedef long long Mask8 __attribute__((vector_size(64)));
+  Lanes8 lane = {};
+  Mask8 nan = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const Lanes8 v = load8(x + i), a = v < 0.0 ? -v : v;
+    nan |= a != a;
+    lane = a > lane ? a : lane;
+  }
+  bool any_nan = false;
+  double m = 0.0;
+  for (int j = 0; j < 8; ++j) any_nan |= nan[j] != 0, m = lane[j] > m ? lane[j] : m;
+  for (; i < n; ++i) {
+    const double a = std::fabs(x[i]);
+    any_nan |= a != a;
+    m = a > m ? a : m;
+  }
+  return any_nan ? NAN : m;
+}
 
 // Rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators), all targets per
 // chunk: the chunk's rows of source are reused from cache by every target.
@@ -145,8 +145,6 @@ void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__
 }
 
 namespace {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
 // Columns c0 … c0+7 of the fused pass for B ≤ 4 columns of X: the B sums of
 // out stay in registers over all rows (the generic loop below stores them
 // back at every row, and is bound by those stores), as do the B entries of
@@ -168,7 +166,6 @@ DLN_INLINE void eight_columns_of_rank_b(int64_t rows, int64_t cols, int64_t c0, 
   }
   for (int k = 0; k < B; ++k) store8(out + k * cols + c0, acc[k]);
 }
-#pragma GCC diagnostic pop
 
 template <int B>
 DLN_INLINE int64_t blocked_rank_b(int64_t rows, int64_t cols, double *V, const double *X, const double *alpha,
