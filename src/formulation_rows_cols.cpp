@@ -7,8 +7,11 @@
 // S applied to the side that makes the gemm shorter ((B_ℓ S) F_{ℓ-1}ᵀ or
 // B_ℓ (F_{ℓ-1} Sᵀ)ᵀ), W_1 touched in its p columns, W_L in its q rows. A step
 // costs O(Σ_ℓ n_ℓ n_{ℓ-1} (p + q + min(p, q)) + b Σ_ℓ n_ℓ) instead of the
-// 3 b Σ_ℓ n_ℓ n_{ℓ-1} of b chains: full-batch GD on a 64 × 64 target with 2000
-// observations has p, q ≤ 64. Its bound: the vectors it computed, and
+// 3 b Σ_ℓ n_ℓ n_{ℓ-1} of b chains (full-batch GD on a 2000 × 2000 target with
+// 40000 observations, large mini-batches; where the batch fills its q × p
+// block, the dense block of formulation_dense_block.cpp is cheaper). The
+// products with S sum the entries grouped by output column (a CSR of S or Sᵀ
+// built per step), in registers. Its bound: the vectors it computed, and
 // Σ|g|·max|B_ℓ|, Σ|g|·max|F_ℓ| for the products with S.
 #include <algorithm>
 

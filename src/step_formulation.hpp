@@ -78,6 +78,12 @@ constexpr double kStreamedEntry = 16.0;
 inline double pass_cost(int64_t rows, int64_t cols) {
   return double(rows) * double(cols) * 8.0 > 1048576.0 ? kStreamedEntry * double(rows) * double(cols) : 0.0;
 }
+// A multiply-add of the rows/columns formulation's passes over b scattered
+// columns (products with S, residual dots) costs about three inside a gemm:
+// measured 2.2 at w = 64 and 3.1 at w = 256 (full-batch GD, zen3 kernels,
+// issue 11). With it the model orders the dense block and the rows/columns
+// formulation as their measured times do (64², N = 2000: 0.72 vs 0.77 paired;
+// 256², N = 20000: 0.85 vs 0.79; b = 256 at w = 64: 1.30 vs 1.28).
 constexpr double kScatteredPerGemmFlop = 3.0;
 
 // Shared pieces of the formulations (step.cpp, formulation_chains.cpp).
