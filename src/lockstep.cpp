@@ -85,11 +85,18 @@ template <int G>
     i[k] = obs.rows[size_t(o)], j[k] = obs.cols[size_t(o)], yv[k] = obs.values[size_t(o)];
   }
   // ---- the vectors at θ_t (small_width_vectors) --------------------------
+  // W_1 column j and W_L row i, different per lane: contiguous in each lane's
+  // own copy (lockstep.hpp), gathered into the lanes.
+  const int64_t top = n[L - 1];
+  double *column[G], *row[G];
+  for (int k = 0; k < G; ++k) {
+    column[k] = g.v[0].data() + (k * n[0] + j[k]) * n[1];
+    row[k] = g.v[size_t(L - 1)].data() + (k * n[L] + i[k]) * top;
+  }
   {
-    const double *s = g.scale[0].data(), *v = g.v[0].data();
-    const int64_t m = n[0];
-    for (int64_t q = 0; q < n[1]; ++q)
-      for (int k = 0; k < G; ++k) F[q * G + k] = s[k] * v[(q * m + j[k]) * G + k];
+    const double *s = g.scale[0].data();
+    for (int k = 0; k < G; ++k)
+      for (int64_t q = 0; q < n[1]; ++q) F[q * G + k] = s[k] * column[k][q];
   }
   double *f = F;
   for (int64_t l = 2; l < L; ++l) {
@@ -100,12 +107,11 @@ template <int G>
     for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
     f = out;
   }
-  const int64_t top = n[L - 1];
   double *b = B + (f - F);
   {
-    const double *s = g.scale[size_t(L - 1)].data(), *v = g.v[size_t(L - 1)].data();
-    for (int64_t q = 0; q < top; ++q)
-      for (int k = 0; k < G; ++k) b[q * G + k] = s[k] * v[(i[k] * top + q) * G + k];
+    const double *s = g.scale[size_t(L - 1)].data();
+    for (int k = 0; k < G; ++k)
+      for (int64_t q = 0; q < top; ++q) b[q * G + k] = s[k] * row[k][q];
   }
   const D a = lane_dot<G>(b, f, top);
   for (int64_t l = L - 1; l >= 2; --l) {
@@ -195,11 +201,8 @@ template <int G>
   }
   for (int k = 0; k < G; ++k) {
     if (!(stepped >> k & 1)) continue;
-    double *v1 = g.v[0].data();
-    const int64_t m = n[0];
-    for (int64_t q = 0; q < n[1]; ++q) v1[(q * m + j[k]) * G + k] += alpha[1 * G + k] * B[q * G + k];
-    double *vL = g.v[size_t(L - 1)].data();
-    for (int64_t q = 0; q < top; ++q) vL[(i[k] * top + q) * G + k] += alpha[L * G + k] * F[(at + q) * G + k];
+    for (int64_t q = 0; q < n[1]; ++q) column[k][q] += alpha[1 * G + k] * B[q * G + k];
+    for (int64_t q = 0; q < top; ++q) row[k][q] += alpha[L * G + k] * F[(at + q) * G + k];
   }
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
@@ -212,7 +215,7 @@ template <int G>
       double *v = g.v[size_t(l - 1)].data(), largest = 0.0;  // Layer::fold_scale on lane k
       const int64_t size = n[l] * n[l - 1];
       for (int64_t e = 0; e < size; ++e) {
-        double &x = v[e * G + k];
+        double &x = v[lockstep_index(g, l, k, e)];
         x *= sp[k];
         if (std::fabs(x) < DBL_MIN) x = 0.0;
         largest = std::max(largest, std::fabs(x));
@@ -257,6 +260,7 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   for (int k = 0; k < g.count; ++k) g.model[size_t(k)] = models[size_t(k)], g.active |= 1u << k;
   dln_model &first = *models[0];
   const int64_t L = first.depth;
+  g.n = first.widths;
   g.v.resize(size_t(L)), g.scale.resize(size_t(L)), g.bound.resize(size_t(L));
   int64_t hidden = 0;
   for (int64_t l = 1; l <= L; ++l) {
@@ -267,7 +271,7 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
     g.bound[size_t(l - 1)].assign(size_t(G), 0.0);
     for (int k = 0; k < g.count; ++k) {
       const Layer &W = models[size_t(k)]->layer(l);
-      for (size_t e = 0; e < size; ++e) v[e * size_t(G) + size_t(k)] = W.v[e];
+      for (size_t e = 0; e < size; ++e) v[lockstep_index(g, l, k, int64_t(e))] = W.v[e];
       g.scale[size_t(l - 1)][size_t(k)] = W.scale;
       g.bound[size_t(l - 1)][size_t(k)] = W.max_abs_bound;
     }
@@ -280,13 +284,20 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   if (w.max_abs_y < 0.0) w.max_abs_y = max_magnitude(first.train.values.data(), first.train.size());
 }
 
+void lockstep_idle(LockstepGroup &g, int lane) {
+  for (int64_t l = 1; l < int64_t(g.n.size()); ++l) {
+    for (int64_t e = 0; e < g.n[size_t(l)] * g.n[size_t(l - 1)]; ++e) g.v[size_t(l - 1)][lockstep_index(g, l, lane, e)] = 0.0;
+    g.scale[size_t(l - 1)][size_t(lane)] = 1.0, g.bound[size_t(l - 1)][size_t(lane)] = 0.0;
+  }
+}
+
 void lockstep_unpack(const LockstepGroup &g, int lane, int64_t t) {
   dln_model &m = *g.model[size_t(lane)];
-  const size_t G = size_t(g.G), k = size_t(lane);
+  const size_t k = size_t(lane);
   for (int64_t l = 1; l <= m.depth; ++l) {
     Layer &W = m.layer(l);
     const std::vector<double> &v = g.v[size_t(l - 1)];
-    for (size_t e = 0; e < W.v.size(); ++e) W.v[e] = v[e * G + k];
+    for (size_t e = 0; e < W.v.size(); ++e) W.v[e] = v[lockstep_index(g, l, lane, int64_t(e))];
     W.scale = g.scale[size_t(l - 1)][k];
     W.max_abs_bound = g.bound[size_t(l - 1)][k];
   }

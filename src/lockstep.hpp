@@ -8,6 +8,7 @@
 // step that loop would hand to step.cpp (near overflow) is reported instead
 // of stepped, and its member goes on as an ordinary handle.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -21,7 +22,12 @@ struct LockstepGroup {
   int count = 0;                   // replicas in use, lanes 0 … count-1
   unsigned active = 0;             // lanes still stepped in lockstep
   std::vector<dln_model *> model;  // per lane (nullptr: idle)
-  std::vector<std::vector<double>> v;          // per layer ℓ-1: n_ℓ n_{ℓ-1} G
+  std::vector<int64_t> n;          // widths n_0 … n_L
+  // Per layer ℓ-1, n_ℓ n_{ℓ-1} G numbers (lockstep_index): the inner layers
+  // replica innermost; W_1 and W_L, of which a step reads and updates one
+  // column j and one row i that differ per lane, lane after lane, each
+  // lane's W_1 transposed, so that they are contiguous there.
+  std::vector<std::vector<double>> v;
   std::vector<std::vector<double>> scale, bound;  // per layer ℓ-1: G scales s_ℓ, bounds on max|V_ℓ|
   std::vector<double> F, B;        // Σ hidden n_ℓ · G each
   std::vector<double> work;        // per-step scratch (per layer and lane)
@@ -42,6 +48,15 @@ bool lockstep_compatible(const dln_model &a, const dln_model &b);
 // out (scales, bounds, step count t; queries invalidated).
 void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models);
 void lockstep_unpack(const LockstepGroup &g, int lane, int64_t t);
+// Where entry e (row-major) of lane's V_ℓ is packed in g.v[ℓ-1].
+inline size_t lockstep_index(const LockstepGroup &g, int64_t l, int lane, int64_t e) {
+  const int64_t rows = g.n[size_t(l)], cols = g.n[size_t(l - 1)], k = lane;
+  if (l == 1) return size_t((k * cols + e % cols) * rows + e / cols);  // lane k's W_1ᵀ
+  if (l == int64_t(g.n.size()) - 1) return size_t(k * rows * cols + e);  // lane k's W_L
+  return size_t(e * g.G + k);
+}
+// A lane that left: zero weights (which stay finite), scale 1, bound 0.
+void lockstep_idle(LockstepGroup &g, int lane);
 
 // One step at t for every active lane; returns the lanes not stepped because
 // their step is not comfortably far from overflow: those are unpacked at t
