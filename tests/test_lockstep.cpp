@@ -108,3 +108,17 @@ TEST_CASE("members whose step options differ are stepped one by one, with the sa
     CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
   }
 }
+
+TEST_CASE("lockstep lanes fold their decayed scale into the weights where their handles do, bit for bit") {
+  ModelPtr state = small_state(0.05);
+  REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_RIDGE, 0.3));  // decay 0.97 a step: s < 2^-30 every ~680 steps
+  const std::vector<uint64_t> seeds = seeds_from(9, 5);          // one group of 8 lanes, 3 idle
+  EnsemblePtr e = make_ensemble(state.get(), seeds);
+  REQUIRE_OK(dln_ensemble_step(e.get(), 1500, 1));
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    CAPTURE(i);
+    ModelPtr h = fresh_clone(state.get(), seeds[i]);
+    REQUIRE_OK(dln_step(h.get(), 1500));
+    CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+  }
+}
