@@ -45,6 +45,19 @@ struct Lanes {
   [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
+  [[gnu::always_inline]] static I mask(unsigned bits) {  // lane k: -1 if bit k is set, else 0
+    int64_t m[G];
+    for (int k = 0; k < G; ++k) m[k] = (bits >> k & 1) ? -1 : 0;
+    I x;
+    std::memcpy(&x, m, sizeof x);
+    return x;
+  }
+  [[gnu::always_inline]] static bool none(I x) {
+    int64_t m[G], any = 0;
+    std::memcpy(m, &x, sizeof x);
+    for (int k = 0; k < G; ++k) any |= m[k];
+    return any == 0;
+  }
 };
 
 // Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
@@ -60,10 +73,64 @@ template <int G>
   return sum;
 }
 
+// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: four rows per
+// pass, each out[q] summed over the rows in order. With `fused`, each V_ℓ
+// entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
+// pass — the update of small_width_update, whose B_ℓ and F_{ℓ-1} are known.
+template <int G, bool fused>
+[[gnu::always_inline]] inline void backward(double *v, const double *b, const double *f, double *out,
+                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
+                                            typename Lanes<G>::D alpha) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
+  int64_t p = 0;
+  for (; p + 4 <= rows; p += 4) {
+    D bp[4], ap[4];
+    double *r[4];
+    for (int u = 0; u < 4; ++u)
+      bp[u] = W::load(b + (p + u) * G), ap[u] = alpha * bp[u], r[u] = v + (p + u) * cols * G;
+    for (int64_t q = 0; q < cols; ++q) {
+      D o = W::load(out + q * G);
+      const D fq = fused ? W::load(f + q * G) : D{};
+      for (int u = 0; u < 4; ++u) {
+        const D x = W::load(r[u] + q * G);
+        o = o + bp[u] * x;
+        if (fused) W::store(r[u] + q * G, x + ap[u] * fq);
+      }
+      W::store(out + q * G, o);
+    }
+  }
+  for (; p < rows; ++p) {
+    const D bp = W::load(b + p * G), ap = alpha * bp;
+    double *row = v + p * cols * G;
+    for (int64_t q = 0; q < cols; ++q) {
+      const D x = W::load(row + q * G);
+      W::store(out + q * G, W::load(out + q * G) + bp * x);
+      if (fused) W::store(row + q * G, x + ap * W::load(f + q * G));
+    }
+  }
+  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) * s);
+}
+
+// max |x_p| over n vectors of G lanes, as largest(): on the bits with the
+// sign cleared (NaN above every number).
+template <int G>
+[[gnu::always_inline]] inline typename Lanes<G>::D lane_largest(const double *x, int64_t n) {
+  using W = Lanes<G>;
+  typename W::I m = {};
+  for (int64_t p = 0; p < n; ++p) {
+    const typename W::I z = (typename W::I)W::magnitude(W::load(x + p * G));
+    m = z > m ? z : m;
+  }
+  return (typename W::D)m;
+}
+
 template <int G>
 [[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t) {
   using W = Lanes<G>;
   using D = typename W::D;
+  using I = typename W::I;
   const dln_model &first = *g.model[0];
   const int64_t L = first.depth, *n = first.widths.data();
   const Observations &obs = first.train;
@@ -107,109 +174,103 @@ template <int G>
     for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
     f = out;
   }
-  double *b = B + (f - F);
+  double *b = B + (f - F);  // B_{L-1}
   {
     const double *s = g.scale[size_t(L - 1)].data();
     for (int k = 0; k < G; ++k)
       for (int64_t q = 0; q < top; ++q) b[q * G + k] = s[k] * row[k][q];
   }
   const D a = lane_dot<G>(b, f, top);
+  int64_t at = 0;
+  for (int64_t l = 1; l < L; ++l) W::store(fmax + l * G, lane_largest<G>(F + at * G, n[l])), at += n[l];
+  W::store(bmax + (L - 1) * G, lane_largest<G>(b, top));
+  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
+  for (int64_t l = 1; l <= L; ++l) {
+    const D s = W::load(g.scale[size_t(l - 1)].data());
+    W::store(alpha + l * G, (-eta / (decay * s)) * gk);  // c_ℓ g, as step_in_place
+  }
+  // ---- the checks of step_in_place, all lanes at once --------------------
+  // With the bounds on max|B_ℓ| in bmax; the growth of each layer's bound
+  // into growth.
+  auto checks = [&]() {
+    I ok = (r * r <= DBL_MAX) & (gsum <= comfortable);
+    D entry = W::splat(1.0);
+    for (int64_t l = 1; l <= L; ++l) {
+      const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
+      const D c = W::magnitude(-eta / (decay * s));
+      const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
+      ok &= (c <= comfortable) & (left <= comfortable) & (right <= comfortable) & (mab <= kComfortableWeight);
+      const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
+      W::store(growth + l * G, grow);
+      const double width = l < L ? double(n[l]) : 1.0;
+      entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
+    }
+    return ok & (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
+  };
+  // First with bounds on max|B_ℓ| (ℓ < L-1) from the layers' max|V_ℓ| bounds,
+  // |B_{ℓ-1}| <= s_ℓ n_ℓ max|V_ℓ| max|B_ℓ| (the margin covers the roundings
+  // and a bound up to 2^-20 below max|V_ℓ|, as a checkpoint may hold): at
+  // least the exact maxima, and every check is monotone in them, so if all
+  // lanes pass, step_in_place would step them all in place — and the update
+  // can share the backward pass (math §7: nothing is changed otherwise).
+  for (int64_t l = L - 1; l >= 2; --l) {
+    const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
+    W::store(bmax + (l - 1) * G,
+             W::max_min(W::max_min(W::max_min(s * mab) * double(n[l])) * W::load(bmax + l * G)) * (1.0 + 0x1p-18));
+  }
+  const I active = W::mask(g.active);
+  const bool fused = W::none(~checks() & active);
+  I ok = fused ? active : I{};
   for (int64_t l = L - 1; l >= 2; --l) {
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
-    const double *v = g.v[size_t(l - 1)].data();
-    double *out = b - cols * G;
-    for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
-    int64_t p = 0;
-    for (; p + 4 <= rows; p += 4) {
-      const D b0 = W::load(b + p * G), b1 = W::load(b + (p + 1) * G), b2 = W::load(b + (p + 2) * G),
-              b3 = W::load(b + (p + 3) * G);
-      const double *r0 = v + p * cols * G, *r1 = r0 + cols * G, *r2 = r1 + cols * G, *r3 = r2 + cols * G;
-      for (int64_t q = 0; q < cols; ++q) {
-        D o = W::load(out + q * G);
-        o = o + b0 * W::load(r0 + q * G);
-        o = o + b1 * W::load(r1 + q * G);
-        o = o + b2 * W::load(r2 + q * G);
-        o = o + b3 * W::load(r3 + q * G);
-        W::store(out + q * G, o);
-      }
-    }
-    for (; p < rows; ++p) {
-      const D bp = W::load(b + p * G);
-      const double *row = v + p * cols * G;
-      for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) + bp * W::load(row + q * G));
-    }
-    for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) * s);
+    double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
+    if (fused) backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{});
+    else backward<G, false>(v, b, nullptr, out, rows, cols, s, D{});
     b = out;
   }
-  int64_t at = 0;
-  for (int64_t l = 1; l < L; ++l) {  // as largest(): exact maxima (NaN above every number)
-    typename W::I fm = {}, bm = {};
-    for (int64_t p = 0; p < n[l]; ++p) {
-      const typename W::I x = (typename W::I)W::magnitude(W::load(F + (at + p) * G)),
-                          z = (typename W::I)W::magnitude(W::load(B + (at + p) * G));
-      fm = x > fm ? x : fm;
-      bm = z > bm ? z : bm;
-    }
-    W::store(fmax + l * G, (D)fm);
-    W::store(bmax + l * G, (D)bm);
-    at += n[l];
-  }
-  // ---- the checks of step_in_place, all lanes at once --------------------
-  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
-  typename W::I ok = (r * r <= DBL_MAX) & (gsum <= comfortable);
-  D entry = W::splat(1.0);
-  for (int64_t l = 1; l <= L; ++l) {
-    const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
-    const D coefficient = -eta / (decay * s), c = W::magnitude(coefficient);
-    const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
-    ok &= (c <= comfortable) & (left <= comfortable) & (right <= comfortable) & (mab <= kComfortableWeight);
-    const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
-    W::store(growth + l * G, grow);
-    const D after = mab + grow;
-    const double width = l < L ? double(n[l]) : 1.0;
-    entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * after) * width));  // entry_bound
-    W::store(alpha + l * G, coefficient * gk);
-  }
-  ok &= entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry;  // entry_check; max |y| set by lockstep_pack
-  unsigned refused = 0, stepped = 0;
-  for (int k = 0; k < G; ++k) {
-    if (!(g.active >> k & 1)) continue;
-    if (ok[k]) {
-      stepped |= 1u << k;
-      continue;
-    }
-    lockstep_unpack(g, k, t);  // out before the update below touches its lane (even by + 0)
-    refused |= 1u << k;
-  }
-  typename W::I stepping = {};
-  for (int k = 0; k < G; ++k) stepping[k] = (stepped >> k & 1) ? -1 : 0;
-  for (int64_t l = 1; l <= L; ++l) W::store(alpha + l * G, stepping ? W::load(alpha + l * G) : D{});
-  // ---- the update (small_width_update) on the lanes that passed ----------
   at = 0;
-  for (int64_t l = 2; l < L; ++l) {
-    const int64_t rows = n[l], cols = n[l - 1];
-    const double *fl = F + at * G, *bl = B + (at + cols) * G;
-    const D al = W::load(alpha + l * G);
-    double *v = g.v[size_t(l - 1)].data();
-    for (int64_t p = 0; p < rows; ++p) {
-      const D ap = al * W::load(bl + p * G);
-      double *row = v + p * cols * G;
-      for (int64_t q = 0; q < cols; ++q) W::store(row + q * G, W::load(row + q * G) + ap * W::load(fl + q * G));
+  for (int64_t l = 1; l < L - 1; ++l) W::store(bmax + l * G, lane_largest<G>(B + at * G, n[l])), at += n[l];
+  unsigned refused = 0;
+  if (fused) {
+    checks();  // the growth from the exact maxima, as step_in_place
+  } else {
+    ok = checks();
+    for (int k = 0; k < G; ++k)
+      if ((g.active >> k & 1) && !ok[k]) {
+        lockstep_unpack(g, k, t);  // out before the update below touches its lane (even by + 0)
+        refused |= 1u << k;
+      }
+    ok &= active;
+    // ---- the update (small_width_update) on the lanes that passed --------
+    at = 0;
+    for (int64_t l = 2; l < L; ++l) {
+      const int64_t rows = n[l], cols = n[l - 1];
+      const double *fl = F + at * G, *bl = B + (at + cols) * G;
+      const D al = ok ? W::load(alpha + l * G) : D{};
+      double *v = g.v[size_t(l - 1)].data();
+      for (int64_t p = 0; p < rows; ++p) {
+        const D ap = al * W::load(bl + p * G);
+        double *vr = v + p * cols * G;
+        for (int64_t q = 0; q < cols; ++q) W::store(vr + q * G, W::load(vr + q * G) + ap * W::load(fl + q * G));
+      }
+      at += cols;
     }
-    at += cols;
   }
+  const unsigned stepped = g.active & ~refused;
   for (int k = 0; k < G; ++k) {
     if (!(stepped >> k & 1)) continue;
-    for (int64_t q = 0; q < n[1]; ++q) column[k][q] += alpha[1 * G + k] * B[q * G + k];
-    for (int64_t q = 0; q < top; ++q) row[k][q] += alpha[L * G + k] * F[(at + q) * G + k];
+    double *__restrict c = column[k], *__restrict w = row[k];
+    const double a1 = alpha[1 * G + k], aL = alpha[L * G + k];
+    for (int64_t q = 0; q < n[1]; ++q) c[q] += a1 * B[q * G + k];
+    for (int64_t q = 0; q < top; ++q) w[q] += aL * f[q * G + k];
   }
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
     double *sp = g.scale[size_t(l - 1)].data(), *mp = g.bound[size_t(l - 1)].data();
     const D s = W::load(sp), mab = W::load(mp);
-    W::store(mp, stepping ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
-    W::store(sp, stepping ? s * decay : s);
+    W::store(mp, ok ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
+    W::store(sp, ok ? s * decay : s);
     for (int k = 0; k < G; ++k) {
       if (!(stepped >> k & 1) || !(sp[k] < kRenormalizeBelow)) continue;
       double *v = g.v[size_t(l - 1)].data(), largest = 0.0;  // Layer::fold_scale on lane k
