@@ -73,6 +73,68 @@ template <int G>
   return sum;
 }
 
+// The G × G transpose of x[0 … G-1] in place: x[k][e] ↔ x[e][k], by
+// exchanging the off-diagonal blocks of size d = G/2, …, 1: rows i (bit d
+// clear) and i + d take lanes low[e] = e or G + e - d (e & d), and
+// high[e] = e + d or G + e, of the pair (x_i, x_{i+d}).
+template <int G, int d>
+[[gnu::always_inline]] inline void exchange(typename Lanes<G>::D *x) {
+  using I = typename Lanes<G>::I;
+  I low, high;
+  if constexpr (G == 8 && d == 4) low = I{0, 1, 2, 3, 8, 9, 10, 11}, high = I{4, 5, 6, 7, 12, 13, 14, 15};
+  if constexpr (G == 8 && d == 2) low = I{0, 1, 8, 9, 4, 5, 12, 13}, high = I{2, 3, 10, 11, 6, 7, 14, 15};
+  if constexpr (G == 8 && d == 1) low = I{0, 8, 2, 10, 4, 12, 6, 14}, high = I{1, 9, 3, 11, 5, 13, 7, 15};
+  if constexpr (G == 4 && d == 2) low = I{0, 1, 4, 5}, high = I{2, 3, 6, 7};
+  if constexpr (G == 4 && d == 1) low = I{0, 4, 2, 6}, high = I{1, 5, 3, 7};
+  for (int i = 0; i < G; ++i) {
+    if (i & d) continue;
+    const typename Lanes<G>::D a = x[i], b = x[i + d];
+    x[i] = __builtin_shuffle(a, b, low);
+    x[i + d] = __builtin_shuffle(a, b, high);
+  }
+}
+
+template <int G>
+[[gnu::always_inline]] inline void transpose(typename Lanes<G>::D *x) {
+  static_assert(G == 4 || G == 8, "groups of 4 or 8 lanes");
+  if constexpr (G == 8) exchange<G, 4>(x);
+  exchange<G, 2>(x);
+  exchange<G, 1>(x);
+}
+
+// out[q·G + k] = s[k] · src[k][q] for q < n: lane k's n consecutive numbers
+// into the lanes, G × G blocks at a time.
+template <int G>
+[[gnu::always_inline]] inline void into_lanes(double *const *src, int64_t n, typename Lanes<G>::D s, double *out) {
+  using W = Lanes<G>;
+  int64_t q = 0;
+  for (; q + G <= n; q += G) {
+    typename W::D x[G];
+    for (int k = 0; k < G; ++k) x[k] = W::load(src[k] + q);
+    transpose<G>(x);
+    for (int e = 0; e < G; ++e) W::store(out + (q + e) * G, s * x[e]);
+  }
+  for (; q < n; ++q)
+    for (int k = 0; k < G; ++k) out[q * G + k] = s[k] * src[k][q];
+}
+
+// dst[k][q] += alpha[k] · in[q·G + k] for q < n: the product in the lanes,
+// the sum in lane k's consecutive numbers.
+template <int G>
+[[gnu::always_inline]] inline void add_from_lanes(double *const *dst, int64_t n, typename Lanes<G>::D alpha,
+                                                  const double *in) {
+  using W = Lanes<G>;
+  int64_t q = 0;
+  for (; q + G <= n; q += G) {
+    typename W::D x[G];
+    for (int e = 0; e < G; ++e) x[e] = alpha * W::load(in + (q + e) * G);
+    transpose<G>(x);
+    for (int k = 0; k < G; ++k) W::store(dst[k] + q, W::load(dst[k] + q) + x[k]);
+  }
+  for (; q < n; ++q)
+    for (int k = 0; k < G; ++k) dst[k][q] += alpha[k] * in[q * G + k];
+}
+
 // B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: four rows per
 // pass, each out[q] summed over the rows in order. With `fused`, each V_ℓ
 // entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
@@ -136,8 +198,9 @@ template <int G>
   const Observations &obs = first.train;
   const double eta = first.learning_rate_at(t), decay = 1.0 - 2.0 * eta * first.ridge_at(t);
   double *F = g.F.data(), *B = g.B.data();
-  // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha.
-  double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G;
+  // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha, coefficient.
+  double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G,
+         *coefficient = alpha + (L + 1) * G;
   int64_t i[G], j[G];
   double yv[G];
   for (int k = 0; k < G; ++k) {
@@ -160,11 +223,7 @@ template <int G>
     column[k] = g.v[0].data() + (k * n[0] + j[k]) * n[1];
     row[k] = g.v[size_t(L - 1)].data() + (k * n[L] + i[k]) * top;
   }
-  {
-    const double *s = g.scale[0].data();
-    for (int k = 0; k < G; ++k)
-      for (int64_t q = 0; q < n[1]; ++q) F[q * G + k] = s[k] * column[k][q];
-  }
+  into_lanes<G>(column, n[1], W::load(g.scale[0].data()), F);
   double *f = F;
   for (int64_t l = 2; l < L; ++l) {
     const int64_t rows = n[l], cols = n[l - 1];
@@ -175,37 +234,40 @@ template <int G>
     f = out;
   }
   double *b = B + (f - F);  // B_{L-1}
-  {
-    const double *s = g.scale[size_t(L - 1)].data();
-    for (int k = 0; k < G; ++k)
-      for (int64_t q = 0; q < top; ++q) b[q * G + k] = s[k] * row[k][q];
-  }
+  into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b);
   const D a = lane_dot<G>(b, f, top);
   int64_t at = 0;
   for (int64_t l = 1; l < L; ++l) W::store(fmax + l * G, lane_largest<G>(F + at * G, n[l])), at += n[l];
   W::store(bmax + (L - 1) * G, lane_largest<G>(b, top));
   const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
-  for (int64_t l = 1; l <= L; ++l) {
-    const D s = W::load(g.scale[size_t(l - 1)].data());
-    W::store(alpha + l * G, (-eta / (decay * s)) * gk);  // c_ℓ g, as step_in_place
+  for (int64_t l = 1; l <= L; ++l) {  // c_ℓ and c_ℓ g, as step_in_place
+    const D c = -eta / (decay * W::load(g.scale[size_t(l - 1)].data()));
+    W::store(coefficient + l * G, c);
+    W::store(alpha + l * G, c * gk);
   }
   // ---- the checks of step_in_place, all lanes at once --------------------
   // With the bounds on max|B_ℓ| in bmax; the growth of each layer's bound
-  // into growth.
-  auto checks = [&]() {
-    I ok = (r * r <= DBL_MAX) & (gsum <= comfortable);
+  // into growth, and with `decide` whether each lane passes. Every factor
+  // |c_ℓ|, |g|, max|B_ℓ|, max|F_ℓ| <= 1e70 is one test of their largest, on
+  // the bits (as largest(): NaN above every number, so a NaN fails it too).
+  auto checks = [&](bool decide) __attribute__((always_inline)) {
+    const auto larger = [](I x, I y) __attribute__((always_inline)) { return x > y ? x : y; };
+    I factor = (I)gsum, weight = {};
     D entry = W::splat(1.0);
     for (int64_t l = 1; l <= L; ++l) {
       const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
-      const D c = W::magnitude(-eta / (decay * s));
+      const D c = W::magnitude(W::load(coefficient + l * G));
       const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
-      ok &= (c <= comfortable) & (left <= comfortable) & (right <= comfortable) & (mab <= kComfortableWeight);
       const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
       W::store(growth + l * G, grow);
+      if (!decide) continue;
+      factor = larger(factor, larger((I)c, larger((I)left, (I)right)));
+      weight = larger(weight, (I)mab);
       const double width = l < L ? double(n[l]) : 1.0;
       entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
     }
-    return ok & (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
+    return (r * r <= DBL_MAX) & ((D)factor <= comfortable) & ((D)weight <= kComfortableWeight) &
+           (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
   };
   // First with bounds on max|B_ℓ| (ℓ < L-1) from the layers' max|V_ℓ| bounds,
   // |B_{ℓ-1}| <= s_ℓ n_ℓ max|V_ℓ| max|B_ℓ| (the margin covers the roundings
@@ -219,7 +281,7 @@ template <int G>
              W::max_min(W::max_min(W::max_min(s * mab) * double(n[l])) * W::load(bmax + l * G)) * (1.0 + 0x1p-18));
   }
   const I active = W::mask(g.active);
-  const bool fused = W::none(~checks() & active);
+  const bool fused = W::none(~checks(true) & active);
   I ok = fused ? active : I{};
   for (int64_t l = L - 1; l >= 2; --l) {
     const int64_t rows = n[l], cols = n[l - 1];
@@ -233,9 +295,9 @@ template <int G>
   for (int64_t l = 1; l < L - 1; ++l) W::store(bmax + l * G, lane_largest<G>(B + at * G, n[l])), at += n[l];
   unsigned refused = 0;
   if (fused) {
-    checks();  // the growth from the exact maxima, as step_in_place
+    checks(false);  // the growth from the exact maxima, as step_in_place
   } else {
-    ok = checks();
+    ok = checks(true);
     for (int k = 0; k < G; ++k)
       if ((g.active >> k & 1) && !ok[k]) {
         lockstep_unpack(g, k, t);  // out before the update below touches its lane (even by + 0)
@@ -258,19 +320,17 @@ template <int G>
     }
   }
   const unsigned stepped = g.active & ~refused;
-  for (int k = 0; k < G; ++k) {
-    if (!(stepped >> k & 1)) continue;
-    double *__restrict c = column[k], *__restrict w = row[k];
-    const double a1 = alpha[1 * G + k], aL = alpha[L * G + k];
-    for (int64_t q = 0; q < n[1]; ++q) c[q] += a1 * B[q * G + k];
-    for (int64_t q = 0; q < top; ++q) w[q] += aL * f[q * G + k];
-  }
+  // Lanes not stepped get + 0 · B_1 and + 0 · F_{L-1}: idle lanes hold zero
+  // weights, and a refused lane's packed copy is no longer read.
+  add_from_lanes<G>(column, n[1], ok ? W::load(alpha + 1 * G) : D{}, B);
+  add_from_lanes<G>(row, top, ok ? W::load(alpha + L * G) : D{}, f);
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
     double *sp = g.scale[size_t(l - 1)].data(), *mp = g.bound[size_t(l - 1)].data();
-    const D s = W::load(sp), mab = W::load(mp);
+    const D s = ok ? W::load(sp) * decay : W::load(sp), mab = W::load(mp);
     W::store(mp, ok ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
-    W::store(sp, ok ? s * decay : s);
+    W::store(sp, s);
+    if (W::none(ok & (s < kRenormalizeBelow))) continue;
     for (int k = 0; k < G; ++k) {
       if (!(stepped >> k & 1) || !(sp[k] < kRenormalizeBelow)) continue;
       double *v = g.v[size_t(l - 1)].data(), largest = 0.0;  // Layer::fold_scale on lane k
@@ -340,7 +400,7 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   }
   g.F.assign(size_t(hidden * G), 0.0);
   g.B.assign(size_t(hidden * G), 0.0);
-  g.work.assign(size_t(4 * (L + 1) * G), 0.0);
+  g.work.assign(size_t(5 * (L + 1) * G), 0.0);
   Workspace &w = first.work;  // max |y| of the shared observations, as small_width_steps.cpp
   if (w.max_abs_y < 0.0) w.max_abs_y = max_magnitude(first.train.values.data(), first.train.size());
 }
