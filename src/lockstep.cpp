@@ -73,6 +73,32 @@ template <int G>
   return sum;
 }
 
+// out[p] = s · <row p of v, f> for p < rows, each dot as lane_dot (the same
+// partial sums in the same order), with f's cols <= kLockstepWidthMax
+// vectors held in registers across the rows: a loop of fixed trip count whose
+// steps past cols do nothing, so that the compiler can unroll it.
+template <int G>
+[[gnu::always_inline]] inline void forward(const double *v, const double *f, double *out, int64_t rows, int64_t cols,
+                                           typename Lanes<G>::D s) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  constexpr int kMax = int(kLockstepWidthMax);
+  static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
+  D fv[kMax];
+  for (int q = 0; q < kMax; ++q) fv[q] = q < cols ? W::load(f + q * G) : D{};
+  const int64_t blocks = cols / 8 * 8;  // in the eight partial sums; the rest after them
+  for (int64_t p = 0; p < rows; ++p) {
+    const double *x = v + p * cols * G;
+    D lane[8] = {};
+    for (int q = 0; q < kMax; ++q)
+      if (q < blocks) lane[q % 8] = lane[q % 8] + W::load(x + q * G) * fv[q];
+    D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (int q = 0; q < kMax; ++q)
+      if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
+    W::store(out + p * G, s * sum);
+  }
+}
+
 // The G × G transpose of x[0 … G-1] in place: x[k][e] ↔ x[e][k], by
 // exchanging the off-diagonal blocks of size d = G/2, …, 1: rows i (bit d
 // clear) and i + d take lanes low[e] = e or G + e - d (e & d), and
@@ -230,7 +256,7 @@ template <int G>
     const D s = W::load(g.scale[size_t(l - 1)].data());
     const double *v = g.v[size_t(l - 1)].data();
     double *out = f + cols * G;
-    for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
+    forward<G>(v, f, out, rows, cols, s);
     f = out;
   }
   double *b = B + (f - F);  // B_{L-1}
