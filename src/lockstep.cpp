@@ -412,7 +412,7 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   int64_t hidden = 0;
   for (int64_t l = 1; l <= L; ++l) {
     const size_t size = first.layer(l).v.size();
-    std::vector<double> &v = g.v[size_t(l - 1)];
+    Packed &v = g.v[size_t(l - 1)];
     v.assign(size * size_t(G), 0.0);  // idle lanes: zero weights, which stay finite
     g.scale[size_t(l - 1)].assign(size_t(G), 1.0);
     g.bound[size_t(l - 1)].assign(size_t(G), 0.0);
@@ -443,7 +443,7 @@ void lockstep_unpack(const LockstepGroup &g, int lane, int64_t t) {
   const size_t k = size_t(lane);
   for (int64_t l = 1; l <= m.depth; ++l) {
     Layer &W = m.layer(l);
-    const std::vector<double> &v = g.v[size_t(l - 1)];
+    const Packed &v = g.v[size_t(l - 1)];
     for (size_t e = 0; e < W.v.size(); ++e) W.v[e] = v[lockstep_index(g, l, lane, int64_t(e))];
     W.scale = g.scale[size_t(l - 1)][k];
     W.max_abs_bound = g.bound[size_t(l - 1)][k];
