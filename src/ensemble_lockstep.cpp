@@ -83,7 +83,7 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
     {
       FlushDenormalsGuard guard;  // as dln_step
       for (; t < packed_until && g.active; ++t) {
-        const unsigned refused = lockstep_step(g, t);
+        const unsigned refused = lockstep_step(g, t, packed_until);
         for (size_t k = 0; k < ids.size(); ++k)
           if (refused >> k & 1) refused_at[k] = t;
       }

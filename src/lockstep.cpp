@@ -215,7 +215,7 @@ template <int G>
 }
 
 template <int G>
-[[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t) {
+[[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t, int64_t until) {
   using W = Lanes<G>;
   using D = typename W::D;
   using I = typename W::I;
@@ -227,18 +227,31 @@ template <int G>
   // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha, coefficient.
   double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G,
          *coefficient = alpha + (L + 1) * G;
+  // The entries of the next steps, drawn ahead for every lane at once: a
+  // draw depends on the seed and the step only (math §4), and a tight loop of
+  // independent draws keeps their latency off the step.
+  if (t < g.drawn_from || t >= g.drawn_from + g.drawn_count) {
+    g.drawn_from = t;
+    g.drawn_count = std::min<int64_t>(kDrawAhead, std::max<int64_t>(until - t, 1));
+    for (int k = 0; k < G; ++k) {
+      const dln_model *m = g.model[size_t(k)];
+      const bool subset = m && m->options.sampler == DLN_SAMPLER_SUBSET;
+      const int64_t pool = subset ? int64_t(m->subset.size()) : obs.size();
+      for (int64_t d = 0; d < g.drawn_count; ++d) {
+        int64_t o = 0;
+        if (g.active >> k & 1) {  // drawn_entry of small_width_steps.cpp
+          const int64_t u = uniform_below(philox_draw(m->seed, STREAM_SAMPLING, uint64_t(t + d), 0)[0], pool);
+          o = subset ? m->subset[size_t(u)] : u;
+        }
+        g.drawn[size_t(d * G + k)] = o;
+      }
+    }
+  }
   int64_t i[G], j[G];
   double yv[G];
   for (int k = 0; k < G; ++k) {
-    int64_t o = 0;
-    if (g.active >> k & 1) {  // drawn_entry of small_width_steps.cpp
-      const dln_model &m = *g.model[size_t(k)];
-      const bool subset = m.options.sampler == DLN_SAMPLER_SUBSET;
-      const int64_t pool = subset ? int64_t(m.subset.size()) : obs.size();
-      const int64_t u = uniform_below(philox_draw(m.seed, STREAM_SAMPLING, uint64_t(t), 0)[0], pool);
-      o = subset ? m.subset[size_t(u)] : u;
-    }
-    i[k] = obs.rows[size_t(o)], j[k] = obs.cols[size_t(o)], yv[k] = obs.values[size_t(o)];
+    const size_t o = size_t(g.drawn[size_t((t - g.drawn_from) * G + k)]);
+    i[k] = obs.rows[o], j[k] = obs.cols[o], yv[k] = obs.values[o];
   }
   // ---- the vectors at θ_t (small_width_vectors) --------------------------
   // W_1 column j and W_L row i, different per lane: contiguous in each lane's
@@ -375,12 +388,14 @@ template <int G>
   return refused;
 }
 
-DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t) { return step_lanes<4>(g, t); }
-DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t) { return step_lanes<8>(g, t); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8>(g, t, until); }
 
 }  // namespace
 
-unsigned lockstep_step(LockstepGroup &g, int64_t t) { return g.G == 4 ? step4(g, t) : step8(g, t); }
+unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
+  return g.G == 4 ? step4(g, t, until) : step8(g, t, until);
+}
 bool lockstep_serves(const dln_model &m) {
   if (!small_width_serves(m)) return false;
   if (m.options.sampler != DLN_SAMPLER_WITH_REPLACEMENT && m.options.sampler != DLN_SAMPLER_SUBSET) return false;
@@ -427,6 +442,8 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   g.F.assign(size_t(hidden * G), 0.0);
   g.B.assign(size_t(hidden * G), 0.0);
   g.work.assign(size_t(5 * (L + 1) * G), 0.0);
+  g.drawn.assign(size_t(kDrawAhead * G), 0);
+  g.drawn_from = g.drawn_count = 0;
   Workspace &w = first.work;  // max |y| of the shared observations, as small_width_steps.cpp
   if (w.max_abs_y < 0.0) w.max_abs_y = max_magnitude(first.train.values.data(), first.train.size());
 }

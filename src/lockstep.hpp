@@ -50,6 +50,10 @@ struct LockstepGroup {
   std::vector<Packed> scale, bound;  // per layer ℓ-1: G scales s_ℓ, bounds on max|V_ℓ|
   Packed F, B;                       // Σ hidden n_ℓ · G each
   Packed work;                       // per-step scratch (per layer and lane)
+  // The observation each lane draws at steps drawn_from … drawn_from +
+  // drawn_count - 1 (lane innermost), drawn ahead by lockstep_step.
+  std::vector<int64_t> drawn;
+  int64_t drawn_from = 0, drawn_count = 0;
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16):
@@ -77,9 +81,13 @@ inline size_t lockstep_index(const LockstepGroup &g, int64_t l, int lane, int64_
 // A lane that left: zero weights (which stay finite), scale 1, bound 0.
 void lockstep_idle(LockstepGroup &g, int lane);
 
+// Steps drawn ahead at once (lockstep_step).
+constexpr int64_t kDrawAhead = 32;
+
 // One step at t for every active lane; returns the lanes not stepped because
 // their step is not comfortably far from overflow: those are unpacked at t
-// (their state before the step) and leave the active set.
-unsigned lockstep_step(LockstepGroup &g, int64_t t);
+// (their state before the step) and leave the active set. The entries of
+// steps t … until-1 (at most kDrawAhead) may be drawn ahead.
+unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until);
 
 }  // namespace dln
