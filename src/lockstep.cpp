@@ -74,15 +74,20 @@ template <int G>
 }
 
 // out[p] = s · <row p of v, f> for p < rows, each dot as lane_dot (the same
-// partial sums in the same order), with f's cols <= kLockstepWidthMax
-// vectors held in registers across the rows: a loop of fixed trip count whose
-// steps past cols do nothing, so that the compiler can unroll it.
+// partial sums in the same order). For cols <= 16, f's vectors are held in
+// registers across the rows (16 of the 32 AVX-512 registers): a loop of fixed
+// trip count whose steps past cols do nothing, so that the compiler can
+// unroll it; wider layers load f as lane_dot does.
 template <int G>
 [[gnu::always_inline]] inline void forward(const double *v, const double *f, double *out, int64_t rows, int64_t cols,
                                            typename Lanes<G>::D s) {
   using W = Lanes<G>;
   using D = typename W::D;
-  constexpr int kMax = int(kLockstepWidthMax);
+  constexpr int kMax = 16;
+  if (cols > kMax) {
+    for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
+    return;
+  }
   static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
   D fv[kMax];
   for (int q = 0; q < kMax; ++q) fv[q] = q < cols ? W::load(f + q * G) : D{};

@@ -57,9 +57,10 @@ struct LockstepGroup {
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16):
-// 1.6-1.8x the member-steps/s of separate handles at widths 8 and 10,
-// 1.1-1.2x at 16, and slower than them at 32.
-constexpr int64_t kLockstepWidthMax = 16;
+// measured 1.4-1.7x the member-steps/s of separate handles at width 32
+// (paired, 1 thread) and still 1.2-2x at 48 and 64 in a quick check; 32 is
+// the widest the benchmarks watch.
+constexpr int64_t kLockstepWidthMax = 32;
 
 // Whether dln_step on this handle runs the small-width loop with the
 // with-replacement or subset draw, at a width lockstep serves.
