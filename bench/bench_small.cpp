@@ -10,7 +10,8 @@
 //             backward vectors as plain loops, the rank-one updates with the
 //             scalar weight decay of math §3, no bounds, no checks.
 //   ensemble  K = 4, 8, 16, 64 members of one problem (own seeds) at w = 8, 10,
-//             16, 32: member-steps/s of dln_ensemble_step beside K separate handles
+//             16, 32 (lockstep) and 48 (one by one): member-steps/s of
+//             dln_ensemble_step beside K separate handles
 //             (fresh clones with the same seeds) each stepped with dln_step, one
 //             thread both.
 //
@@ -333,7 +334,7 @@ int main(int argc, char **argv) {
   if (opt.only.empty() || opt.only == "single")
     for (int64_t w : {8, 10, 16, 20, 32, 48, 64, 128}) single_case(opt, w);
   if (opt.only.empty() || opt.only == "ensemble")
-    for (int64_t w : {8, 10, 16, 32})
+    for (int64_t w : {8, 10, 16, 32, 48})
       for (int64_t K : {4, 8, 16, 64}) ensemble_case(opt, w, K);
   return 0;
 }

@@ -69,9 +69,9 @@ def main():
         out.append("K members of the problem above (seeds 1000 … 1000+K−1): member-steps/s of `dln_ensemble_step(e, "
                    "S, 1)` beside K fresh clones with the same seeds each stepped with `dln_step(h, S)`, both on "
                    "one thread (so per core), S = 200 w steps per call (the absorbed rank and losses are "
-                   "read when asked for, not by the calls timed here). At hidden widths ≤ 16 the ensemble steps its "
+                   "read when asked for, not by the calls timed here). At hidden widths ≤ 32 the ensemble steps its "
                    "members in lockstep groups of up to eight (src/lockstep.cpp, replica innermost, every member "
-                   "bit for bit its handle); at 32 one by one, so that row measures the ensemble's own overhead.")
+                   "bit for bit its handle); at 48 one by one, so that row measures the ensemble's own overhead.")
         out.append("")
         out.append("| w | K | ensemble member-steps/s | separate handles member-steps/s | ensemble / separate "
                    "(paired) | per-repeat ratios | target |")
