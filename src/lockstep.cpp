@@ -45,6 +45,11 @@ struct Lanes {
   [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
+  // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
+  [[gnu::always_inline]] static I larger(I m, D x) {
+    const I z = (I)magnitude(x);
+    return z > m ? z : m;
+  }
   [[gnu::always_inline]] static I mask(unsigned bits) {  // lane k: -1 if bit k is set, else 0
     int64_t m[G];
     for (int k = 0; k < G; ++k) m[k] = (bits >> k & 1) ? -1 : 0;
@@ -79,14 +84,19 @@ template <int G>
 // trip count whose steps past cols do nothing, so that the compiler can
 // unroll it; wider layers load f as lane_dot does.
 template <int G>
-[[gnu::always_inline]] inline void forward(const double *v, const double *f, double *out, int64_t rows, int64_t cols,
-                                           typename Lanes<G>::D s) {
+[[gnu::always_inline]] inline typename Lanes<G>::D forward(const double *v, const double *f, double *out, int64_t rows,
+                                                           int64_t cols, typename Lanes<G>::D s) {
   using W = Lanes<G>;
   using D = typename W::D;
   constexpr int kMax = 16;
+  typename W::I m = {};
   if (cols > kMax) {
-    for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
-    return;
+    for (int64_t p = 0; p < rows; ++p) {
+      const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
+      W::store(out + p * G, value);
+      m = W::larger(m, value);
+    }
+    return (D)m;
   }
   static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
   D fv[kMax];
@@ -101,7 +111,9 @@ template <int G>
     for (int q = 0; q < kMax; ++q)
       if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
     W::store(out + p * G, s * sum);
+    m = W::larger(m, s * sum);
   }
+  return (D)m;
 }
 
 // The G × G transpose of x[0 … G-1] in place: x[k][e] ↔ x[e][k], by
@@ -136,17 +148,22 @@ template <int G>
 // out[q·G + k] = s[k] · src[k][q] for q < n: lane k's n consecutive numbers
 // into the lanes, G × G blocks at a time.
 template <int G>
-[[gnu::always_inline]] inline void into_lanes(double *const *src, int64_t n, typename Lanes<G>::D s, double *out) {
+[[gnu::always_inline]] inline typename Lanes<G>::D into_lanes(double *const *src, int64_t n, typename Lanes<G>::D s,
+                                                              double *out) {
   using W = Lanes<G>;
+  typename W::I m = {};
   int64_t q = 0;
   for (; q + G <= n; q += G) {
     typename W::D x[G];
     for (int k = 0; k < G; ++k) x[k] = W::load(src[k] + q);
     transpose<G>(x);
-    for (int e = 0; e < G; ++e) W::store(out + (q + e) * G, s * x[e]);
+    for (int e = 0; e < G; ++e) W::store(out + (q + e) * G, s * x[e]), m = W::larger(m, s * x[e]);
   }
-  for (; q < n; ++q)
+  for (; q < n; ++q) {
     for (int k = 0; k < G; ++k) out[q * G + k] = s[k] * src[k][q];
+    m = W::larger(m, W::load(out + q * G));
+  }
+  return (typename W::D)m;
 }
 
 // dst[k][q] += alpha[k] · in[q·G + k] for q < n: the product in the lanes,
@@ -171,7 +188,7 @@ template <int G>
 // entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
 // pass — the update of small_width_update, whose B_ℓ and F_{ℓ-1} are known.
 template <int G, bool fused>
-[[gnu::always_inline]] inline void backward(double *v, const double *b, const double *f, double *out,
+[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
                                             int64_t rows, int64_t cols, typename Lanes<G>::D s,
                                             typename Lanes<G>::D alpha) {
   using W = Lanes<G>;
@@ -203,20 +220,13 @@ template <int G, bool fused>
       if (fused) W::store(row + q * G, x + ap * W::load(f + q * G));
     }
   }
-  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) * s);
-}
-
-// max |x_p| over n vectors of G lanes, as largest(): on the bits with the
-// sign cleared (NaN above every number).
-template <int G>
-[[gnu::always_inline]] inline typename Lanes<G>::D lane_largest(const double *x, int64_t n) {
-  using W = Lanes<G>;
   typename W::I m = {};
-  for (int64_t p = 0; p < n; ++p) {
-    const typename W::I z = (typename W::I)W::magnitude(W::load(x + p * G));
-    m = z > m ? z : m;
+  for (int64_t q = 0; q < cols; ++q) {
+    const D value = W::load(out + q * G) * s;
+    W::store(out + q * G, value);
+    m = W::larger(m, value);
   }
-  return (typename W::D)m;
+  return (D)m;
 }
 
 template <int G>
@@ -267,22 +277,20 @@ template <int G>
     column[k] = g.v[0].data() + (k * n[0] + j[k]) * n[1];
     row[k] = g.v[size_t(L - 1)].data() + (k * n[L] + i[k]) * top;
   }
-  into_lanes<G>(column, n[1], W::load(g.scale[0].data()), F);
+  // With each vector, its maxima (as largest(), for the checks).
+  W::store(fmax + 1 * G, into_lanes<G>(column, n[1], W::load(g.scale[0].data()), F));
   double *f = F;
   for (int64_t l = 2; l < L; ++l) {
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
     const double *v = g.v[size_t(l - 1)].data();
     double *out = f + cols * G;
-    forward<G>(v, f, out, rows, cols, s);
+    W::store(fmax + l * G, forward<G>(v, f, out, rows, cols, s));
     f = out;
   }
   double *b = B + (f - F);  // B_{L-1}
-  into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b);
+  W::store(bmax + (L - 1) * G, into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b));
   const D a = lane_dot<G>(b, f, top);
-  int64_t at = 0;
-  for (int64_t l = 1; l < L; ++l) W::store(fmax + l * G, lane_largest<G>(F + at * G, n[l])), at += n[l];
-  W::store(bmax + (L - 1) * G, lane_largest<G>(b, top));
   const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
   for (int64_t l = 1; l <= L; ++l) {  // c_ℓ and c_ℓ g, as step_in_place
     const D c = -eta / (decay * W::load(g.scale[size_t(l - 1)].data()));
@@ -331,12 +339,10 @@ template <int G>
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
     double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
-    if (fused) backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{});
-    else backward<G, false>(v, b, nullptr, out, rows, cols, s, D{});
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{})
+                                       : backward<G, false>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
-  at = 0;
-  for (int64_t l = 1; l < L - 1; ++l) W::store(bmax + l * G, lane_largest<G>(B + at * G, n[l])), at += n[l];
   unsigned refused = 0;
   if (fused) {
     checks(false);  // the growth from the exact maxima, as step_in_place
@@ -349,7 +355,7 @@ template <int G>
       }
     ok &= active;
     // ---- the update (small_width_update) on the lanes that passed --------
-    at = 0;
+    int64_t at = 0;
     for (int64_t l = 2; l < L; ++l) {
       const int64_t rows = n[l], cols = n[l - 1];
       const double *fl = F + at * G, *bl = B + (at + cols) * G;
