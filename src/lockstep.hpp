@@ -1,7 +1,7 @@
 // Lockstep ensembles (issue 16): G replicas of one problem — same
 // observations, own weights, own seeds — stepped together with the replica
-// innermost, V_ℓ[(p · n_{ℓ-1} + q) · G + k] for replica k, so that the
-// arithmetic of the G replicas fills the vector lanes. Each lane performs the
+// innermost in the inner layers, V_ℓ[(p · n_{ℓ-1} + q) · G + k] for replica
+// k, so that the arithmetic of the G replicas fills the vector lanes. Each lane performs the
 // operations of the small-width step (formulation_small_width.cpp,
 // small_width_steps.cpp) in the same order, so a replica's trajectory is bit
 // for bit that of its ordinary handle stepped with dln_step; a lane whose
@@ -56,10 +56,11 @@ struct LockstepGroup {
   int64_t drawn_from = 0, drawn_count = 0;
 };
 
-// Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16):
-// measured 1.4-1.7x the member-steps/s of separate handles at width 32
-// (paired, 1 thread) and still 1.2-2x at 48 and 64 in a quick check; 32 is
-// the widest the benchmarks watch.
+// Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16; depth
+// 4, paired, 1 thread): the member-steps/s of separate handles times ~3.3-3.7
+// at width 8, ~3.3-3.9 at 10, ~2.4-2.6 at 16 and ~1.5-1.8 at 32 (slower than
+// separate handles at 32 before the fused pass and aligned storage). A quick
+// check found 1.2-2x still at 48 and 64; 32 is the widest the benchmarks watch.
 constexpr int64_t kLockstepWidthMax = 32;
 
 // Whether dln_step on this handle runs the small-width loop with the
