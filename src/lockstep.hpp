@@ -57,8 +57,8 @@ struct LockstepGroup {
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16; depth
-// 4, paired, 1 thread): the member-steps/s of separate handles times ~3.3-3.7
-// at width 8, ~3.3-3.9 at 10, ~2.4-2.6 at 16 and ~1.5-1.8 at 32 (slower than
+// 4, paired, 1 thread): the member-steps/s of separate handles times 3.2-3.5
+// at width 8, 3.2-3.9 at 10, 2.4-2.8 at 16 and 1.6-1.9 at 32 (slower than
 // separate handles at 32 before the fused pass and aligned storage). A quick
 // check found 1.2-2x still at 48 and 64; 32 is the widest the benchmarks watch.
 constexpr int64_t kLockstepWidthMax = 32;
