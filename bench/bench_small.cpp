@@ -10,15 +10,17 @@
 //             backward vectors as plain loops, the rank-one updates with the
 //             scalar weight decay of math §3, no bounds, no checks.
 //   ensemble  K = 4, 8, 16, 64 members of one problem (own seeds) at w = 8, 10,
-//             16, 32: member-steps/s of dln_ensemble_step beside K separate handles
+//             16, 32 (lockstep) and 48 (one by one): member-steps/s of
+//             dln_ensemble_step beside K separate handles
 //             (fresh clones with the same seeds) each stepped with dln_step, one
 //             thread both.
 //
 // Target w × w, all w² entries of a planted rank-3 matrix observed, η = 1e-3,
 // λ = 1e-4, DLN_INIT_END_TO_END s = 1, batch 1 with replacement, 1 thread.
-// Paired and alternated: inside every repeat both sides run back to back for
-// about --seconds each (order swapped every repeat) on this thread's CPU
-// clock; per-repeat ratios are reported, and their medians. JSON lines.
+// Paired and alternated: inside every repeat both sides take turns, one call
+// each (the first swapped every repeat), until each has run about --seconds
+// of this thread's CPU clock, so that both see the same load; per-repeat
+// ratios are reported, and their medians. JSON lines.
 #include <Random123/philox.h>
 
 #include <algorithm>
@@ -210,19 +212,23 @@ void reference_steps(Reference &R, int64_t steps) {
 
 // ---- paired timing -----------------------------------------------------------
 
-// Seconds of this thread's CPU for `calls` calls of body(per_call), repeated
-// until `seconds` have passed; units done into count.
-template <class Body>
-double timed(double seconds, int64_t per_call, Body body, int64_t &count) {
-  double spent = 0.0;
-  count = 0;
-  while (spent < seconds) {
+// Units per second of this thread's CPU for two bodies called in turn, one
+// call of per_call units each (a first when `first`, else b), until each has
+// spent `seconds`: both sides see the same load, call by call.
+template <class A, class B>
+void alternated(double seconds, int64_t per_call, bool first, A a, B b, double &rate_a, double &rate_b) {
+  double spent[2] = {0.0, 0.0};
+  int64_t count[2] = {0, 0};
+  for (int turn = first ? 0 : 1; spent[0] < seconds || spent[1] < seconds; turn ^= 1) {
+    if (spent[turn] >= seconds) continue;
     const double t0 = cpu_now();
-    body(per_call);
-    spent += cpu_now() - t0;
-    count += per_call;
+    if (turn == 0) a(per_call);
+    else b(per_call);
+    spent[turn] += cpu_now() - t0;
+    count[turn] += per_call;
   }
-  return spent;
+  rate_a = double(count[0]) / spent[0];
+  rate_b = double(count[1]) / spent[1];
 }
 
 struct Options {
@@ -238,19 +244,9 @@ void single_case(const Options &opt, int64_t w) {
   std::vector<double> lib_rate, ref_rate, ratio;
   for (int rep = 0; rep < opt.repeats; ++rep) {
     double lib = 0, refr = 0;
-    auto run_lib = [&] {
-      int64_t count = 0;
-      const double t = timed(opt.seconds, per_call, [&](int64_t k) { DLN_CHECK(dln_step(model.get(), k), model.get()); },
-                             count);
-      lib = double(count) / t;
-    };
-    auto run_ref = [&] {
-      int64_t count = 0;
-      const double t = timed(opt.seconds, per_call, [&](int64_t k) { reference_steps(ref, k); }, count);
-      refr = double(count) / t;
-    };
-    if (rep % 2) run_ref(), run_lib();
-    else run_lib(), run_ref();
+    alternated(
+        opt.seconds, per_call, rep % 2 == 0, [&](int64_t k) { DLN_CHECK(dln_step(model.get(), k), model.get()); },
+        [&](int64_t k) { reference_steps(ref, k); }, lib, refr);
     lib_rate.push_back(lib), ref_rate.push_back(refr), ratio.push_back(refr / lib);  // time ratio lib / ref
   }
   int formulation = 0;
@@ -293,29 +289,23 @@ void ensemble_case(const Options &opt, int64_t w, int64_t K) {
     DLN_CHECK(dln_clone_ex(model.get(), DLN_CLONE_FRESH, seeds[size_t(k)], &h), model.get());
     handles.emplace_back(h);
   }
-  // Steps per call: dln_ensemble_step reads every member's results (absorbed
-  // rank, losses) at the end of each call; 200 w steps amortise that read.
+  // Steps per call: 200 w, a few milliseconds (the results are read when
+  // asked for, not by every call).
   const int64_t per_call = 200 * w;
   std::vector<double> ens_rate, sep_rate, ratio;
   for (int rep = 0; rep < opt.repeats; ++rep) {
     double ens = 0, sep = 0;
-    auto run_ens = [&] {
-      int64_t count = 0;
-      const double t = timed(opt.seconds, per_call, [&](int64_t k) {
-        const int status = dln_ensemble_step(ensemble.get(), k, 1);
-        if (status != DLN_OK) die("dln_ensemble_step", status, dln_ensemble_last_error(ensemble.get()));
-      }, count);
-      ens = double(count * K) / t;
-    };
-    auto run_sep = [&] {
-      int64_t count = 0;
-      const double t = timed(opt.seconds, per_call, [&](int64_t k) {
-        for (ModelPtr &h : handles) DLN_CHECK(dln_step(h.get(), k), h.get());
-      }, count);
-      sep = double(count * K) / t;
-    };
-    if (rep % 2) run_sep(), run_ens();
-    else run_ens(), run_sep();
+    alternated(
+        opt.seconds, per_call, rep % 2 == 0,
+        [&](int64_t k) {
+          const int status = dln_ensemble_step(ensemble.get(), k, 1);
+          if (status != DLN_OK) die("dln_ensemble_step", status, dln_ensemble_last_error(ensemble.get()));
+        },
+        [&](int64_t k) {
+          for (ModelPtr &h : handles) DLN_CHECK(dln_step(h.get(), k), h.get());
+        },
+        ens, sep);
+    ens *= double(K), sep *= double(K);
     ens_rate.push_back(ens), sep_rate.push_back(sep), ratio.push_back(ens / sep);
   }
   std::printf("{\"kind\": \"ensemble\", \"w\": %lld, \"depth\": %lld, \"K\": %lld, \"threads\": 1, "
@@ -344,7 +334,7 @@ int main(int argc, char **argv) {
   if (opt.only.empty() || opt.only == "single")
     for (int64_t w : {8, 10, 16, 20, 32, 48, 64, 128}) single_case(opt, w);
   if (opt.only.empty() || opt.only == "ensemble")
-    for (int64_t w : {8, 10, 16, 32})
+    for (int64_t w : {8, 10, 16, 32, 48})
       for (int64_t K : {4, 8, 16, 64}) ensemble_case(opt, w, K);
   return 0;
 }

@@ -641,10 +641,13 @@ DLN_API int dln_ensemble_watch(dln_ensemble *ensemble, int64_t r, int64_t check_
  * the first member that stopped, named in dln_ensemble_last_error. */
 DLN_API int dln_ensemble_step(dln_ensemble *ensemble, int64_t steps, int64_t threads);
 /* One field (enum dln_member_field) of every member into values[0..K-1]
- * (integers are exact). DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_UNKNOWN_PARAM
- * (field), DLN_ERR_OUT_OF_RANGE (capacity < K), DLN_ERR_STATE (no
- * dln_ensemble_step since the ensemble was created, watched or had an option
- * changed; or a watch field without dln_ensemble_watch). */
+ * (integers are exact). The absorbed rank and the losses are those of the
+ * state at the end of the last dln_ensemble_step, computed when first asked
+ * for. DLN_OK, DLN_ERR_NULL_POINTER, DLN_ERR_UNKNOWN_PARAM (field),
+ * DLN_ERR_OUT_OF_RANGE (capacity < K), DLN_ERR_STATE (no dln_ensemble_step
+ * since the ensemble was created, watched or had an option changed; or a
+ * watch field without dln_ensemble_watch), DLN_ERR_NOMEM, DLN_ERR_LAPACK (as
+ * dln_query_absorbed_rank). */
 DLN_API int dln_ensemble_results(const dln_ensemble *ensemble, int field, double *values,
                                  int64_t capacity);
 /* A copy of member i as an ordinary handle (its seed, step count, logs).

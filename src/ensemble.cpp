@@ -165,7 +165,11 @@ int dln_ensemble_results(const dln_ensemble *ensemble, int field, double *values
            "is enough)");
     if (is_watch_field(field) && ensemble->watch_rank < 0)
       fail(DLN_ERR_STATE, "field=%d needs a watched B_r: call dln_ensemble_watch first", field);
-    for (int64_t i = 0; i < k; ++i) values[i] = result(ensemble->members[size_t(i)], field);
+    for (int64_t i = 0; i < k; ++i) {
+      const Member &m = ensemble->members[size_t(i)];
+      read_field(m, field);
+      values[i] = result(m, field);
+    }
   });
 }
 

@@ -28,13 +28,20 @@ struct Member {
   int64_t exits = 0;          // inside → outside between consecutive checks
   int64_t last_checked = -1;  // step of the last check, -1 if none
   bool inside = false;        // verdict of the last check
-  // Read at the end of each dln_ensemble_step.
+  // As of the end of the last dln_ensemble_step. The absorbed rank and the
+  // losses are read from the handle (unchanged since) when first asked for:
+  // the bits of `unread` name those not read yet (memoized by the const
+  // dln_ensemble_results, hence mutable).
   int64_t step = 0;
-  int64_t absorbed_rank = -1;
-  double train_mse = std::numeric_limits<double>::quiet_NaN();
-  double test_mse = std::numeric_limits<double>::quiet_NaN();
+  mutable int64_t absorbed_rank = -1;
+  mutable double train_mse = std::numeric_limits<double>::quiet_NaN();
+  mutable double test_mse = std::numeric_limits<double>::quiet_NaN();
+  mutable unsigned unread = 0;
   int status = DLN_OK;  // not DLN_OK: stopped, never stepped again
 };
+
+// The bits of Member::unread.
+enum : unsigned { kUnreadRank = 1, kUnreadTrain = 2, kUnreadTest = 4, kUnreadAll = 7 };
 
 }  // namespace dln
 
@@ -68,9 +75,17 @@ int guarded_ensemble(const dln_ensemble *ensemble, const char *function, Body &&
   return status;
 }
 
-// One check of the watch of B_r at the member's step; its results read.
+// One check of the watch of B_r at the member's step.
 void check(Member &member, int64_t r);
+// The results at the end of a call: the absorbed rank and the losses are
+// left unread (read_field reads them when asked for) when the losses surely
+// fit a double; else they are read now, and a loss beyond the largest
+// double throws DLN_ERR_OUT_OF_RANGE, which stops the member.
 void read_results(Member &member);
+// Reads the field (DLN_MEMBER_ABSORBED_RANK, _TRAIN_MSE or _TEST_MSE) if
+// unread. Throws as the query (DLN_ERR_NOMEM, DLN_ERR_LAPACK); on a stopped
+// member a value that cannot be read is -1 or NaN instead.
+void read_field(const Member &member, int field);
 
 // Advances one member by `steps` with the checks due (every check_every
 // steps, r < 0: no watch) and reads its results. Throws on failure.

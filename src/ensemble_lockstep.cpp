@@ -83,7 +83,7 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
     {
       FlushDenormalsGuard guard;  // as dln_step
       for (; t < packed_until && g.active; ++t) {
-        const unsigned refused = lockstep_step(g, t);
+        const unsigned refused = lockstep_step(g, t, packed_until);
         for (size_t k = 0; k < ids.size(); ++k)
           if (refused >> k & 1) refused_at[k] = t;
       }
@@ -108,12 +108,8 @@ void advance_lockstep(dln_ensemble &e, const std::vector<size_t> &ids, int64_t s
       const unsigned still = g.active;
       lockstep_pack(g, models);  // the handles' weights after their own step
       g.active = still;
-      for (size_t k = 0; k < ids.size(); ++k)  // lanes that left: idle, zero weights that stay finite
-        if (!(still >> k & 1))
-          for (size_t l = 0; l < g.v.size(); ++l) {
-            for (size_t i = k; i < g.v[l].size(); i += size_t(g.G)) g.v[l][i] = 0.0;
-            g.scale[l][k] = 1.0, g.bound[l][k] = 0.0;
-          }
+      for (size_t k = 0; k < ids.size(); ++k)  // lanes that left: idle
+        if (!(still >> k & 1)) lockstep_idle(g, int(k));
     }
     for (size_t k = 0; k < ids.size(); ++k) {
       Member &m = e.members[ids[k]];

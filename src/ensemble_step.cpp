@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ensemble.hpp"
+#include "evaluate.hpp"
 
 namespace dln {
 
@@ -21,14 +22,46 @@ void check(Member &m, int64_t r) {
   m.last_checked = m.step;
 }
 
-void read_results(Member &m) {
+namespace {
+
+void read_now(const Member &m, unsigned which) {
   dln_model *h = m.model.get();
-  check_call(dln_query_absorbed_rank(h, &m.absorbed_rank), h);
-  double ridge_term = 0.0;
-  check_call(dln_loss(h, &m.train_mse, &ridge_term), h);
-  const int status = dln_test_error(h, &m.test_mse);
-  if (status == DLN_ERR_STATE) m.test_mse = std::numeric_limits<double>::quiet_NaN();  // no test data
-  else check_call(status, h);
+  if (which & kUnreadRank) check_call(dln_query_absorbed_rank(h, &m.absorbed_rank), h);
+  if (which & kUnreadTrain) {
+    double ridge_term = 0.0;
+    check_call(dln_loss(h, &m.train_mse, &ridge_term), h);
+  }
+  if (which & kUnreadTest) {
+    const int status = dln_test_error(h, &m.test_mse);
+    if (status == DLN_ERR_STATE) m.test_mse = std::numeric_limits<double>::quiet_NaN();  // no test data
+    else check_call(status, h);
+  }
+  m.unread &= ~which;
+}
+
+}  // namespace
+
+// The reads cost more than a call's steps at small widths (an SVD for the
+// rank, a pass over the observations for each loss): a caller that steps in
+// many short calls and asks once pays for one read.
+void read_results(Member &m) {
+  m.unread = kUnreadAll;
+  if (!losses_surely_representable(*m.model)) read_now(m, kUnreadAll);  // may stop the member
+}
+
+void read_field(const Member &m, int field) {
+  const unsigned bit = field == DLN_MEMBER_ABSORBED_RANK ? kUnreadRank
+                       : field == DLN_MEMBER_TRAIN_MSE   ? kUnreadTrain
+                       : field == DLN_MEMBER_TEST_MSE    ? kUnreadTest
+                                                         : 0u;
+  if (!(m.unread & bit)) return;
+  if (m.status == DLN_OK) return read_now(m, bit);
+  std::string ignored;  // a stopped member: what it stopped for is reported already
+  if (run_caught([&] { read_now(m, bit); }, ignored) != DLN_OK) {
+    if (bit == kUnreadRank) m.absorbed_rank = -1;
+    else (bit == kUnreadTrain ? m.train_mse : m.test_mse) = std::numeric_limits<double>::quiet_NaN();
+    m.unread &= ~bit;
+  }
 }
 
 void advance_member(Member &m, int64_t steps, int64_t r, int64_t check_every) {

@@ -158,4 +158,21 @@ double test_error(const dln_model &model) {
   return s.value();
 }
 
+bool losses_surely_representable(const dln_model &model) {
+  // In log2, so that no product of the bounds overflows; the bounds may sit
+  // 2^-20 below max|V_ℓ| (a loaded checkpoint's), the margin covers it.
+  double entry = 0.0, norm2 = -INFINITY;  // log2 of the bound on |A_θ| and on ‖θ‖²
+  for (size_t l = 0; l < model.layers.size(); ++l) {
+    const Layer &W = model.layers[l];
+    const double weight = std::log2(W.scale) + std::log2(W.max_abs_bound) + 0x1p-10;
+    entry += weight + (l + 1 < model.layers.size() ? std::log2(double(W.rows)) : 0.0);
+    const double layer = 2.0 * weight + std::log2(double(W.rows) * double(W.cols));
+    norm2 = std::max(norm2, layer) + 1.0;  // log2(2^a + 2^b) <= max(a, b) + 1
+  }
+  const double y = std::log2(std::max(model.train_stats.max_abs_y, DBL_MIN));
+  const double residual = std::max(entry, y) + 1.0;  // |A - y| <= 2 max(|A|, |y|)
+  const double ridge = std::log2(std::max(model.ridge_at(model.step), DBL_MIN)) + norm2;
+  return 2.0 * residual < 1000.0 && ridge < 1000.0;  // 2^1000 < DBL_MAX; false for NaN
+}
+
 }  // namespace dln

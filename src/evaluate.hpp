@@ -34,5 +34,10 @@ Scaled ridge_term_scaled(const dln_model &model);
 double max_residual(const dln_model &model);
 // MSE on the ground truth if set, else the held-out set; throws DLN_ERR_STATE if neither.
 double test_error(const dln_model &model);
+// Whether the data cost and the ridge term are surely below the largest
+// double, from the layers' scales and max|V_ℓ| bounds alone (O(L), no pass
+// over the observations): |A_θ[i, j]| ≤ Π_ℓ s_ℓ max|V_ℓ| · Π_{0<ℓ<L} n_ℓ.
+// False means only that the bound cannot tell.
+bool losses_surely_representable(const dln_model &model);
 
 }  // namespace dln

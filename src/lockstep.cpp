@@ -6,6 +6,10 @@
 // partial sums of a dot product, the same four rows per pass of the backward
 // sums, the same bounds), and this file, like the scalar kernels, is compiled
 // without fused multiply-add: each lane rounds exactly as its ordinary handle.
+// What differs is only where numbers live and when they are formed: the
+// update shares the backward pass when the step is surely in place, the
+// maxima are taken as the vectors are stored, the draws are made ahead
+// (measured with perf, issue 16; math §8).
 #include "lockstep.hpp"
 
 #include <algorithm>
@@ -17,6 +21,7 @@
 #include "model.hpp"
 #include "sampler.hpp"
 #include "sampler_draw.hpp"
+#include "lockstep_lanes.hpp"
 #include "small_width.hpp"
 
 namespace dln {
@@ -28,191 +33,170 @@ namespace dln {
 #define DLN_LOCKSTEP_MULTIVERSION
 #endif
 
-#pragma GCC diagnostic ignored "-Wpsabi"  // the vector helpers are inlined into each clone, never called
 namespace {
 
-// G lanes; loads and stores through memcpy (any alignment, no aliasing rules).
-template <int G>
-struct Lanes {
-  typedef double D __attribute__((vector_size(8 * G)));
-  typedef int64_t I __attribute__((vector_size(8 * G)));
-  [[gnu::always_inline]] static D load(const double *p) {
-    D v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  [[gnu::always_inline]] static void store(double *p, D v) { std::memcpy(p, &v, sizeof v); }
-  [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
-  [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
-  [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
-};
-
-// Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
-template <int G>
-[[gnu::always_inline]] inline typename Lanes<G>::D lane_dot(const double *x, const double *y, int64_t n) {
-  using W = Lanes<G>;
-  typename W::D lane[8] = {};
-  int64_t q = 0;
-  for (; q + 8 <= n; q += 8)
-    for (int j = 0; j < 8; ++j) lane[j] = lane[j] + W::load(x + (q + j) * G) * W::load(y + (q + j) * G);
-  typename W::D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-  for (; q < n; ++q) sum = sum + W::load(x + q * G) * W::load(y + q * G);
-  return sum;
-}
+using namespace lanes;
 
 template <int G>
-[[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t) {
+[[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t, int64_t until) {
   using W = Lanes<G>;
   using D = typename W::D;
+  using I = typename W::I;
   const dln_model &first = *g.model[0];
   const int64_t L = first.depth, *n = first.widths.data();
   const Observations &obs = first.train;
   const double eta = first.learning_rate_at(t), decay = 1.0 - 2.0 * eta * first.ridge_at(t);
   double *F = g.F.data(), *B = g.B.data();
-  // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha.
-  double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G;
+  // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha, coefficient.
+  double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G,
+         *coefficient = alpha + (L + 1) * G;
+  // The entries of the next steps, drawn ahead for every lane at once: a
+  // draw depends on the seed and the step only (math §4), and a tight loop of
+  // independent draws keeps their latency off the step.
+  if (t < g.drawn_from || t >= g.drawn_from + g.drawn_count) {
+    g.drawn_from = t;
+    g.drawn_count = std::min<int64_t>(kDrawAhead, std::max<int64_t>(until - t, 1));
+    for (int k = 0; k < G; ++k) {
+      const dln_model *m = g.model[size_t(k)];
+      const bool subset = m && m->options.sampler == DLN_SAMPLER_SUBSET;
+      const uint64_t pool = uint64_t(subset ? int64_t(m->subset.size()) : obs.size());
+      for (int64_t d = 0; d < g.drawn_count; d += 8) {  // drawn_entry of small_width_steps.cpp, 8 steps at a time
+        uint64_t u[8] = {};
+        if (g.active >> k & 1) {
+          const Words steps = (Words{} + uint64_t(t + d)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
+          const Words drawn = high_product(philox_word0(m->seed, STREAM_SAMPLING, steps), pool);  // uniform_below
+          std::memcpy(u, &drawn, sizeof u);
+        }
+        for (int64_t e = 0; e < 8 && d + e < g.drawn_count; ++e)
+          g.drawn[size_t((d + e) * G + k)] = subset ? m->subset[size_t(u[e])] : int64_t(u[e]);
+      }
+    }
+  }
   int64_t i[G], j[G];
   double yv[G];
   for (int k = 0; k < G; ++k) {
-    int64_t o = 0;
-    if (g.active >> k & 1) {  // drawn_entry of small_width_steps.cpp
-      const dln_model &m = *g.model[size_t(k)];
-      const bool subset = m.options.sampler == DLN_SAMPLER_SUBSET;
-      const int64_t pool = subset ? int64_t(m.subset.size()) : obs.size();
-      const int64_t u = uniform_below(philox_draw(m.seed, STREAM_SAMPLING, uint64_t(t), 0)[0], pool);
-      o = subset ? m.subset[size_t(u)] : u;
-    }
-    i[k] = obs.rows[size_t(o)], j[k] = obs.cols[size_t(o)], yv[k] = obs.values[size_t(o)];
+    const size_t o = size_t(g.drawn[size_t((t - g.drawn_from) * G + k)]);
+    i[k] = obs.rows[o], j[k] = obs.cols[o], yv[k] = obs.values[o];
   }
   // ---- the vectors at θ_t (small_width_vectors) --------------------------
-  {
-    const double *s = g.scale[0].data(), *v = g.v[0].data();
-    const int64_t m = n[0];
-    for (int64_t q = 0; q < n[1]; ++q)
-      for (int k = 0; k < G; ++k) F[q * G + k] = s[k] * v[(q * m + j[k]) * G + k];
+  // W_1 column j and W_L row i, different per lane: contiguous in each lane's
+  // own copy (lockstep.hpp), gathered into the lanes.
+  const int64_t top = n[L - 1];
+  double *column[G], *row[G];
+  for (int k = 0; k < G; ++k) {
+    column[k] = g.v[0].data() + (k * n[0] + j[k]) * n[1];
+    row[k] = g.v[size_t(L - 1)].data() + (k * n[L] + i[k]) * top;
   }
+  // With each vector, its maxima (as largest(), for the checks).
+  W::store(fmax + 1 * G, into_lanes<G>(column, n[1], W::load(g.scale[0].data()), F));
   double *f = F;
   for (int64_t l = 2; l < L; ++l) {
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
     const double *v = g.v[size_t(l - 1)].data();
     double *out = f + cols * G;
-    for (int64_t p = 0; p < rows; ++p) W::store(out + p * G, s * lane_dot<G>(v + p * cols * G, f, cols));
+    W::store(fmax + l * G, forward<G>(v, f, out, rows, cols, s));
     f = out;
   }
-  const int64_t top = n[L - 1];
-  double *b = B + (f - F);
-  {
-    const double *s = g.scale[size_t(L - 1)].data(), *v = g.v[size_t(L - 1)].data();
-    for (int64_t q = 0; q < top; ++q)
-      for (int k = 0; k < G; ++k) b[q * G + k] = s[k] * v[(i[k] * top + q) * G + k];
-  }
+  double *b = B + (f - F);  // B_{L-1}
+  W::store(bmax + (L - 1) * G, into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b));
   const D a = lane_dot<G>(b, f, top);
+  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
+  for (int64_t l = 1; l <= L; ++l) {  // c_ℓ and c_ℓ g, as step_in_place
+    const D c = -eta / (decay * W::load(g.scale[size_t(l - 1)].data()));
+    W::store(coefficient + l * G, c);
+    W::store(alpha + l * G, c * gk);
+  }
+  // ---- the checks of step_in_place, all lanes at once --------------------
+  // With the bounds on max|B_ℓ| in bmax; the growth of each layer's bound
+  // into growth, and with `decide` whether each lane passes. Every factor
+  // |c_ℓ|, |g|, max|B_ℓ|, max|F_ℓ| <= 1e70 is one test of their largest, on
+  // the bits (as largest(): NaN above every number, so a NaN fails it too).
+  auto checks = [&](bool decide) __attribute__((always_inline)) {
+    const auto larger = [](I x, I y) __attribute__((always_inline)) { return x > y ? x : y; };
+    I factor = (I)gsum, weight = {};
+    D entry = W::splat(1.0);
+    for (int64_t l = 1; l <= L; ++l) {
+      const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
+      const D c = W::magnitude(W::load(coefficient + l * G));
+      const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
+      const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
+      W::store(growth + l * G, grow);
+      if (!decide) continue;
+      factor = larger(factor, larger((I)c, larger((I)left, (I)right)));
+      weight = larger(weight, (I)mab);
+      const double width = l < L ? double(n[l]) : 1.0;
+      entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
+    }
+    return (r * r <= DBL_MAX) & ((D)factor <= comfortable) & ((D)weight <= kComfortableWeight) &
+           (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
+  };
+  // First with bounds on max|B_ℓ| (ℓ < L-1) from the layers' max|V_ℓ| bounds,
+  // |B_{ℓ-1}| <= s_ℓ n_ℓ max|V_ℓ| max|B_ℓ| (the margin covers the roundings
+  // and a bound up to 2^-20 below max|V_ℓ|, as a checkpoint may hold): at
+  // least the exact maxima, and every check is monotone in them, so if all
+  // lanes pass, step_in_place would step them all in place — and the update
+  // can share the backward pass (math §7: nothing is changed otherwise).
+  for (int64_t l = L - 1; l >= 2; --l) {
+    const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
+    W::store(bmax + (l - 1) * G,
+             W::max_min(W::max_min(W::max_min(s * mab) * double(n[l])) * W::load(bmax + l * G)) * (1.0 + 0x1p-18));
+  }
+  const I active = W::mask(g.active);
+  const bool fused = W::none(~checks(true) & active);
+  I ok = fused ? active : I{};
   for (int64_t l = L - 1; l >= 2; --l) {
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
-    const double *v = g.v[size_t(l - 1)].data();
-    double *out = b - cols * G;
-    for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
-    int64_t p = 0;
-    for (; p + 4 <= rows; p += 4) {
-      const D b0 = W::load(b + p * G), b1 = W::load(b + (p + 1) * G), b2 = W::load(b + (p + 2) * G),
-              b3 = W::load(b + (p + 3) * G);
-      const double *r0 = v + p * cols * G, *r1 = r0 + cols * G, *r2 = r1 + cols * G, *r3 = r2 + cols * G;
-      for (int64_t q = 0; q < cols; ++q) {
-        D o = W::load(out + q * G);
-        o = o + b0 * W::load(r0 + q * G);
-        o = o + b1 * W::load(r1 + q * G);
-        o = o + b2 * W::load(r2 + q * G);
-        o = o + b3 * W::load(r3 + q * G);
-        W::store(out + q * G, o);
-      }
-    }
-    for (; p < rows; ++p) {
-      const D bp = W::load(b + p * G);
-      const double *row = v + p * cols * G;
-      for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) + bp * W::load(row + q * G));
-    }
-    for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, W::load(out + q * G) * s);
+    double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{})
+                                       : backward<G, false>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
-  int64_t at = 0;
-  for (int64_t l = 1; l < L; ++l) {  // as largest(): exact maxima (NaN above every number)
-    typename W::I fm = {}, bm = {};
-    for (int64_t p = 0; p < n[l]; ++p) {
-      const typename W::I x = (typename W::I)W::magnitude(W::load(F + (at + p) * G)),
-                          z = (typename W::I)W::magnitude(W::load(B + (at + p) * G));
-      fm = x > fm ? x : fm;
-      bm = z > bm ? z : bm;
+  unsigned refused = 0;
+  if (fused) {
+    checks(false);  // the growth from the exact maxima, as step_in_place
+  } else {
+    ok = checks(true);
+    for (int k = 0; k < G; ++k)
+      if ((g.active >> k & 1) && !ok[k]) {
+        lockstep_unpack(g, k, t);  // out before the update below touches its lane (even by + 0)
+        refused |= 1u << k;
+      }
+    ok &= active;
+    // ---- the update (small_width_update) on the lanes that passed --------
+    int64_t at = 0;
+    for (int64_t l = 2; l < L; ++l) {
+      const int64_t rows = n[l], cols = n[l - 1];
+      const double *fl = F + at * G, *bl = B + (at + cols) * G;
+      const D al = ok ? W::load(alpha + l * G) : D{};
+      double *v = g.v[size_t(l - 1)].data();
+      for (int64_t p = 0; p < rows; ++p) {
+        const D ap = al * W::load(bl + p * G);
+        double *vr = v + p * cols * G;
+        for (int64_t q = 0; q < cols; ++q) W::store(vr + q * G, W::load(vr + q * G) + ap * W::load(fl + q * G));
+      }
+      at += cols;
     }
-    W::store(fmax + l * G, (D)fm);
-    W::store(bmax + l * G, (D)bm);
-    at += n[l];
   }
-  // ---- the checks of step_in_place, all lanes at once --------------------
-  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
-  typename W::I ok = (r * r <= DBL_MAX) & (gsum <= comfortable);
-  D entry = W::splat(1.0);
-  for (int64_t l = 1; l <= L; ++l) {
-    const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
-    const D coefficient = -eta / (decay * s), c = W::magnitude(coefficient);
-    const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
-    ok &= (c <= comfortable) & (left <= comfortable) & (right <= comfortable) & (mab <= kComfortableWeight);
-    const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
-    W::store(growth + l * G, grow);
-    const D after = mab + grow;
-    const double width = l < L ? double(n[l]) : 1.0;
-    entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * after) * width));  // entry_bound
-    W::store(alpha + l * G, coefficient * gk);
-  }
-  ok &= entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry;  // entry_check; max |y| set by lockstep_pack
-  unsigned refused = 0, stepped = 0;
-  for (int k = 0; k < G; ++k) {
-    if (!(g.active >> k & 1)) continue;
-    if (ok[k]) {
-      stepped |= 1u << k;
-      continue;
-    }
-    lockstep_unpack(g, k, t);  // out before the update below touches its lane (even by + 0)
-    refused |= 1u << k;
-  }
-  typename W::I stepping = {};
-  for (int k = 0; k < G; ++k) stepping[k] = (stepped >> k & 1) ? -1 : 0;
-  for (int64_t l = 1; l <= L; ++l) W::store(alpha + l * G, stepping ? W::load(alpha + l * G) : D{});
-  // ---- the update (small_width_update) on the lanes that passed ----------
-  at = 0;
-  for (int64_t l = 2; l < L; ++l) {
-    const int64_t rows = n[l], cols = n[l - 1];
-    const double *fl = F + at * G, *bl = B + (at + cols) * G;
-    const D al = W::load(alpha + l * G);
-    double *v = g.v[size_t(l - 1)].data();
-    for (int64_t p = 0; p < rows; ++p) {
-      const D ap = al * W::load(bl + p * G);
-      double *row = v + p * cols * G;
-      for (int64_t q = 0; q < cols; ++q) W::store(row + q * G, W::load(row + q * G) + ap * W::load(fl + q * G));
-    }
-    at += cols;
-  }
-  for (int k = 0; k < G; ++k) {
-    if (!(stepped >> k & 1)) continue;
-    double *v1 = g.v[0].data();
-    const int64_t m = n[0];
-    for (int64_t q = 0; q < n[1]; ++q) v1[(q * m + j[k]) * G + k] += alpha[1 * G + k] * B[q * G + k];
-    double *vL = g.v[size_t(L - 1)].data();
-    for (int64_t q = 0; q < top; ++q) vL[(i[k] * top + q) * G + k] += alpha[L * G + k] * F[(at + q) * G + k];
-  }
+  const unsigned stepped = g.active & ~refused;
+  // Lanes not stepped get + 0 · B_1 and + 0 · F_{L-1}: idle lanes hold zero
+  // weights, and a refused lane's packed copy is no longer read.
+  add_from_lanes<G>(column, n[1], ok ? W::load(alpha + 1 * G) : D{}, B);
+  add_from_lanes<G>(row, top, ok ? W::load(alpha + L * G) : D{}, f);
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
     double *sp = g.scale[size_t(l - 1)].data(), *mp = g.bound[size_t(l - 1)].data();
-    const D s = W::load(sp), mab = W::load(mp);
-    W::store(mp, stepping ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
-    W::store(sp, stepping ? s * decay : s);
+    const D s = ok ? W::load(sp) * decay : W::load(sp), mab = W::load(mp);
+    W::store(mp, ok ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
+    W::store(sp, s);
+    if (W::none(ok & (s < kRenormalizeBelow))) continue;
     for (int k = 0; k < G; ++k) {
       if (!(stepped >> k & 1) || !(sp[k] < kRenormalizeBelow)) continue;
       double *v = g.v[size_t(l - 1)].data(), largest = 0.0;  // Layer::fold_scale on lane k
       const int64_t size = n[l] * n[l - 1];
       for (int64_t e = 0; e < size; ++e) {
-        double &x = v[e * G + k];
+        double &x = v[lockstep_index(g, l, k, e)];
         x *= sp[k];
         if (std::fabs(x) < DBL_MIN) x = 0.0;
         largest = std::max(largest, std::fabs(x));
@@ -225,12 +209,14 @@ template <int G>
   return refused;
 }
 
-DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t) { return step_lanes<4>(g, t); }
-DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t) { return step_lanes<8>(g, t); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8>(g, t, until); }
 
 }  // namespace
 
-unsigned lockstep_step(LockstepGroup &g, int64_t t) { return g.G == 4 ? step4(g, t) : step8(g, t); }
+unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
+  return g.G == 4 ? step4(g, t, until) : step8(g, t, until);
+}
 bool lockstep_serves(const dln_model &m) {
   if (!small_width_serves(m)) return false;
   if (m.options.sampler != DLN_SAMPLER_WITH_REPLACEMENT && m.options.sampler != DLN_SAMPLER_SUBSET) return false;
@@ -257,17 +243,18 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   for (int k = 0; k < g.count; ++k) g.model[size_t(k)] = models[size_t(k)], g.active |= 1u << k;
   dln_model &first = *models[0];
   const int64_t L = first.depth;
+  g.n = first.widths;
   g.v.resize(size_t(L)), g.scale.resize(size_t(L)), g.bound.resize(size_t(L));
   int64_t hidden = 0;
   for (int64_t l = 1; l <= L; ++l) {
     const size_t size = first.layer(l).v.size();
-    std::vector<double> &v = g.v[size_t(l - 1)];
+    Packed &v = g.v[size_t(l - 1)];
     v.assign(size * size_t(G), 0.0);  // idle lanes: zero weights, which stay finite
     g.scale[size_t(l - 1)].assign(size_t(G), 1.0);
     g.bound[size_t(l - 1)].assign(size_t(G), 0.0);
     for (int k = 0; k < g.count; ++k) {
       const Layer &W = models[size_t(k)]->layer(l);
-      for (size_t e = 0; e < size; ++e) v[e * size_t(G) + size_t(k)] = W.v[e];
+      for (size_t e = 0; e < size; ++e) v[lockstep_index(g, l, k, int64_t(e))] = W.v[e];
       g.scale[size_t(l - 1)][size_t(k)] = W.scale;
       g.bound[size_t(l - 1)][size_t(k)] = W.max_abs_bound;
     }
@@ -275,18 +262,27 @@ void lockstep_pack(LockstepGroup &g, const std::vector<dln_model *> &models) {
   }
   g.F.assign(size_t(hidden * G), 0.0);
   g.B.assign(size_t(hidden * G), 0.0);
-  g.work.assign(size_t(4 * (L + 1) * G), 0.0);
+  g.work.assign(size_t(5 * (L + 1) * G), 0.0);
+  g.drawn.assign(size_t(kDrawAhead * G), 0);
+  g.drawn_from = g.drawn_count = 0;
   Workspace &w = first.work;  // max |y| of the shared observations, as small_width_steps.cpp
   if (w.max_abs_y < 0.0) w.max_abs_y = max_magnitude(first.train.values.data(), first.train.size());
 }
 
+void lockstep_idle(LockstepGroup &g, int lane) {
+  for (int64_t l = 1; l < int64_t(g.n.size()); ++l) {
+    for (int64_t e = 0; e < g.n[size_t(l)] * g.n[size_t(l - 1)]; ++e) g.v[size_t(l - 1)][lockstep_index(g, l, lane, e)] = 0.0;
+    g.scale[size_t(l - 1)][size_t(lane)] = 1.0, g.bound[size_t(l - 1)][size_t(lane)] = 0.0;
+  }
+}
+
 void lockstep_unpack(const LockstepGroup &g, int lane, int64_t t) {
   dln_model &m = *g.model[size_t(lane)];
-  const size_t G = size_t(g.G), k = size_t(lane);
+  const size_t k = size_t(lane);
   for (int64_t l = 1; l <= m.depth; ++l) {
     Layer &W = m.layer(l);
-    const std::vector<double> &v = g.v[size_t(l - 1)];
-    for (size_t e = 0; e < W.v.size(); ++e) W.v[e] = v[e * G + k];
+    const Packed &v = g.v[size_t(l - 1)];
+    for (size_t e = 0; e < W.v.size(); ++e) W.v[e] = v[lockstep_index(g, l, lane, int64_t(e))];
     W.scale = g.scale[size_t(l - 1)][k];
     W.max_abs_bound = g.bound[size_t(l - 1)][k];
   }

@@ -1,0 +1,245 @@
+// The vector kernels of the lockstep step (lockstep.cpp, issue 16): G lanes
+// of doubles in GCC vector types, and the loops of the small-width step
+// (formulation_small_width.cpp) over them — each lane with the operations of
+// the scalar loop in its order. Included only by lockstep.cpp, whose
+// target_clones functions inline every one of them (hence -Wpsabi off: no
+// vector crosses a call) and which is compiled without fused multiply-add.
+#pragma once
+#include <cfloat>
+#include <cstdint>
+#include <cstring>
+
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace dln {
+namespace lanes {
+
+// G lanes; loads and stores through memcpy (any alignment, no aliasing rules).
+template <int G>
+struct Lanes {
+  typedef double D __attribute__((vector_size(8 * G)));
+  typedef int64_t I __attribute__((vector_size(8 * G)));
+  [[gnu::always_inline]] static D load(const double *p) {
+    D v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  }
+  [[gnu::always_inline]] static void store(double *p, D v) { std::memcpy(p, &v, sizeof v); }
+  [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
+  [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
+  [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
+  // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
+  [[gnu::always_inline]] static I larger(I m, D x) {
+    const I z = (I)magnitude(x);
+    return z > m ? z : m;
+  }
+  [[gnu::always_inline]] static I mask(unsigned bits) {  // lane k: -1 if bit k is set, else 0
+    int64_t m[G];
+    for (int k = 0; k < G; ++k) m[k] = (bits >> k & 1) ? -1 : 0;
+    I x;
+    std::memcpy(&x, m, sizeof x);
+    return x;
+  }
+  [[gnu::always_inline]] static bool none(I x) {
+    int64_t m[G], any = 0;
+    std::memcpy(m, &x, sizeof x);
+    for (int k = 0; k < G; ++k) any |= m[k];
+    return any == 0;
+  }
+};
+
+// Eight 64-bit words, for the sampler's draws.
+typedef uint64_t Words __attribute__((vector_size(64)));
+
+// The high 64 bits of a[e] · b, from 32-bit halves (as mulhilo64 and the
+// 128-bit product of uniform_below, exactly).
+[[gnu::always_inline]] inline Words high_product(Words a, uint64_t b) {
+  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32;
+  const uint64_t bl = b & 0xffffffffu, bh = b >> 32;
+  const Words ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+  const Words middle = (ll >> 32) + (lh & low) + (hl & low);
+  return hh + (lh >> 32) + (hl >> 32) + (middle >> 32);
+}
+
+// Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
+// Philox4x64 with 10 rounds) for eight counters at once, the same integer
+// operations in the lanes of a vector.
+[[gnu::always_inline]] inline Words philox_word0(uint64_t seed, uint64_t stream, Words a) {
+  constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
+  constexpr uint64_t w0 = 0x9E3779B97F4A7C15u, w1 = 0xBB67AE8584CAA73Bu;  // PHILOX_W64_0, _1
+  Words c0 = a, c1 = {}, c2 = {}, c3 = {};
+  uint64_t k0 = seed, k1 = stream;
+  for (int round = 0; round < 10; ++round) {
+    if (round > 0) k0 += w0, k1 += w1;
+    const Words lo0 = c0 * m0, hi0 = high_product(c0, m0), lo1 = c2 * m1, hi1 = high_product(c2, m1);
+    c0 = hi1 ^ c1 ^ k0, c1 = lo1, c2 = hi0 ^ c3 ^ k1, c3 = lo0;
+  }
+  return c0;
+}
+
+// Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
+template <int G>
+[[gnu::always_inline]] inline typename Lanes<G>::D lane_dot(const double *x, const double *y, int64_t n) {
+  using W = Lanes<G>;
+  typename W::D lane[8] = {};
+  int64_t q = 0;
+  for (; q + 8 <= n; q += 8)
+    for (int j = 0; j < 8; ++j) lane[j] = lane[j] + W::load(x + (q + j) * G) * W::load(y + (q + j) * G);
+  typename W::D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; q < n; ++q) sum = sum + W::load(x + q * G) * W::load(y + q * G);
+  return sum;
+}
+
+// out[p] = s · <row p of v, f> for p < rows, each dot as lane_dot (the same
+// partial sums in the same order). For cols <= 16, f's vectors are held in
+// registers across the rows (16 of the 32 AVX-512 registers): a loop of fixed
+// trip count whose steps past cols do nothing, so that the compiler can
+// unroll it; wider layers load f as lane_dot does.
+template <int G>
+[[gnu::always_inline]] inline typename Lanes<G>::D forward(const double *v, const double *f, double *out, int64_t rows,
+                                                           int64_t cols, typename Lanes<G>::D s) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  constexpr int kMax = 16;
+  typename W::I m = {};
+  if (cols > kMax) {
+    for (int64_t p = 0; p < rows; ++p) {
+      const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
+      W::store(out + p * G, value);
+      m = W::larger(m, value);
+    }
+    return (D)m;
+  }
+  static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
+  D fv[kMax];
+  for (int q = 0; q < kMax; ++q) fv[q] = q < cols ? W::load(f + q * G) : D{};
+  const int64_t blocks = cols / 8 * 8;  // in the eight partial sums; the rest after them
+  for (int64_t p = 0; p < rows; ++p) {
+    const double *x = v + p * cols * G;
+    D lane[8] = {};
+    for (int q = 0; q < kMax; ++q)
+      if (q < blocks) lane[q % 8] = lane[q % 8] + W::load(x + q * G) * fv[q];
+    D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (int q = 0; q < kMax; ++q)
+      if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
+    W::store(out + p * G, s * sum);
+    m = W::larger(m, s * sum);
+  }
+  return (D)m;
+}
+
+// The G × G transpose of x[0 … G-1] in place: x[k][e] ↔ x[e][k], by
+// exchanging the off-diagonal blocks of size d = G/2, …, 1: rows i (bit d
+// clear) and i + d take lanes low[e] = e or G + e - d (e & d), and
+// high[e] = e + d or G + e, of the pair (x_i, x_{i+d}).
+template <int G, int d>
+[[gnu::always_inline]] inline void exchange(typename Lanes<G>::D *x) {
+  using I = typename Lanes<G>::I;
+  I low, high;
+  if constexpr (G == 8 && d == 4) low = I{0, 1, 2, 3, 8, 9, 10, 11}, high = I{4, 5, 6, 7, 12, 13, 14, 15};
+  if constexpr (G == 8 && d == 2) low = I{0, 1, 8, 9, 4, 5, 12, 13}, high = I{2, 3, 10, 11, 6, 7, 14, 15};
+  if constexpr (G == 8 && d == 1) low = I{0, 8, 2, 10, 4, 12, 6, 14}, high = I{1, 9, 3, 11, 5, 13, 7, 15};
+  if constexpr (G == 4 && d == 2) low = I{0, 1, 4, 5}, high = I{2, 3, 6, 7};
+  if constexpr (G == 4 && d == 1) low = I{0, 4, 2, 6}, high = I{1, 5, 3, 7};
+  for (int i = 0; i < G; ++i) {
+    if (i & d) continue;
+    const typename Lanes<G>::D a = x[i], b = x[i + d];
+    x[i] = __builtin_shuffle(a, b, low);
+    x[i + d] = __builtin_shuffle(a, b, high);
+  }
+}
+
+template <int G>
+[[gnu::always_inline]] inline void transpose(typename Lanes<G>::D *x) {
+  static_assert(G == 4 || G == 8, "groups of 4 or 8 lanes");
+  if constexpr (G == 8) exchange<G, 4>(x);
+  exchange<G, 2>(x);
+  exchange<G, 1>(x);
+}
+
+// out[q·G + k] = s[k] · src[k][q] for q < n: lane k's n consecutive numbers
+// into the lanes, G × G blocks at a time.
+template <int G>
+[[gnu::always_inline]] inline typename Lanes<G>::D into_lanes(double *const *src, int64_t n, typename Lanes<G>::D s,
+                                                              double *out) {
+  using W = Lanes<G>;
+  typename W::I m = {};
+  int64_t q = 0;
+  for (; q + G <= n; q += G) {
+    typename W::D x[G];
+    for (int k = 0; k < G; ++k) x[k] = W::load(src[k] + q);
+    transpose<G>(x);
+    for (int e = 0; e < G; ++e) W::store(out + (q + e) * G, s * x[e]), m = W::larger(m, s * x[e]);
+  }
+  for (; q < n; ++q) {
+    for (int k = 0; k < G; ++k) out[q * G + k] = s[k] * src[k][q];
+    m = W::larger(m, W::load(out + q * G));
+  }
+  return (typename W::D)m;
+}
+
+// dst[k][q] += alpha[k] · in[q·G + k] for q < n: the product in the lanes,
+// the sum in lane k's consecutive numbers.
+template <int G>
+[[gnu::always_inline]] inline void add_from_lanes(double *const *dst, int64_t n, typename Lanes<G>::D alpha,
+                                                  const double *in) {
+  using W = Lanes<G>;
+  int64_t q = 0;
+  for (; q + G <= n; q += G) {
+    typename W::D x[G];
+    for (int e = 0; e < G; ++e) x[e] = alpha * W::load(in + (q + e) * G);
+    transpose<G>(x);
+    for (int k = 0; k < G; ++k) W::store(dst[k] + q, W::load(dst[k] + q) + x[k]);
+  }
+  for (; q < n; ++q)
+    for (int k = 0; k < G; ++k) dst[k][q] += alpha[k] * in[q * G + k];
+}
+
+// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: four rows per
+// pass, each out[q] summed over the rows in order. With `fused`, each V_ℓ
+// entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
+// pass — the update of small_width_update, whose B_ℓ and F_{ℓ-1} are known.
+template <int G, bool fused>
+[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
+                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
+                                            typename Lanes<G>::D alpha) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
+  int64_t p = 0;
+  for (; p + 4 <= rows; p += 4) {
+    D bp[4], ap[4];
+    double *r[4];
+    for (int u = 0; u < 4; ++u)
+      bp[u] = W::load(b + (p + u) * G), ap[u] = alpha * bp[u], r[u] = v + (p + u) * cols * G;
+    for (int64_t q = 0; q < cols; ++q) {
+      D o = W::load(out + q * G);
+      const D fq = fused ? W::load(f + q * G) : D{};
+      for (int u = 0; u < 4; ++u) {
+        const D x = W::load(r[u] + q * G);
+        o = o + bp[u] * x;
+        if (fused) W::store(r[u] + q * G, x + ap[u] * fq);
+      }
+      W::store(out + q * G, o);
+    }
+  }
+  for (; p < rows; ++p) {
+    const D bp = W::load(b + p * G), ap = alpha * bp;
+    double *row = v + p * cols * G;
+    for (int64_t q = 0; q < cols; ++q) {
+      const D x = W::load(row + q * G);
+      W::store(out + q * G, W::load(out + q * G) + bp * x);
+      if (fused) W::store(row + q * G, x + ap * W::load(f + q * G));
+    }
+  }
+  typename W::I m = {};
+  for (int64_t q = 0; q < cols; ++q) {
+    const D value = W::load(out + q * G) * s;
+    W::store(out + q * G, value);
+    m = W::larger(m, value);
+  }
+  return (D)m;
+}
+
+}  // namespace lanes
+}  // namespace dln
