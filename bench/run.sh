@@ -44,7 +44,7 @@ run_small() {
   OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1 "$build/bench/dln_bench_small" --seconds "$small_seconds" \
     --repeats "$small_repeats" >"$out/bench_small.jsonl"
   "$py" bench/report_small.py --bench "$out/bench_small.jsonl" --markdown bench/RESULTS.md \
-    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
+    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench ':!bench/RESULTS.md' || echo '+local changes')" \
     --load "Load average when the small-width benchmarks started: $load (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 }
 # OpenBLAS for PyTorch's second configuration, unpacked from its Debian
@@ -84,8 +84,12 @@ run_batch() {
       batch_torch+=("$out/torch_batch_openblas_$threads.jsonl")
     fi
   done
+}
+# Its section of RESULTS.md; after report.py, which rewrites the file around
+# the sections it does not own.
+report_batch() {
   "$py" bench/report_batch.py --bench "$out/bench_batch.jsonl" --torch "${batch_torch[@]}" --markdown bench/RESULTS.md \
-    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench || echo '+local changes')" \
+    --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include bench ':!bench/RESULTS.md' || echo '+local changes')" \
     --load "Load average when the batch benchmarks started: $load_batch (1, 5, 15 min) on $(getconf _NPROCESSORS_ONLN) CPUs."
 }
 if [[ "${DLN_BENCH_ONLY:-}" == small ]]; then
@@ -100,6 +104,7 @@ if [[ "${DLN_BENCH_ONLY:-}" == batch ]]; then
   export OMP_NUM_THREADS=1 BLIS_NUM_THREADS=1
   find_openblas
   run_batch
+  report_batch
   exit 0
 fi
 cmake --build "$build" -j"$(nproc)" --target dln_bench_step dln_bench_batch dln_bench_small
@@ -150,6 +155,7 @@ run_batch
   --torch "${torch_files[@]}" --lscpu "$out/lscpu.txt" --library "$build/src/libdlnsgd.so" \
   --commit "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src include || echo '+local src changes')" \
   --markdown bench/RESULTS.md
+report_batch
 run_small
 # Cost of the rank-change checks (issue 12): steps/s with checks every 0,
 # 100, 1000 steps; printed, and kept beside the raw results.
