@@ -144,8 +144,20 @@ template <int G, int d>
   for (int i = 0; i < G; ++i) {
     if (i & d) continue;
     const typename Lanes<G>::D a = x[i], b = x[i + d];
+#if defined(__clang__)
+    // Clang has no __builtin_shuffle (its __builtin_shufflevector wants constant
+    // indices): the same selection lane by lane (only the clang fuzz build).
+    typename Lanes<G>::D lo, hi;
+    for (int e = 0; e < G; ++e) {
+      lo[e] = low[e] < G ? a[low[e]] : b[low[e] - G];
+      hi[e] = high[e] < G ? a[high[e]] : b[high[e] - G];
+    }
+    x[i] = lo;
+    x[i + d] = hi;
+#else
     x[i] = __builtin_shuffle(a, b, low);
     x[i + d] = __builtin_shuffle(a, b, high);
+#endif
   }
 }
 
