@@ -1,5 +1,6 @@
 #include "kernels.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -49,23 +50,29 @@ DLN_INLINE Lanes8 load8(const double *p) {
 }
 DLN_INLINE void store8(double *p, const Lanes8 &v) { std::memcpy(p, &v, sizeof v); }
 
-// X[r0 + j, t] for j < 8·V: the sum over the entries of target t accumulates
-// in V vector registers, one dependent multiply-add per entry and register,
-// and X is written once.
+// Entries a step ahead of the one being summed whose source columns are
+// fetched early: the columns are scattered over blocks far larger than the
+// caches at full-batch GD on big targets, and the out-of-order window alone
+// keeps too few of their misses in flight.
+constexpr int64_t kPrefetchAhead = 8;
+DLN_INLINE void prefetch_column(const double *column, int64_t rows) {
+  for (int64_t r = 0; r < rows; r += 8) __builtin_prefetch(column + r);
+}
+
+// X[r0 + j, t] for j < 8·V: the sum over the entries e0 … e1-1 of target t
+// accumulates in V vector registers, one dependent multiply-add per entry
+// and register, and X is written once.
 template <int V>
-DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t targets, const int64_t *__restrict start,
-                          const int64_t *__restrict order, const double *__restrict g,
-                          const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
-  for (int64_t t = 0; t < targets; ++t) {
-    Lanes8 acc[V];
-    for (int v = 0; v < V; ++v) acc[v] = Lanes8{} ;
-    for (int64_t e = start[t]; e < start[t + 1]; ++e) {
-      const int64_t k = order[e];
-      const double gk = g[k], *__restrict s = source + from[k] * rows + r0;
-      for (int v = 0; v < V; ++v) acc[v] += gk * load8(s + 8 * v);
-    }
-    for (int v = 0; v < V; ++v) store8(X + t * rows + r0 + 8 * v, acc[v]);
+DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t e0, int64_t e1, const double *__restrict g,
+                              const double *__restrict source, const int64_t *__restrict from,
+                              double *__restrict x) {
+  Lanes8 acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = Lanes8{};
+  for (int64_t e = e0; e < e1; ++e) {
+    const double ge = g[e], *__restrict s = source + from[e] * rows + r0;
+    for (int v = 0; v < V; ++v) acc[v] += ge * load8(s + 8 * v);
   }
+  for (int v = 0; v < V; ++v) store8(x + r0 + 8 * v, acc[v]);
 }
 }  // namespace
 
@@ -94,35 +101,52 @@ double max_magnitude(const double *__restrict x, int64_t n) {
   return any_nan ? NAN : m;
 }
 
-// Rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators), all targets per
-// chunk: the chunk's rows of source are reused from cache by every target.
+// Target by target, rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators):
+// a target's source columns, fetched for its first chunk, are still in
+// cache for the next.
 DLN_MULTIVERSION
-void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const int64_t *__restrict order,
-                  const double *__restrict g, const double *__restrict source, const int64_t *__restrict from,
-                  double *__restrict X) {
-  int64_t r0 = 0;
-  for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, targets, start, order, g, source, from, X);
-  for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, targets, start, order, g, source, from, X);
-  for (; r0 < rows; ++r0)
-    for (int64_t t = 0; t < targets; ++t) {
+void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict g,
+                  const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
+  const int64_t end = start[targets];
+  int64_t ahead = 0;
+  for (int64_t t = 0; t < targets; ++t) {
+    const int64_t e0 = start[t], e1 = start[t + 1];
+    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
+      prefetch_column(source + from[ahead] * rows, rows);
+    double *__restrict x = X + t * rows;
+    int64_t r0 = 0;
+    for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x);
+    for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x);
+    for (; r0 < rows; ++r0) {
       double acc = 0.0;
-      for (int64_t e = start[t]; e < start[t + 1]; ++e) acc += g[order[e]] * source[from[order[e]] * rows + r0];
-      X[t * rows + r0] = acc;
+      for (int64_t e = e0; e < e1; ++e) acc += g[e] * source[from[e] * rows + r0];
+      x[r0] = acc;
     }
+  }
 }
 
+// The dots of target t with the columns of its entries, the target's column
+// reused from cache, the others fetched ahead as in grouped_sums.
 DLN_MULTIVERSION
-void column_dots(int64_t rows, int64_t count, const double *__restrict A, const int64_t *__restrict a_col,
-                 const double *__restrict B, const int64_t *__restrict b_col, double *__restrict out) {
-  for (int64_t k = 0; k < count; ++k) {
-    const double *__restrict a = A + a_col[k] * rows, *__restrict b = B + b_col[k] * rows;
-    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t r = 0;
-    for (; r + 8 <= rows; r += 8)
-      for (int j = 0; j < 8; ++j) lane[j] += a[r + j] * b[r + j];
-    double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-    for (; r < rows; ++r) sum += a[r] * b[r];
-    out[k] = sum;
+void grouped_dots(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict A,
+                  const int64_t *__restrict from, const double *__restrict T, double *__restrict out) {
+  const int64_t end = start[targets];
+  int64_t ahead = 0;
+  for (int64_t t = 0; t < targets; ++t) {
+    const int64_t e1 = start[t + 1];
+    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
+      prefetch_column(A + from[ahead] * rows, rows);
+    const double *__restrict b = T + t * rows;
+    for (int64_t e = start[t]; e < e1; ++e) {
+      const double *__restrict a = A + from[e] * rows;
+      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t r = 0;
+      for (; r + 8 <= rows; r += 8)
+        for (int j = 0; j < 8; ++j) lane[j] += a[r + j] * b[r + j];
+      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      for (; r < rows; ++r) sum += a[r] * b[r];
+      out[e] = sum;
+    }
   }
 }
 

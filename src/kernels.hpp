@@ -19,14 +19,16 @@ double max_magnitude(const double *x, int64_t n);
 
 // Kernels of the distinct-rows/columns formulation (math §8). Matrices are
 // column blocks: column c of A (`rows` long) at A + c · rows.
-// The products with S grouped by target (a CSR of S or Sᵀ, built per step):
-// X[:, t] = Σ_{start[t] ≤ e < start[t+1]} g[k] · source[:, from[k]], k = order[e], t < targets,
-// summed in order of e (X = B S when the groups are columns, F Sᵀ when rows).
-void grouped_sums(int64_t rows, int64_t targets, const int64_t *start, const int64_t *order, const double *g,
-                  const double *source, const int64_t *from, double *X);
-// out[k] = <A[:, a_col[k]], B[:, b_col[k]]>, k < count.
-void column_dots(int64_t rows, int64_t count, const double *A, const int64_t *a_col, const double *B,
-                 const int64_t *b_col, double *out);
+// The products with S grouped by target (a CSR of S or Sᵀ, built per step),
+// the entries of target t being e = start[t] … start[t+1]-1 with their
+// coefficients g[e] and source columns from[e] in that order:
+// X[:, t] = Σ_e g[e] · source[:, from[e]], t < targets, summed in order of e
+// (X = B S when the groups are columns, F Sᵀ when rows).
+void grouped_sums(int64_t rows, int64_t targets, const int64_t *start, const double *g, const double *source,
+                  const int64_t *from, double *X);
+// out[e] = <A[:, from[e]], T[:, t]> for the entries e of every target t.
+void grouped_dots(int64_t rows, int64_t targets, const int64_t *start, const double *A, const int64_t *from,
+                  const double *T, double *out);
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for
 // b columns at once, each row of V read once per call.

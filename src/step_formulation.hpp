@@ -112,7 +112,7 @@ void gather_outer(StepPlan &p, int64_t count_cols, Col col, int64_t count_rows, 
 }
 // The distinct columns J and rows I of the batch into the workspace
 // (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
-// in order of first appearance; returns p = |J| and q = |I|. O(b). L ≥ 2.
+// in increasing order; returns p = |J| and q = |I|. O(b + min(m, p log p)). L ≥ 2.
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q);
 // F_ℓ = s_ℓ V_ℓ F_{ℓ-1} (ℓ = 2 … L-1) on `columns` columns; gemv if 1.
 void forward_products(StepPlan &plan, int64_t columns);
