@@ -120,11 +120,12 @@ double wall_seconds() {
 // Δ_3 = W_4[I, :]ᵀ R, Δ_2, Δ_1, R F_3ᵀ, V_3 += c Δ_3 F_2ᵀ, V_2 += c Δ_2 F_1ᵀ.
 struct GemmLimit {
   int64_t w, p, q;
-  bool dense;
+  bool dense, sparse;
   std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X, R, A;
   rntm_t rntm = BLIS_RNTM_INITIALIZER, serial = BLIS_RNTM_INITIALIZER;
-  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads, bool dense_block)
-      : w(width), p(p_), q(q_), dense(dense_block), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
+  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads, int formulation)
+      : w(width), p(p_), q(q_), dense(formulation == DLN_FORMULATION_DENSE_BLOCK),
+        sparse(formulation == DLN_FORMULATION_SPARSE_BLOCK), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
         F1(size_t(w * p), 1.0), F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * std::max(p, q)), 1.0),
         B2(size_t(w * std::max(p, q))), B1(size_t(w * std::max(p, q))), X(size_t(w * std::max(p, q)), 1e-9),
         R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0) {
@@ -148,6 +149,13 @@ struct GemmLimit {
       gemm(false, false, w, p, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
       gemm(false, false, w, p, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
       gemm(false, true, q, w, p, 1.0, R.data(), 1, q, F3.data(), 1, w, 0.0, rows, w, 1);
+      gemm(false, true, w, w, p, 1e-12, B3.data(), 1, w, F2.data(), 1, w, 1.0, V3.data(), w, 1);
+      gemm(false, true, w, w, p, 1e-12, B2.data(), 1, w, F1.data(), 1, w, 1.0, V2.data(), w, 1);
+      return;
+    }
+    if (sparse) {  // the residuals backpropagated over the p columns
+      gemm(false, false, w, p, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
+      gemm(false, false, w, p, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
       gemm(false, true, w, w, p, 1e-12, B3.data(), 1, w, F2.data(), 1, w, 1.0, V3.data(), w, 1);
       gemm(false, true, w, w, p, 1e-12, B2.data(), 1, w, F1.data(), 1, w, 1.0, V2.data(), w, 1);
       return;
@@ -238,7 +246,7 @@ void gd_case(const Options &o, int64_t n, int64_t m, int64_t w, int64_t N, int64
     if (!limit) {
       int taken = 0;
       DLN_CHECK(dln_last_step_formulation(model.get(), &taken), model.get());
-      limit = std::make_unique<GemmLimit>(w, p, q, threads, taken == DLN_FORMULATION_DENSE_BLOCK);
+      limit = std::make_unique<GemmLimit>(w, p, q, threads, taken);
     }
     const double t_lim = timed(threads, huge ? 0.5 : seconds, 1, [&](int64_t) { limit->run(); }, calls);
     rate.push_back(double(steps) / t_dln);
@@ -268,7 +276,7 @@ void batch_case(const Options &o, int64_t w, int64_t b, int64_t threads) {
   DLN_CHECK(dln_last_step_formulation(model.get(), &formulation), model.get());
   int64_t p = 0, q = 0;
   distinct_counts(obs, b, false, p, q);
-  GemmLimit limit(w, p, q, threads, formulation == DLN_FORMULATION_DENSE_BLOCK);
+  GemmLimit limit(w, p, q, threads, formulation);
   std::vector<double> rate, rate1, limit_rate, ratio, obs_ratio;
   for (int r = 0; r < o.repeats; ++r) {
     int64_t steps = 0, steps1 = 0, calls = 0;

@@ -96,7 +96,7 @@ def main():
                "limit and vs b = 1 in bench_batch; dlnsgd through the Python binding vs each PyTorch loop in "
                "torch_batch.py). Against PyTorch the ratio is to the faster loop and BLAS configuration. "
                "*gemm limit*: the formulation's own BLIS gemm calls on the same shapes (p distinct columns, q "
-               "distinct rows; chains and fused batch: p = q = b; dense block: its 3 (L − 1) gemms), timed alone. "
+               "distinct rows; chains and fused batch: p = q = b; dense block: its 3 (L − 1) gemms; sparse block: its 3 (L − 2) gemms on p columns), timed alone. "
                "One step of each PyTorch loop "
                "agreed with dlnsgd's step from the same weights to "
                f"{max((t['max_rel_diff_vs_dlnsgd'] or 0.0) for t in torch):.1e} (max relative |Δw|).")

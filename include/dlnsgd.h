@@ -308,10 +308,11 @@ DLN_API int dln_step_batch(dln_model *model, int64_t b, const int64_t *observati
   X(DLN_FORMULATION_ROWS_COLS, 3, "p distinct columns, q rows: products with p, q")     \
   X(DLN_FORMULATION_FUSED_BATCH, 4, "b rank-one chains in fused loops, no BLIS")        \
   X(DLN_FORMULATION_SMALL_WIDTH, 5, "b = 1, hidden widths <= 64: plain loops, no BLIS") \
-  X(DLN_FORMULATION_DENSE_BLOCK, 6, "A on the q x p block of the batch, dense gemms")
+  X(DLN_FORMULATION_DENSE_BLOCK, 6, "A on the q x p block of the batch, dense gemms")   \
+  X(DLN_FORMULATION_SPARSE_BLOCK, 7, "residuals backpropagated over the p columns")
 
 #define DLN_FORMULATION_ENUM_ENTRY_(name, value, text) name = value,
-enum dln_formulation { DLN_FORMULATION_TABLE(DLN_FORMULATION_ENUM_ENTRY_) DLN_FORMULATION_LAST_ = 6 };
+enum dln_formulation { DLN_FORMULATION_TABLE(DLN_FORMULATION_ENUM_ENTRY_) DLN_FORMULATION_LAST_ = 7 };
 #undef DLN_FORMULATION_ENUM_ENTRY_
 
 /* The formulation of the last step attempted on this handle (also one that

@@ -36,6 +36,14 @@ void backward_products(StepPlan &p, int64_t columns) {
   }
 }
 
+void update_inner_layers(StepPlan &p, int64_t columns) {
+  for (int64_t l = 2; l <= p.L - 1; ++l) {  // V_ℓ += c_ℓ B_ℓ F_{ℓ-1}ᵀ
+    Layer &W = p.model.layer(l);
+    p.exec.gemm(false, true, W.rows, W.cols, columns, p.coefficient[l], p.Bl(l), 1, W.rows, p.Fl(l - 1), 1, W.cols,
+                1.0, W.v.data(), W.cols, 1);
+  }
+}
+
 void residuals_chains(StepPlan &p, bool all_backward) {
   const dln_model &m = p.model;
   const Observations &obs = m.train;

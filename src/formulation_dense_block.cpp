@@ -74,18 +74,10 @@ void residuals(StepPlan &p) {
   Workspace &w = p.model.work;
   const Observations &obs = p.model.train;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
-  const int64_t n1 = p.n(1), m = p.n(0), top = p.n(L - 1);
-  const Layer &W1 = p.model.layer(1), &WL = p.model.layer(L);
-  for (int64_t c = 0; c < P; ++c) {  // F_1 = W_1[:, J]
-    double *f = p.Fl(1) + c * n1;
-    const int64_t j = w.distinct_cols[size_t(c)];
-    for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
-  }
+  const int64_t top = p.n(L - 1);
+  gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));  // F_1 = W_1[:, J]
   double *rows = w.scaled.data();  // W_L[I, :], row-major q × n_{L-1}
-  for (int64_t r = 0; r < Q; ++r) {
-    const double *v = WL.v.data() + w.distinct_rows[size_t(r)] * top;
-    for (int64_t q = 0; q < top; ++q) rows[r * top + q] = WL.scale * v[q];
-  }
+  gather_last_rows(p, Q, [&](int64_t r) { return w.distinct_rows[size_t(r)]; }, rows);
   forward_products(p, P);
   double *A = block_of(p);  // A_IJ = W_L[I, :] F_{L-1}, q × p, column c at A + c q
   p.exec.gemm(false, false, Q, P, top, 1.0, rows, top, 1, p.Fl(L - 1), 1, top, 0.0, A, 1, Q);
@@ -116,33 +108,15 @@ const char *update(StepPlan &p, bool exact) {
   for (int64_t k = 0; k < p.b; ++k) R[rs[k] + cs[k] * Q] += p.g[k];
   // Every Δ_ℓ and R F_{L-1}ᵀ from the weights at θ_t, before any changes.
   p.exec.gemm(true, false, top, P, Q, 1.0, X, top, 1, R, 1, Q, 0.0, p.Bl(L - 1), 1, top);  // Δ_{L-1} = W_L[I,:]ᵀ R
-  for (int64_t l = L - 1; l >= 2; --l) {  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
-    const Layer &W = p.model.layer(l);
-    p.exec.gemm(false, false, W.cols, P, W.rows, W.scale, W.v.data(), 1, W.cols, p.Bl(l), 1, W.rows, 0.0,
-                p.Bl(l - 1), 1, W.cols);
-  }
+  backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
   p.exec.gemm(false, true, Q, top, P, 1.0, R, 1, Q, p.Fl(L - 1), 1, top, 0.0, X, top, 1);  // R F_{L-1}ᵀ
   if (exact) {
     if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
     if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
   }
-  for (int64_t l = 2; l <= L - 1; ++l) {  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
-    Layer &W = p.model.layer(l);
-    p.exec.gemm(false, true, W.rows, W.cols, P, p.coefficient[l], p.Bl(l), 1, W.rows, p.Fl(l - 1), 1, W.cols, 1.0,
-                W.v.data(), W.cols, 1);
-  }
-  Layer &W1 = p.model.layer(1);  // V_1[:, J_c] += c_1 Δ_1[:, c]
-  for (int64_t c = 0; c < P; ++c) {
-    const int64_t j = w.distinct_cols[size_t(c)];
-    const double *d = p.Bl(1) + c * W1.rows;
-    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + j)] += p.coefficient[1] * d[q];
-  }
-  Layer &WL = p.model.layer(L);  // V_L[I_r, :] += c_L (R F_{L-1}ᵀ)[r, :]
-  for (int64_t r = 0; r < Q; ++r) {
-    double *v = WL.v.data() + w.distinct_rows[size_t(r)] * top;
-    const double *x = X + r * top;
-    for (int64_t q = 0; q < top; ++q) v[q] += p.coefficient[L] * x[q];
-  }
+  update_inner_layers(p, P);  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
+  add_to_first_columns(p, w.distinct_cols, p.Bl(1));  // V_1[:, J_c] += c_1 Δ_1[:, c]
+  add_to_last_rows(p, w.distinct_rows, X);            // V_L[I_r, :] += c_L (R F_{L-1}ᵀ)[r, :]
   return nullptr;
 }
 

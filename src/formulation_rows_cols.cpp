@@ -7,9 +7,10 @@
 // S applied to the side that makes the gemm shorter ((B_ℓ S) F_{ℓ-1}ᵀ or
 // B_ℓ (F_{ℓ-1} Sᵀ)ᵀ), W_1 touched in its p columns, W_L in its q rows. A step
 // costs O(Σ_ℓ n_ℓ n_{ℓ-1} (p + q + min(p, q)) + b Σ_ℓ n_ℓ) instead of the
-// 3 b Σ_ℓ n_ℓ n_{ℓ-1} of b chains (full-batch GD on a 2000 × 2000 target with
-// 40000 observations, large mini-batches; where the batch fills its q × p
-// block, the dense block of formulation_dense_block.cpp is cheaper). The
+// 3 b Σ_ℓ n_ℓ n_{ℓ-1} of b chains. It is the cheapest where q ≪ p (or
+// p ≪ q): where p ≤ q the sparse block of formulation_sparse_block.cpp needs
+// fewer products, and where the batch fills its q × p block the dense block
+// is cheaper still. The
 // products with S sum the entries grouped by output column (a CSR of S or Sᵀ
 // built per step), in registers. Its bound: the vectors it computed, and
 // Σ|g|·max|B_ℓ|, Σ|g|·max|F_ℓ| for the products with S.
@@ -98,6 +99,7 @@ void group_by_slot(int64_t b, const std::vector<int64_t> &slot, const std::vecto
 
 // g in the order of a grouping.
 void gather_g(int64_t b, const double *g, const std::vector<int64_t> &order, std::vector<double> &out) {
+  out.resize(size_t(b));
   for (int64_t e = 0; e < b; ++e) out[size_t(e)] = g[order[size_t(e)]];
 }
 
@@ -117,25 +119,17 @@ void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_
   p.foffset = w.offset.data();
   p.boffset = w.backward_offset.data();
   if (int64_t(w.scaled.size()) < widest * std::max(P, Q)) w.scaled.resize(size_t(widest * std::max(P, Q)));
-  group_by_slot(p.b, w.col_slot, w.row_slot, P, w.col_start, w.col_order, w.col_from);
-  group_by_slot(p.b, w.row_slot, w.col_slot, Q, w.row_start, w.row_order, w.row_from);
-  w.g_by_col.resize(size_t(p.b));
-  w.g_by_row.resize(size_t(p.b));
+  group_entries(p.b, w);
 }
 
 void residuals(StepPlan &p) {
-  Workspace &w = p.model.work;
-  const Observations &obs = p.model.train;
+  const Workspace &w = p.model.work;
   const int64_t *J = w.distinct_cols.data(), *I = w.distinct_rows.data();
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows);
   gather_outer(p, P, [&](int64_t c) { return J[c]; }, Q, [&](int64_t r) { return I[r]; });
   forward_products(p, P);
   backward_products(p, Q);
-  // Dots grouped by column (each column of F_{L-1} read once), into batch order.
-  double *dots = w.g_by_col.data();
-  grouped_dots(p.n(p.L - 1), P, w.col_start.data(), p.Bl(p.L - 1), w.col_from.data(), p.Fl(p.L - 1), dots);
-  for (int64_t e = 0; e < p.b; ++e) p.g[w.col_order[size_t(e)]] = dots[e];
-  for (int64_t k = 0; k < p.b; ++k) p.g[k] -= obs.values[size_t(p.batch[k])];
+  residuals_by_dots(p, p.n(p.L - 1), p.Bl(p.L - 1), p.Fl(p.L - 1));
 }
 
 void bound(StepPlan &p, bool &risky) {
@@ -153,8 +147,7 @@ const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), b = p.b, L = p.L;
   double *X = w.scaled.data();
-  gather_g(b, p.g, w.col_order, w.g_by_col);
-  gather_g(b, p.g, w.row_order, w.g_by_row);
+  group_g(b, p.g, w);
   const double *g_col = w.g_by_col.data(), *g_row = w.g_by_row.data();
   const int64_t *col_from = w.col_from.data(), *col_start = w.col_start.data();
   const int64_t *row_from = w.row_from.data(), *row_start = w.row_start.data();
@@ -171,21 +164,11 @@ const char *update(StepPlan &p, bool exact) {
     }
   }
   // W_1, columns J: V_1[:, J_c] += c_1 (B_1 S)[:, c]
-  Layer &W1 = p.model.layer(1);
-  grouped_sums(W1.rows, P, col_start, g_col, p.Bl(1), col_from, X);
-  for (int64_t c = 0; c < P; ++c) {
-    const int64_t j = w.distinct_cols[size_t(c)];
-    const double *x = X + c * W1.rows;
-    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + j)] += p.coefficient[1] * x[q];
-  }
+  grouped_sums(p.n(1), P, col_start, g_col, p.Bl(1), col_from, X);
+  add_to_first_columns(p, w.distinct_cols, X);
   // W_L, rows I: V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
-  Layer &WL = p.model.layer(L);
-  grouped_sums(WL.cols, Q, row_start, g_row, p.Fl(L - 1), row_from, X);
-  for (int64_t r = 0; r < Q; ++r) {
-    double *v = WL.v.data() + w.distinct_rows[size_t(r)] * WL.cols;
-    const double *x = X + r * WL.cols;
-    for (int64_t q = 0; q < WL.cols; ++q) v[q] += p.coefficient[L] * x[q];
-  }
+  grouped_sums(p.n(L - 1), Q, row_start, g_row, p.Fl(L - 1), row_from, X);
+  add_to_last_rows(p, w.distinct_rows, X);
   return nullptr;
 }
 
@@ -200,6 +183,47 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
   q = distinct(b, [&](int64_t k) { return obs.rows[size_t(batch[k])]; }, w.row_mark, w.distinct_rows, w.row_slot);
   w.distinct_cols.resize(size_t(p));
   w.distinct_rows.resize(size_t(q));
+}
+
+void group_entries(int64_t b, Workspace &w) {
+  const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
+  group_by_slot(b, w.col_slot, w.row_slot, P, w.col_start, w.col_order, w.col_from);
+  group_by_slot(b, w.row_slot, w.col_slot, Q, w.row_start, w.row_order, w.row_from);
+}
+
+void group_g(int64_t b, const double *g, Workspace &w) {
+  gather_g(b, g, w.col_order, w.g_by_col);
+  gather_g(b, g, w.row_order, w.g_by_row);
+}
+
+void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F) {
+  Workspace &w = p.model.work;
+  const Observations &obs = p.model.train;
+  // Grouped by column (each column of F read once), then into batch order.
+  w.g_by_col.resize(size_t(p.b));
+  double *dots = w.g_by_col.data();
+  grouped_dots(n, int64_t(w.distinct_cols.size()), w.col_start.data(), B, w.col_from.data(), F, dots);
+  for (int64_t e = 0; e < p.b; ++e) p.g[w.col_order[size_t(e)]] = dots[e];
+  for (int64_t k = 0; k < p.b; ++k) p.g[k] -= obs.values[size_t(p.batch[k])];
+}
+
+void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
+  Layer &W1 = p.model.layer(1);
+  const double c = p.coefficient[1];
+  for (size_t k = 0; k < J.size(); ++k) {
+    const double *x = X + int64_t(k) * W1.rows;
+    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + J[k])] += c * x[q];
+  }
+}
+
+void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *X) {
+  Layer &WL = p.model.layer(p.L);
+  const double c = p.coefficient[p.L];
+  for (size_t k = 0; k < I.size(); ++k) {
+    double *v = WL.v.data() + I[k] * WL.cols;
+    const double *x = X + int64_t(k) * WL.cols;
+    for (int64_t q = 0; q < WL.cols; ++q) v[q] += c * x[q];
+  }
 }
 
 const Formulation kRowsCols{DLN_FORMULATION_ROWS_COLS, applies, cost, layout, residuals, bound, update};

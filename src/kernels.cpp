@@ -115,6 +115,7 @@ void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start
       prefetch_column(source + from[ahead] * rows, rows);
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;
+    for (; r0 + 64 <= rows; r0 += 64) chunk_of_sums<8>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 < rows; ++r0) {

@@ -63,7 +63,7 @@ constexpr double kRenormalizeBelow = 0x1p-30;  // fold s_ℓ into V_ℓ when it 
 constexpr double kSafeEntry = 1e140;           // |A_ij| + |y|: its square summed stays finite
 
 // Every formulation, in order of preference when costs tie.
-const Formulation *const kFormulations[] = {&kSmallWidth, &kSingleEntry, &kChains, &kRowsCols, &kFusedBatch, &kDenseBlock};
+const Formulation *const kFormulations[] = {&kSmallWidth, &kSingleEntry, &kChains, &kRowsCols, &kFusedBatch, &kDenseBlock, &kSparseBlock};
 
 const Formulation &select(const StepShape &shape) {
   const Formulation *best = nullptr;

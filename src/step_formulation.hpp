@@ -58,7 +58,7 @@ struct Formulation {
   const char *(*update)(StepPlan &plan, bool exact);
 };
 
-extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWidth, kDenseBlock;
+extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWidth, kDenseBlock, kSparseBlock;
 
 // Cost model units: multiply-adds through BLIS gemm. A gemm call also costs a
 // fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS
@@ -78,13 +78,14 @@ constexpr double kStreamedEntry = 16.0;
 inline double pass_cost(int64_t rows, int64_t cols) {
   return double(rows) * double(cols) * 8.0 > 1048576.0 ? kStreamedEntry * double(rows) * double(cols) : 0.0;
 }
-// A multiply-add of the rows/columns formulation's passes over b scattered
-// columns (products with S, residual dots) costs about three inside a gemm:
-// measured 2.2 at w = 64 and 3.1 at w = 256 (full-batch GD, zen3 kernels,
-// issue 11). With it the model orders the dense block and the rows/columns
-// formulation as their measured times do (64², N = 2000: 0.72 vs 0.77 paired;
-// 256², N = 20000: 0.85 vs 0.79; b = 256 at w = 64: 1.30 vs 1.28).
-constexpr double kScatteredPerGemmFlop = 3.0;
+// A multiply-add of the passes over b scattered columns (products with S,
+// residual dots) costs about 3.5 inside a gemm: measured 2.2 at w = 64 and
+// 3.1 at w = 256 on zen3 kernels (issue 11); on haswell kernels (a Xeon) the
+// sparse block took 1.15× the dense block's time at 256², N = 20000, which
+// 3.0 ranked the other way. With 3.5 the model orders the dense block, the
+// sparse block and rows/columns as their measured times do (64², N = 2000;
+// 256², N = 20000; b = 256 at w = 64).
+constexpr double kScatteredPerGemmFlop = 3.5;
 
 // Shared pieces of the formulations (step.cpp, formulation_chains.cpp).
 // Upper bound on |a·b·c·d| whatever the association and rounding.
@@ -93,31 +94,58 @@ constexpr double kSafeWeight = 1e290;  // bounds below this cannot overflow
 inline void check_bound(bool &risky, double bound) {
   if (!(bound < kSafeWeight)) risky = true;
 }
-// F_1 = W_1[:, col(k)] (k < count_cols) and B_{L-1} = W_L[row(k), :]ᵀ
-// (k < count_rows) into columns k of F_1 and B_{L-1} (L ≥ 2).
-template <class Col, class Row>
-void gather_outer(StepPlan &p, int64_t count_cols, Col col, int64_t count_rows, Row row) {
-  const Layer &W1 = p.model.layer(1), &WL = p.model.layer(p.L);
-  const int64_t n1 = p.n(1), m = p.n(0), top = p.n(p.L - 1);
-  for (int64_t k = 0; k < count_cols; ++k) {
-    double *f = p.Fl(1) + k * n1;
+// Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count.
+template <class Col>
+void gather_first_columns(StepPlan &p, int64_t count, Col col, double *dst) {
+  const Layer &W1 = p.model.layer(1);
+  const int64_t n1 = p.n(1), m = p.n(0);
+  for (int64_t k = 0; k < count; ++k) {
+    double *f = dst + k * n1;
     const int64_t j = col(k);
     for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
   }
-  for (int64_t k = 0; k < count_rows; ++k) {
-    double *bl = p.Bl(p.L - 1) + k * top;
+}
+// Column k of dst (n_{L-1} long) = s_L V_L[row(k), :]ᵀ, k < count.
+template <class Row>
+void gather_last_rows(StepPlan &p, int64_t count, Row row, double *dst) {
+  const Layer &WL = p.model.layer(p.L);
+  const int64_t top = p.n(p.L - 1);
+  for (int64_t k = 0; k < count; ++k) {
+    double *bl = dst + k * top;
     const double *v = WL.v.data() + row(k) * top;
     for (int64_t q = 0; q < top; ++q) bl[q] = WL.scale * v[q];
   }
 }
+// F_1 = W_1[:, col(k)] (k < count_cols) and B_{L-1} = W_L[row(k), :]ᵀ
+// (k < count_rows) into columns k of F_1 and B_{L-1} (L ≥ 2).
+template <class Col, class Row>
+void gather_outer(StepPlan &p, int64_t count_cols, Col col, int64_t count_rows, Row row) {
+  gather_first_columns(p, count_cols, col, p.Fl(1));
+  gather_last_rows(p, count_rows, row, p.Bl(p.L - 1));
+}
+// The updates of the distinct columns J of V_1 and rows I of V_L:
+// V_1[:, J_c] += c_1 X[:, c] (X n_1 × |J|), V_L[I_r, :] += c_L X[:, r]ᵀ (X n_{L-1} × |I|).
+void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X);
+void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *X);
 // The distinct columns J and rows I of the batch into the workspace
 // (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
 // in increasing order; returns p = |J| and q = |I|. O(b + min(m, p log p)). L ≥ 2.
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q);
+// The batch entries grouped by column slot and by row slot (CSR of S and
+// Sᵀ: col_start, col_order, col_from, row_…), after find_distinct. O(b + p + q).
+void group_entries(int64_t b, Workspace &w);
+// g in both group orders (g_by_col, g_by_row), after group_entries.
+void group_g(int64_t b, const double *g, Workspace &w);
+// Residuals r_k = <B[:, row slot], F[:, col slot]> − y_k into g (B: n × q
+// gathered rows of W_L, F = F_{L-1}), dots grouped by column.
+void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F);
 // F_ℓ = s_ℓ V_ℓ F_{ℓ-1} (ℓ = 2 … L-1) on `columns` columns; gemv if 1.
 void forward_products(StepPlan &plan, int64_t columns);
 // B_{ℓ-1} = s_ℓ V_ℓᵀ B_ℓ (ℓ = L-1 … 2) on `columns` columns; gemv if 1.
 void backward_products(StepPlan &plan, int64_t columns);
+// V_ℓ += c_ℓ B_ℓ F_{ℓ-1}ᵀ (ℓ = 2 … L-1) on `columns` columns (B_ℓ holding
+// the residuals backpropagated: the dense and sparse blocks).
+void update_inner_layers(StepPlan &plan, int64_t columns);
 // Chains' update of the inner layers from B_ℓ diag(g) F_{ℓ-1}ᵀ (b columns).
 void update_inner_chains(StepPlan &plan);
 // Chains' update of V_1 columns j_k, V_L rows i_k (or single-layer entries).

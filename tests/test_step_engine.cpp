@@ -143,10 +143,11 @@ struct Case {
 };
 
 // One case (at least) per formulation: small batches at small widths through
-// the fused loops, batches that share rows and columns through the distinct
-// rows/columns, batches that fill their block of rows and columns (full-batch
-// GD on a small target) through the dense block, batches that share none
-// (and depth 1 and 2) through chains.
+// the fused loops, batches that share rows and columns through the sparse
+// block, or the distinct rows/columns when they have far more columns than
+// rows, batches that fill their block of rows and columns (full-batch GD on
+// a small target) through the dense block, batches that share none (and
+// depth 1 and 2) through chains.
 const Case kCases[] = {
     {"depth 4, b = 1", {6, 5, 4, 3, 7}, 40, {3}, DLN_FORMULATION_SMALL_WIDTH},
     {"depth 3, b = 1, hidden widths 72 and 65", {9, 72, 65, 8}, 40, {5}, DLN_FORMULATION_SINGLE_ENTRY},
@@ -164,8 +165,11 @@ const Case kCases[] = {
     {"depth 4, batch of 3, width 12", {6, 12, 12, 12, 7}, 30, {2, 11, 17}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 3, batch of 2, width 8", {6, 8, 8, 7}, 30, {4, 20}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_CHAINS},
-    {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_ROWS_COLS},
-    {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_SPARSE_BLOCK},
+    {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_SPARSE_BLOCK},
+    // Far more distinct columns than rows: S on the rows' side.
+    {"depth 4, full batch of 600 on a 3 x 200 target", {200, 24, 24, 24, 3}, 600, {}, DLN_FORMULATION_ROWS_COLS},
+    {"depth 3, full batch of 400 on a 2 x 150 target", {150, 16, 12, 2}, 400, {}, DLN_FORMULATION_ROWS_COLS},
     {"depth 2, full batch of 300 on a 10 x 10 target, width 64", {10, 64, 10}, 300, {}, DLN_FORMULATION_DENSE_BLOCK},
     {"depth 3, full batch of 500 on a 24 x 24 target, width 48", {24, 48, 48, 24}, 500, {}, DLN_FORMULATION_DENSE_BLOCK},
     {"depth 4, full batch of 400 on a 16 x 16 target, width 48", {16, 48, 48, 48, 16}, 400, {},
@@ -274,7 +278,7 @@ TEST_CASE("a diverged step leaves the state byte-identical, whichever formulatio
   }
 }
 
-TEST_CASE("the cost model picks the dense block for full-batch GD on a small target, distinct rows/columns for a sparse one, fused loops for small batches") {
+TEST_CASE("the cost model picks the dense block for full-batch GD on a small target, the sparse block for a sparse one, distinct rows/columns for one of few rows, fused loops for small batches") {
   ModelPtr m = make_problem_model({64, 64, 64, 64, 64}, 2000, 3, 1.0);
   int formulation = -1;
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
@@ -288,7 +292,7 @@ TEST_CASE("the cost model picks the dense block for full-batch GD on a small tar
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 256));  // 256 draws on 64 rows and 64 columns
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-  CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
+  CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 4));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
@@ -301,9 +305,15 @@ TEST_CASE("the cost model picks the dense block for full-batch GD on a small tar
   REQUIRE_OK(dln_set_param(sparse.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
   REQUIRE_OK(dln_step(sparse.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(sparse.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
+  ModelPtr few_rows = make_problem_model({600, 32, 32, 32, 8}, 3000, 3, 1.0);  // 8 rows, 600 columns
+  REQUIRE_OK(dln_set_param(few_rows.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_step(few_rows.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(few_rows.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_ROWS_COLS);
   CHECK(std::string(dln_formulation_name(DLN_FORMULATION_ROWS_COLS)) == "DLN_FORMULATION_ROWS_COLS");
   CHECK(std::string(dln_formulation_name(DLN_FORMULATION_DENSE_BLOCK)) == "DLN_FORMULATION_DENSE_BLOCK");
+  CHECK(std::string(dln_formulation_name(DLN_FORMULATION_SPARSE_BLOCK)) == "DLN_FORMULATION_SPARSE_BLOCK");
   CHECK(dln_formulation_name(99) == nullptr);
   CHECK(dln_last_step_formulation(nullptr, &formulation) == DLN_ERR_NULL_POINTER);
   CHECK(dln_last_step_formulation(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
@@ -330,7 +340,8 @@ TEST_CASE("full-batch GD is deterministic for a given thread count and agrees ac
     int expected;
   };
   for (const Shape &shape : {Shape{{60, 48, 48, 48, 50}, 2000, DLN_FORMULATION_DENSE_BLOCK},
-                             Shape{{300, 32, 32, 32, 300}, 3000, DLN_FORMULATION_ROWS_COLS}}) {
+                             Shape{{300, 32, 32, 32, 300}, 3000, DLN_FORMULATION_SPARSE_BLOCK},
+                             Shape{{600, 32, 32, 32, 8}, 3000, DLN_FORMULATION_ROWS_COLS}}) {
     CAPTURE(shape.expected);
     auto run = [&](int64_t threads) {
       ModelPtr m = make_problem_model(shape.widths, shape.count, 8, 1.0);

@@ -140,7 +140,7 @@ static_assert(DLN_INIT_ORTHOGONAL == 2);
 static_assert(DLN_INIT_IDENTITY == 3);
 
 // enum dln_formulation (X-macro table DLN_FORMULATION_TABLE)
-inline constexpr std::array<Constant, 7> formulation{{
+inline constexpr std::array<Constant, 8> formulation{{
     {"DLN_FORMULATION_NONE", DLN_FORMULATION_NONE, "no step attempted since the handle was made"},
     {"DLN_FORMULATION_SINGLE_ENTRY", DLN_FORMULATION_SINGLE_ENTRY, "b = 1: one rank-one chain, fused kernel"},
     {"DLN_FORMULATION_CHAINS", DLN_FORMULATION_CHAINS, "b rank-one chains: products with b columns"},
@@ -148,6 +148,7 @@ inline constexpr std::array<Constant, 7> formulation{{
     {"DLN_FORMULATION_FUSED_BATCH", DLN_FORMULATION_FUSED_BATCH, "b rank-one chains in fused loops, no BLIS"},
     {"DLN_FORMULATION_SMALL_WIDTH", DLN_FORMULATION_SMALL_WIDTH, "b = 1, hidden widths <= 64: plain loops, no BLIS"},
     {"DLN_FORMULATION_DENSE_BLOCK", DLN_FORMULATION_DENSE_BLOCK, "A on the q x p block of the batch, dense gemms"},
+    {"DLN_FORMULATION_SPARSE_BLOCK", DLN_FORMULATION_SPARSE_BLOCK, "residuals backpropagated over the p columns"},
 }};
 static_assert(DLN_FORMULATION_NONE == 0);
 static_assert(DLN_FORMULATION_SINGLE_ENTRY == 1);
@@ -156,6 +157,7 @@ static_assert(DLN_FORMULATION_ROWS_COLS == 3);
 static_assert(DLN_FORMULATION_FUSED_BATCH == 4);
 static_assert(DLN_FORMULATION_SMALL_WIDTH == 5);
 static_assert(DLN_FORMULATION_DENSE_BLOCK == 6);
+static_assert(DLN_FORMULATION_SPARSE_BLOCK == 7);
 
 // enum dln_rank_measure
 inline constexpr std::array<Constant, 3> rank_measure{{

@@ -79,6 +79,7 @@ module dlnsgd_c
   integer(c_int), parameter :: DLN_FORMULATION_FUSED_BATCH = 4  !< b rank-one chains in fused loops, no BLIS
   integer(c_int), parameter :: DLN_FORMULATION_SMALL_WIDTH = 5  !< b = 1, hidden widths <= 64: plain loops, no BLIS
   integer(c_int), parameter :: DLN_FORMULATION_DENSE_BLOCK = 6  !< A on the q x p block of the batch, dense gemms
+  integer(c_int), parameter :: DLN_FORMULATION_SPARSE_BLOCK = 7  !< residuals backpropagated over the p columns
   ! enum dln_rank_measure
   integer(c_int), parameter :: DLN_RANK_NUMERICAL = 0
   integer(c_int), parameter :: DLN_RANK_EFFECTIVE = 1

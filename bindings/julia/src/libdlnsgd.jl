@@ -81,6 +81,7 @@ const FORMULATION_ROWS_COLS = Cint(3)  # p distinct columns, q rows: products wi
 const FORMULATION_FUSED_BATCH = Cint(4)  # b rank-one chains in fused loops, no BLIS
 const FORMULATION_SMALL_WIDTH = Cint(5)  # b = 1, hidden widths <= 64: plain loops, no BLIS
 const FORMULATION_DENSE_BLOCK = Cint(6)  # A on the q x p block of the batch, dense gemms
+const FORMULATION_SPARSE_BLOCK = Cint(7)  # residuals backpropagated over the p columns
 
 # enum dln_rank_measure
 const RANK_NUMERICAL = Cint(0)

@@ -90,6 +90,7 @@ class Formulation(enum.IntEnum):
     FUSED_BATCH = 4
     SMALL_WIDTH = 5
     DENSE_BLOCK = 6
+    SPARSE_BLOCK = 7
 
 
 class RankMeasure(enum.IntEnum):
@@ -273,6 +274,7 @@ DESCRIPTIONS = {
     Formulation.FUSED_BATCH: 'b rank-one chains in fused loops, no BLIS',
     Formulation.SMALL_WIDTH: 'b = 1, hidden widths <= 64: plain loops, no BLIS',
     Formulation.DENSE_BLOCK: 'A on the q x p block of the batch, dense gemms',
+    Formulation.SPARSE_BLOCK: 'residuals backpropagated over the p columns',
 }
 
 __all__ = [

@@ -1,0 +1,111 @@
+// Formulation "sparse block" (math §8): the residuals backpropagated over the
+// p distinct columns J of the batch. With S the q × p sparse matrix of the
+// g_k and B_ℓ the backward vectors of the q distinct rows I, every gradient
+// needs only Δ_ℓ = B_ℓ S, and Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ because B_ℓ is linear in
+// the rows of W_L:
+//   F_1 = W_1[:, J], F_ℓ = W_ℓ F_{ℓ-1}                 (n_ℓ × p, L−2 gemms)
+//   r_k = <W_L[i_k, :], F_{L-1}[:, slot(j_k)]> − y_k    (b dot products)
+//   Δ_{L-1} = W_L[I, :]ᵀ S, Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ       (one product with S, L−2 gemms)
+//   V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ, V_1[:, J] += c_1 Δ_1, V_L[I, :] += c_L (F_{L-1} Sᵀ)ᵀ
+// 3 (L−2) gemms of n_ℓ n_{ℓ-1} p and two products with S, where the rows and
+// columns formulation forms B_ℓ on q columns and multiplies every layer's
+// B_ℓ by S (L−2 more gemms' worth of q columns and L−2 more scattered
+// passes; at full-batch GD on 10⁵ × 10⁵ those passes were most of the step).
+// It is the dense block with S kept sparse: it pays where the batch is
+// sparse in its q × p block and p ≤ q (otherwise rows/columns, which can put
+// S on the q side, costs less). Its bound: the vectors it computed, and for
+// the Δ_ℓ it never forms as B_ℓ the chain n_ℓ s_ℓ max|V_ℓ| of the dense block.
+#include <algorithm>
+
+#include "errors.hpp"
+#include "kernels.hpp"
+#include "step_formulation.hpp"
+
+namespace dln {
+
+namespace {
+
+bool applies(const StepShape &s) { return s.b > 1 && s.L >= 2; }
+
+double cost(const StepShape &s) {
+  const double k = kScatteredPerGemmFlop;
+  double c = 0.0;
+  for (int64_t l = 2; l <= s.L - 1; ++l)  // F_ℓ, Δ_{ℓ-1}, the update: each n_ℓ n_{ℓ-1} p
+    c += std::max(3.0 * double(s.p) * double(s.n[l] * s.n[l - 1]), 3.0 * pass_cost(s.n[l], s.n[l - 1]));
+  const double n1 = double(s.n[1]), top = double(s.n[s.L - 1]);
+  c += 3.0 * double(s.L - 2) * kGemmCall;
+  return c + double(s.p) * 2.0 * n1 + double(s.q) * 2.0 * top + k * 3.0 * double(s.b) * top + 4.0 * double(s.b);
+}
+
+int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
+
+// F_ℓ (n_ℓ × p) at offset[ℓ] of F; in B: Δ_ℓ (n_ℓ × p) at backward_offset[ℓ],
+// then W_L[I, :]ᵀ (n_{L-1} × q) at backward_offset[L]. F_{L-1} Sᵀ
+// (n_{L-1} × q) in the workspace's `scaled`.
+void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
+  w.offset.resize(size_t(p.L) + 1);
+  w.backward_offset.resize(size_t(p.L) + 1);
+  forward_size = backward_size = 0;
+  for (int64_t l = 1; l < p.L; ++l) {
+    w.offset[size_t(l)] = forward_size;
+    w.backward_offset[size_t(l)] = backward_size;
+    forward_size += p.n(l) * P;
+    backward_size += p.n(l) * P;
+  }
+  w.backward_offset[size_t(p.L)] = backward_size;
+  backward_size += top * Q;
+  p.foffset = w.offset.data();
+  p.boffset = w.backward_offset.data();
+  if (int64_t(w.scaled.size()) < top * Q) w.scaled.resize(size_t(top * Q));
+  group_entries(p.b, w);
+}
+
+double *last_rows(StepPlan &p) { return p.Bl(p.L); }  // W_L[I, :]ᵀ, column r = row I_r
+
+void residuals(StepPlan &p) {
+  const Workspace &w = p.model.work;
+  gather_first_columns(p, count_of(w.distinct_cols), [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));
+  gather_last_rows(p, count_of(w.distinct_rows), [&](int64_t r) { return w.distinct_rows[size_t(r)]; }, last_rows(p));
+  forward_products(p, count_of(w.distinct_cols));
+  residuals_by_dots(p, p.n(p.L - 1), last_rows(p), p.Fl(p.L - 1));
+}
+
+void bound(StepPlan &p, bool &risky) {
+  const Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
+  for (int64_t l = 1; l < L; ++l) p.fmax[l] = max_magnitude(p.Fl(l), p.n(l) * P);
+  p.bmax[L - 1] = max_magnitude(last_rows(p), Q * p.n(L - 1));
+  for (int64_t l = L - 1; l >= 2; --l) {  // |B_{ℓ-1}| ≤ n_ℓ s_ℓ max|V_ℓ| max|B_ℓ|
+    const Layer &W = p.model.layer(l);
+    p.bmax[l - 1] = product_bound(double(W.rows), W.scale, W.max_abs_bound, p.bmax[l]);
+  }
+  check_bound(risky, product_bound(double(p.n(L - 1)), p.bmax[L - 1], p.fmax[L - 1], 1.0));  // the dots
+  for (int64_t l = 1; l < L; ++l) check_bound(risky, product_bound(p.gsum, p.bmax[l], 1.0, 1.0));  // Δ_ℓ
+  check_bound(risky, product_bound(p.gsum, p.fmax[L - 1], 1.0, 1.0));  // F_{L-1} Sᵀ
+}
+
+const char *update(StepPlan &p, bool exact) {
+  Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
+  double *X = w.scaled.data();
+  group_g(p.b, p.g, w);
+  // Every Δ_ℓ and F_{L-1} Sᵀ from the weights at θ_t, before any changes.
+  grouped_sums(top, P, w.col_start.data(), w.g_by_col.data(), last_rows(p), w.col_from.data(), p.Bl(L - 1));
+  backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
+  grouped_sums(top, Q, w.row_start.data(), w.g_by_row.data(), p.Fl(L - 1), w.row_from.data(), X);
+  if (exact) {
+    if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
+    if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
+  }
+  update_inner_layers(p, P);                          // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
+  add_to_first_columns(p, w.distinct_cols, p.Bl(1));  // V_1[:, J_c] += c_1 Δ_1[:, c]
+  add_to_last_rows(p, w.distinct_rows, X);            // V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
+  return nullptr;
+}
+
+}  // namespace
+
+const Formulation kSparseBlock{DLN_FORMULATION_SPARSE_BLOCK, applies, cost, layout, residuals, bound, update};
+
+}  // namespace dln
