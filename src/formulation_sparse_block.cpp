@@ -5,7 +5,7 @@
 // the rows of W_L:
 //   F_1 = W_1[:, J], F_ℓ = W_ℓ F_{ℓ-1}                 (n_ℓ × p, L−2 gemms)
 //   r_k = <W_L[i_k, :], F_{L-1}[:, slot(j_k)]> − y_k    (b dot products)
-//   Δ_{L-1} = W_L[I, :]ᵀ S, Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ       (one product with S, L−2 gemms)
+//   Δ_{L-1} = W_L[I, :]ᵀ S, Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ       (one product with S, in the dots' pass; L−2 gemms)
 //   V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ, V_1[:, J] += c_1 Δ_1, V_L[I, :] += c_L (F_{L-1} Sᵀ)ᵀ
 // 3 (L−2) gemms of n_ℓ n_{ℓ-1} p and two products with S, where the rows and
 // columns formulation forms B_ℓ on q columns and multiplies every layer's
@@ -63,12 +63,20 @@ void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_
 
 double *last_rows(StepPlan &p) { return p.Bl(p.L); }  // W_L[I, :]ᵀ, column r = row I_r
 
+// With the residuals, Δ_{L-1} = W_L[I, :]ᵀ S in the same pass over the
+// scattered rows of W_L (g_k = r_k · 2/b as step.cpp scales it).
 void residuals(StepPlan &p) {
-  const Workspace &w = p.model.work;
-  gather_first_columns(p, count_of(w.distinct_cols), [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));
+  Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), b = p.b;
+  gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));
   gather_last_rows(p, count_of(w.distinct_rows), [&](int64_t r) { return w.distinct_rows[size_t(r)]; }, last_rows(p));
-  forward_products(p, count_of(w.distinct_cols));
-  residuals_by_dots(p, p.n(p.L - 1), last_rows(p), p.Fl(p.L - 1));
+  forward_products(p, P);
+  w.y_by_col.resize(size_t(b));
+  w.g_by_col.resize(size_t(b));
+  for (int64_t e = 0; e < b; ++e) w.y_by_col[size_t(e)] = p.model.train.values[size_t(p.batch[w.col_order[size_t(e)]])];
+  grouped_residual_sums(p.n(p.L - 1), P, w.col_start.data(), last_rows(p), w.col_from.data(), p.Fl(p.L - 1),
+                        w.y_by_col.data(), 2.0 / double(b), w.g_by_col.data(), p.Bl(p.L - 1));
+  for (int64_t e = 0; e < b; ++e) p.g[w.col_order[size_t(e)]] = w.g_by_col[size_t(e)];
 }
 
 void bound(StepPlan &p, bool &risky) {
@@ -89,9 +97,10 @@ const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
   double *X = w.scaled.data();
-  group_g(p.b, p.g, w);
-  // Every Δ_ℓ and F_{L-1} Sᵀ from the weights at θ_t, before any changes.
-  grouped_sums(top, P, w.col_start.data(), w.g_by_col.data(), last_rows(p), w.col_from.data(), p.Bl(L - 1));
+  w.g_by_row.resize(size_t(p.b));
+  for (int64_t e = 0; e < p.b; ++e) w.g_by_row[size_t(e)] = p.g[w.row_order[size_t(e)]];
+  // Every Δ_ℓ (Δ_{L-1} came with the residuals) and F_{L-1} Sᵀ from the
+  // weights at θ_t, before any changes.
   backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
   grouped_sums(top, Q, w.row_start.data(), w.g_by_row.data(), p.Fl(L - 1), w.row_from.data(), X);
   if (exact) {

@@ -151,6 +151,37 @@ void grouped_dots(int64_t rows, int64_t targets, const int64_t *__restrict start
   }
 }
 
+// grouped_dots and, in the same pass over the scattered columns of A, their
+// sum weighted by the scaled residuals (the column of A fetched for the dot
+// is reused from cache by the sum).
+DLN_MULTIVERSION
+void grouped_residual_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict A,
+                           const int64_t *__restrict from, const double *__restrict T, const double *__restrict y,
+                           double scale, double *__restrict r, double *__restrict X) {
+  const int64_t end = start[targets];
+  int64_t ahead = 0;
+  for (int64_t t = 0; t < targets; ++t) {
+    const int64_t e1 = start[t + 1];
+    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
+      prefetch_column(A + from[ahead] * rows, rows);
+    const double *__restrict b = T + t * rows;
+    double *__restrict x = X + t * rows;
+    for (int64_t q = 0; q < rows; ++q) x[q] = 0.0;
+    for (int64_t e = start[t]; e < e1; ++e) {
+      const double *__restrict a = A + from[e] * rows;
+      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      int64_t q = 0;
+      for (; q + 8 <= rows; q += 8)
+        for (int j = 0; j < 8; ++j) lane[j] += a[q + j] * b[q + j];
+      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      for (; q < rows; ++q) sum += a[q] * b[q];
+      r[e] = sum - y[e];
+      const double g = r[e] * scale;
+      for (q = 0; q < rows; ++q) x[q] += g * a[q];
+    }
+  }
+}
+
 DLN_MULTIVERSION
 void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__restrict V, double s,
                          const double *__restrict X, double *__restrict Y) {

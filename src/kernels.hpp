@@ -29,6 +29,10 @@ void grouped_sums(int64_t rows, int64_t targets, const int64_t *start, const dou
 // out[e] = <A[:, from[e]], T[:, t]> for the entries e of every target t.
 void grouped_dots(int64_t rows, int64_t targets, const int64_t *start, const double *A, const int64_t *from,
                   const double *T, double *out);
+// r[e] = <A[:, from[e]], T[:, t]> − y[e] as grouped_dots, and
+// X[:, t] = Σ_e (r[e] · scale) · A[:, from[e]] summed in order of e.
+void grouped_residual_sums(int64_t rows, int64_t targets, const int64_t *start, const double *A, const int64_t *from,
+                           const double *T, const double *y, double scale, double *r, double *X);
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for
 // b columns at once, each row of V read once per call.

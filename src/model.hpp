@@ -96,7 +96,7 @@ struct Workspace {
   // formulation_rows_cols.cpp): batch entry, slot on the other side and g of
   // each, in group order, so the kernels read them sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
-  std::vector<double> g_by_col, g_by_row;
+  std::vector<double> g_by_col, g_by_row, y_by_col;
   int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };

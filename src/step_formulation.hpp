@@ -94,12 +94,25 @@ constexpr double kSafeWeight = 1e290;  // bounds below this cannot overflow
 inline void check_bound(bool &risky, double bound) {
   if (!(bound < kSafeWeight)) risky = true;
 }
-// Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count.
+// Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count. 32 columns at
+// a time, row by row: V_1 is row-major, and a column at a time touched a
+// cache line per row for one entry (full-batch GD on 10⁵ × 10⁵: 41 → 25 ms
+// for this gather and W_L's rows, 8 columns at a time did not help).
 template <class Col>
 void gather_first_columns(StepPlan &p, int64_t count, Col col, double *dst) {
   const Layer &W1 = p.model.layer(1);
   const int64_t n1 = p.n(1), m = p.n(0);
-  for (int64_t k = 0; k < count; ++k) {
+  int64_t k = 0;
+  constexpr int kBlock = 32;
+  for (; k + kBlock <= count; k += kBlock) {
+    int64_t j[kBlock];
+    for (int i = 0; i < kBlock; ++i) j[i] = col(k + i);
+    for (int64_t q = 0; q < n1; ++q) {
+      const double *row = W1.v.data() + q * m;
+      for (int i = 0; i < kBlock; ++i) dst[(k + i) * n1 + q] = W1.scale * row[j[i]];
+    }
+  }
+  for (; k < count; ++k) {
     double *f = dst + k * n1;
     const int64_t j = col(k);
     for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
