@@ -97,6 +97,10 @@ struct Workspace {
   // each, in group order, so the kernels read them sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
   std::vector<double> g_by_col, g_by_row, y_by_col;
+  // The entries (i_k, j_k) the distinct sets were found for (empty: none),
+  // and whether the groups above are of them too.
+  std::vector<int64_t> found_rows, found_cols;
+  bool grouped = false;
   int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };

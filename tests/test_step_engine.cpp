@@ -364,6 +364,43 @@ TEST_CASE("full-batch GD is deterministic for a given thread count and agrees ac
 
 // ---- the small-width formulation (issue 16) ---------------------------------
 
+TEST_CASE("full-batch GD after the observations are replaced takes the step of the new ones (grouping found again)") {
+  // Full-batch GD reuses the distinct rows/columns of its batch while the
+  // batch's entries stay the same; the same indices on other observations
+  // must find them again. A stale grouping would update other rows/columns.
+  for (const std::vector<int64_t> &widths : {std::vector<int64_t>{40, 24, 24, 24, 30},   // sparse block
+                                             std::vector<int64_t>{200, 24, 24, 24, 3}}) {  // rows/columns
+    CAPTURE(widths.front());
+    const int64_t count = 600;
+    ModelPtr m = make_problem_model(widths, count, 3, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+    REQUIRE_OK(dln_step(m.get(), 2));
+    const Problem other = random_problem(widths.back(), widths.front(), count, 77);
+    REQUIRE_OK(dln_set_observations(m.get(), count, other.rows.data(), other.cols.data(), other.values.data()));
+    std::vector<int64_t> all(static_cast<size_t>(count));
+    for (int64_t k = 0; k < count; ++k) all[size_t(k)] = k;
+    for (int step = 0; step < 2; ++step) {
+      const std::vector<dense::Matrix> before = all_weights(m.get());
+      REQUIRE_OK(dln_step(m.get(), 1));
+      int formulation = -1;
+      REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+      CHECK(formulation == (widths.back() == 3 ? DLN_FORMULATION_ROWS_COLS : DLN_FORMULATION_SPARSE_BLOCK));
+      const std::vector<dense::Matrix> expected = dense_step(before, widths, other, all, 0.01, 0.01);
+      const std::vector<dense::Matrix> got = all_weights(m.get());
+      for (size_t l = 0; l < got.size(); ++l) {
+        double top = 0.0, diff = 0.0;
+        for (size_t e = 0; e < got[l].size(); ++e) {
+          top = std::max(top, std::fabs(expected[l][e]));
+          diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
+        }
+        CHECK(diff / top < 1e-12);
+      }
+    }
+  }
+}
+
 TEST_CASE("b = 1 takes the small-width formulation up to hidden width 64, the fused single entry above it") {
   struct Shape {
     std::vector<int64_t> widths;
