@@ -4,7 +4,10 @@
 // the runtime with every call, so two handles with different thread counts
 // never interfere.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <thread>
+#include <vector>
 
 #include "blis.h"
 
@@ -29,6 +32,14 @@ class ExecContext {
   // A ← A + alpha·x·yᵀ, A m × n on general strides.
   void ger(int64_t m, int64_t n, double alpha, const double *x, const double *y, double *a, int64_t rsa,
            int64_t csa) const;
+  // body(lo, hi) over consecutive parts of [0, n), one part per thread of the
+  // handle when `work` (multiply-adds or entries touched) is worth a thread
+  // each, else body(0, n). Parts are disjoint and every index is done by the
+  // same arithmetic whatever the split, so results do not depend on the
+  // thread count. body must not throw. If a thread cannot be started, this
+  // thread does its part.
+  template <class Body>
+  void parallel_parts(int64_t n, double work, Body body) const;
 
  private:
   // BLIS copies the runtime it is given; these are never written by it.
@@ -44,6 +55,29 @@ class ExecContext {
 // 32 µs on one thread and 200 µs on two on this 2-vCPU machine). Depends on
 // the shapes only, so results stay deterministic for a given thread count.
 constexpr double kParallelGemmMin = 16777216.0;
+
+// Scattered passes (products with S, residual dots) are memory-latency
+// bound, so a second thread pays from a few milliseconds of work on.
+constexpr double kParallelPassMin = 4194304.0;
+
+template <class Body>
+void ExecContext::parallel_parts(int64_t n, double work, Body body) const {
+  const int64_t parts = work < kParallelPassMin ? 1 : std::min<int64_t>(threads_, n);
+  if (parts <= 1) {
+    body(int64_t(0), n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  int64_t started = 0;
+  try {
+    pool.reserve(size_t(parts - 1));
+    for (; started < parts - 1; ++started)
+      pool.emplace_back([&body, lo = n * started / parts, hi = n * (started + 1) / parts] { body(lo, hi); });
+  } catch (...) {  // no (more) threads: this one does the remaining parts
+  }
+  body(n * started / parts, n);
+  for (std::thread &t : pool) t.join();
+}
 
 // The context of a handle, with the thread count of its options.
 const ExecContext &exec(const dln_model &model);

@@ -154,20 +154,20 @@ const char *update(StepPlan &p, bool exact) {
   for (int64_t l = 2; l <= L - 1; ++l) {
     Layer &W = p.model.layer(l);
     if (prefer_left(b, P, Q, W.rows, W.cols)) {  // X = B_ℓ S (n_ℓ × p), V += c X F_{ℓ-1}ᵀ
-      grouped_sums(W.rows, P, col_start, g_col, p.Bl(l), col_from, X);
+      sums_with_S(p, W.rows, P, col_start, g_col, p.Bl(l), col_from, X);
       p.exec.gemm(false, true, W.rows, W.cols, P, p.coefficient[l], X, 1, W.rows, p.Fl(l - 1), 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     } else {  // X = F_{ℓ-1} Sᵀ (n_{ℓ-1} × q), V += c B_ℓ Xᵀ
-      grouped_sums(W.cols, Q, row_start, g_row, p.Fl(l - 1), row_from, X);
+      sums_with_S(p, W.cols, Q, row_start, g_row, p.Fl(l - 1), row_from, X);
       p.exec.gemm(false, true, W.rows, W.cols, Q, p.coefficient[l], p.Bl(l), 1, W.rows, X, 1, W.cols, 1.0,
                   W.v.data(), W.cols, 1);
     }
   }
   // W_1, columns J: V_1[:, J_c] += c_1 (B_1 S)[:, c]
-  grouped_sums(p.n(1), P, col_start, g_col, p.Bl(1), col_from, X);
+  sums_with_S(p, p.n(1), P, col_start, g_col, p.Bl(1), col_from, X);
   add_to_first_columns(p, w.distinct_cols, X);
   // W_L, rows I: V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
-  grouped_sums(p.n(L - 1), Q, row_start, g_row, p.Fl(L - 1), row_from, X);
+  sums_with_S(p, p.n(L - 1), Q, row_start, g_row, p.Fl(L - 1), row_from, X);
   add_to_last_rows(p, w.distinct_rows, X);
   return nullptr;
 }
@@ -233,7 +233,7 @@ void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F)
   // Grouped by column (each column of F read once), then into batch order.
   w.g_by_col.resize(size_t(p.b));
   double *dots = w.g_by_col.data();
-  grouped_dots(n, int64_t(w.distinct_cols.size()), w.col_start.data(), B, w.col_from.data(), F, dots);
+  dots_with_S(p, n, int64_t(w.distinct_cols.size()), w.col_start.data(), B, w.col_from.data(), F, dots);
   for (int64_t e = 0; e < p.b; ++e) p.g[w.col_order[size_t(e)]] = dots[e];
   for (int64_t k = 0; k < p.b; ++k) p.g[k] -= obs.values[size_t(p.batch[k])];
 }

@@ -74,7 +74,7 @@ void residuals(StepPlan &p) {
   w.y_by_col.resize(size_t(b));
   w.g_by_col.resize(size_t(b));
   for (int64_t e = 0; e < b; ++e) w.y_by_col[size_t(e)] = p.model.train.values[size_t(p.batch[w.col_order[size_t(e)]])];
-  grouped_residual_sums(p.n(p.L - 1), P, w.col_start.data(), last_rows(p), w.col_from.data(), p.Fl(p.L - 1),
+  residual_sums_with_S(p, p.n(p.L - 1), P, w.col_start.data(), last_rows(p), w.col_from.data(), p.Fl(p.L - 1),
                         w.y_by_col.data(), 2.0 / double(b), w.g_by_col.data(), p.Bl(p.L - 1));
   for (int64_t e = 0; e < b; ++e) p.g[w.col_order[size_t(e)]] = w.g_by_col[size_t(e)];
 }
@@ -102,7 +102,7 @@ const char *update(StepPlan &p, bool exact) {
   // Every Δ_ℓ (Δ_{L-1} came with the residuals) and F_{L-1} Sᵀ from the
   // weights at θ_t, before any changes.
   backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
-  grouped_sums(top, Q, w.row_start.data(), w.g_by_row.data(), p.Fl(L - 1), w.row_from.data(), X);
+  sums_with_S(p, top, Q, w.row_start.data(), w.g_by_row.data(), p.Fl(L - 1), w.row_from.data(), X);
   if (exact) {
     if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
     if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";

@@ -105,11 +105,11 @@ double max_magnitude(const double *__restrict x, int64_t n) {
 // a target's source columns, fetched for its first chunk, are still in
 // cache for the next.
 DLN_MULTIVERSION
-void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict g,
+void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict g,
                   const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
-  const int64_t end = start[targets];
-  int64_t ahead = 0;
-  for (int64_t t = 0; t < targets; ++t) {
+  const int64_t end = start[last];
+  int64_t ahead = start[first];
+  for (int64_t t = first; t < last; ++t) {
     const int64_t e0 = start[t], e1 = start[t + 1];
     for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
       prefetch_column(source + from[ahead] * rows, rows);
@@ -129,11 +129,11 @@ void grouped_sums(int64_t rows, int64_t targets, const int64_t *__restrict start
 // The dots of target t with the columns of its entries, the target's column
 // reused from cache, the others fetched ahead as in grouped_sums.
 DLN_MULTIVERSION
-void grouped_dots(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict A,
+void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict A,
                   const int64_t *__restrict from, const double *__restrict T, double *__restrict out) {
-  const int64_t end = start[targets];
-  int64_t ahead = 0;
-  for (int64_t t = 0; t < targets; ++t) {
+  const int64_t end = start[last];
+  int64_t ahead = start[first];
+  for (int64_t t = first; t < last; ++t) {
     const int64_t e1 = start[t + 1];
     for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
       prefetch_column(A + from[ahead] * rows, rows);
@@ -155,12 +155,12 @@ void grouped_dots(int64_t rows, int64_t targets, const int64_t *__restrict start
 // sum weighted by the scaled residuals (the column of A fetched for the dot
 // is reused from cache by the sum).
 DLN_MULTIVERSION
-void grouped_residual_sums(int64_t rows, int64_t targets, const int64_t *__restrict start, const double *__restrict A,
+void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict A,
                            const int64_t *__restrict from, const double *__restrict T, const double *__restrict y,
                            double scale, double *__restrict r, double *__restrict X) {
-  const int64_t end = start[targets];
-  int64_t ahead = 0;
-  for (int64_t t = 0; t < targets; ++t) {
+  const int64_t end = start[last];
+  int64_t ahead = start[first];
+  for (int64_t t = first; t < last; ++t) {
     const int64_t e1 = start[t + 1];
     for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
       prefetch_column(A + from[ahead] * rows, rows);

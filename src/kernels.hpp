@@ -22,16 +22,16 @@ double max_magnitude(const double *x, int64_t n);
 // The products with S grouped by target (a CSR of S or Sᵀ, built per step),
 // the entries of target t being e = start[t] … start[t+1]-1 with their
 // coefficients g[e] and source columns from[e] in that order:
-// X[:, t] = Σ_e g[e] · source[:, from[e]], t < targets, summed in order of e
-// (X = B S when the groups are columns, F Sᵀ when rows).
-void grouped_sums(int64_t rows, int64_t targets, const int64_t *start, const double *g, const double *source,
+// X[:, t] = Σ_e g[e] · source[:, from[e]], first ≤ t < last, summed in order
+// of e (X = B S when the groups are columns, F Sᵀ when rows).
+void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *g, const double *source,
                   const int64_t *from, double *X);
-// out[e] = <A[:, from[e]], T[:, t]> for the entries e of every target t.
-void grouped_dots(int64_t rows, int64_t targets, const int64_t *start, const double *A, const int64_t *from,
+// out[e] = <A[:, from[e]], T[:, t]> for the entries e of the targets first ≤ t < last.
+void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *A, const int64_t *from,
                   const double *T, double *out);
 // r[e] = <A[:, from[e]], T[:, t]> − y[e] as grouped_dots, and
 // X[:, t] = Σ_e (r[e] · scale) · A[:, from[e]] summed in order of e.
-void grouped_residual_sums(int64_t rows, int64_t targets, const int64_t *start, const double *A, const int64_t *from,
+void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *A, const int64_t *from,
                            const double *T, const double *y, double scale, double *r, double *X);
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for

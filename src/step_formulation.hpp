@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "exec_context.hpp"
+#include "kernels.hpp"
 #include "model.hpp"
 
 namespace dln {
@@ -144,6 +145,25 @@ void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *
 // (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
 // in increasing order; returns p = |J| and q = |I|. O(b + min(m, p log p)). L ≥ 2.
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q);
+// The grouped kernels of kernels.hpp over all `targets`, split over the
+// handle's threads (each target done whole by one: the same sums).
+inline void sums_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start, const double *g,
+                        const double *source, const int64_t *from, double *X) {
+  p.exec.parallel_parts(targets, double(start[targets]) * double(rows),
+                        [&](int64_t lo, int64_t hi) { grouped_sums(rows, lo, hi, start, g, source, from, X); });
+}
+inline void dots_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start, const double *A,
+                        const int64_t *from, const double *T, double *out) {
+  p.exec.parallel_parts(targets, double(start[targets]) * double(rows),
+                        [&](int64_t lo, int64_t hi) { grouped_dots(rows, lo, hi, start, A, from, T, out); });
+}
+inline void residual_sums_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start,
+                                 const double *A, const int64_t *from, const double *T, const double *y, double scale,
+                                 double *r, double *X) {
+  p.exec.parallel_parts(targets, 2.0 * double(start[targets]) * double(rows), [&](int64_t lo, int64_t hi) {
+    grouped_residual_sums(rows, lo, hi, start, A, from, T, y, scale, r, X);
+  });
+}
 // The batch entries grouped by column slot and by row slot (CSR of S and
 // Sᵀ: col_start, col_order, col_from, row_…), after find_distinct. O(b + p + q).
 void group_entries(int64_t b, Workspace &w);
