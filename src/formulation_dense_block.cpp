@@ -46,26 +46,10 @@ double cost(const StepShape &s) {
 
 int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
 
-// F_ℓ (n_ℓ × p) at offset[ℓ] of F; in B: Δ_ℓ (n_ℓ × p) at backward_offset[ℓ],
-// then R (q × p, column c at R + c q) at backward_offset[L]. W_L[I, :] scaled
+// In B after the Δ_ℓ: R (q × p, column c at R + c q); W_L[I, :] scaled
 // (q × n_{L-1}, row-major) and later R F_{L-1}ᵀ in the workspace's `scaled`.
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
-  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows);
-  w.offset.resize(size_t(p.L) + 1);
-  w.backward_offset.resize(size_t(p.L) + 1);
-  forward_size = backward_size = 0;
-  for (int64_t l = 1; l < p.L; ++l) {
-    w.offset[size_t(l)] = forward_size;
-    w.backward_offset[size_t(l)] = backward_size;
-    forward_size += p.n(l) * P;
-    backward_size += p.n(l) * P;
-  }
-  w.backward_offset[size_t(p.L)] = backward_size;
-  backward_size += Q * P;
-  p.foffset = w.offset.data();
-  p.boffset = w.backward_offset.data();
-  const int64_t top = p.n(p.L - 1);
-  if (int64_t(w.scaled.size()) < Q * top) w.scaled.resize(size_t(Q * top));
+  layout_backpropagated(p, w, count_of(w.distinct_cols) * count_of(w.distinct_rows), forward_size, backward_size);
 }
 
 double *block_of(StepPlan &p) { return p.Bl(p.L); }  // A_IJ, then R
@@ -121,6 +105,25 @@ const char *update(StepPlan &p, bool exact) {
 }
 
 }  // namespace
+
+void layout_backpropagated(StepPlan &p, Workspace &w, int64_t last_block, int64_t &forward_size,
+                           int64_t &backward_size) {
+  const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size()), top = p.n(p.L - 1);
+  w.offset.resize(size_t(p.L) + 1);
+  w.backward_offset.resize(size_t(p.L) + 1);
+  forward_size = backward_size = 0;
+  for (int64_t l = 1; l < p.L; ++l) {
+    w.offset[size_t(l)] = forward_size;
+    w.backward_offset[size_t(l)] = backward_size;
+    forward_size += p.n(l) * P;
+    backward_size += p.n(l) * P;
+  }
+  w.backward_offset[size_t(p.L)] = backward_size;
+  backward_size += last_block;
+  p.foffset = w.offset.data();
+  p.boffset = w.backward_offset.data();
+  if (int64_t(w.scaled.size()) < Q * top) w.scaled.resize(size_t(Q * top));
+}
 
 const Formulation kDenseBlock{DLN_FORMULATION_DENSE_BLOCK, applies, cost, layout, residuals, bound, update};
 

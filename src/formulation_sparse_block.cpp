@@ -39,25 +39,11 @@ double cost(const StepShape &s) {
 
 int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
 
-// F_ℓ (n_ℓ × p) at offset[ℓ] of F; in B: Δ_ℓ (n_ℓ × p) at backward_offset[ℓ],
-// then W_L[I, :]ᵀ (n_{L-1} × q) at backward_offset[L]. F_{L-1} Sᵀ
-// (n_{L-1} × q) in the workspace's `scaled`.
+// In B after the Δ_ℓ: W_L[I, :]ᵀ (n_{L-1} × q); F_{L-1} Sᵀ (n_{L-1} × q) in
+// the workspace's `scaled`.
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
-  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
-  w.offset.resize(size_t(p.L) + 1);
-  w.backward_offset.resize(size_t(p.L) + 1);
-  forward_size = backward_size = 0;
-  for (int64_t l = 1; l < p.L; ++l) {
-    w.offset[size_t(l)] = forward_size;
-    w.backward_offset[size_t(l)] = backward_size;
-    forward_size += p.n(l) * P;
-    backward_size += p.n(l) * P;
-  }
-  w.backward_offset[size_t(p.L)] = backward_size;
-  backward_size += top * Q;
-  p.foffset = w.offset.data();
-  p.boffset = w.backward_offset.data();
-  if (int64_t(w.scaled.size()) < top * Q) w.scaled.resize(size_t(top * Q));
+  const int64_t Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
+  layout_backpropagated(p, w, top * Q, forward_size, backward_size);
   group_entries(p.b, w);
 }
 

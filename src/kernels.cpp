@@ -55,8 +55,22 @@ DLN_INLINE void store8(double *p, const Lanes8 &v) { std::memcpy(p, &v, sizeof v
 // caches at full-batch GD on big targets, and the out-of-order window alone
 // keeps too few of their misses in flight.
 constexpr int64_t kPrefetchAhead = 8;
-DLN_INLINE void prefetch_column(const double *column, int64_t rows) {
-  for (int64_t r = 0; r < rows; r += 8) __builtin_prefetch(column + r);
+// The source columns of the entries ahead … stop-1, ahead advanced to stop.
+DLN_INLINE void prefetch_entries(int64_t &ahead, int64_t stop, const double *source, const int64_t *from,
+                                 int64_t rows) {
+  for (; ahead < stop; ++ahead)
+    for (int64_t r = 0; r < rows; r += 8) __builtin_prefetch(source + from[ahead] * rows + r);
+}
+
+// <a, b> over n entries in eight lanes (one order for every kernel here).
+DLN_INLINE double dot8(const double *__restrict a, const double *__restrict b, int64_t n) {
+  double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t q = 0;
+  for (; q + 8 <= n; q += 8)
+    for (int j = 0; j < 8; ++j) lane[j] += a[q + j] * b[q + j];
+  double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  for (; q < n; ++q) sum += a[q] * b[q];
+  return sum;
 }
 
 // X[r0 + j, t] for j < 8·V: the sum over the entries e0 … e1-1 of target t
@@ -111,11 +125,9 @@ void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__re
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
     const int64_t e0 = start[t], e1 = start[t + 1];
-    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
-      prefetch_column(source + from[ahead] * rows, rows);
+    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;
-    for (; r0 + 64 <= rows; r0 += 64) chunk_of_sums<8>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x);
     for (; r0 < rows; ++r0) {
@@ -135,18 +147,11 @@ void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *__re
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
     const int64_t e1 = start[t + 1];
-    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
-      prefetch_column(A + from[ahead] * rows, rows);
+    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
     const double *__restrict b = T + t * rows;
     for (int64_t e = start[t]; e < e1; ++e) {
       const double *__restrict a = A + from[e] * rows;
-      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t r = 0;
-      for (; r + 8 <= rows; r += 8)
-        for (int j = 0; j < 8; ++j) lane[j] += a[r + j] * b[r + j];
-      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-      for (; r < rows; ++r) sum += a[r] * b[r];
-      out[e] = sum;
+      out[e] = dot8(a, b, rows);
     }
   }
 }
@@ -162,22 +167,15 @@ void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int6
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
     const int64_t e1 = start[t + 1];
-    for (const int64_t stop = std::min(e1 + kPrefetchAhead, end); ahead < stop; ++ahead)
-      prefetch_column(A + from[ahead] * rows, rows);
+    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
     const double *__restrict b = T + t * rows;
     double *__restrict x = X + t * rows;
     for (int64_t q = 0; q < rows; ++q) x[q] = 0.0;
     for (int64_t e = start[t]; e < e1; ++e) {
       const double *__restrict a = A + from[e] * rows;
-      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t q = 0;
-      for (; q + 8 <= rows; q += 8)
-        for (int j = 0; j < 8; ++j) lane[j] += a[q + j] * b[q + j];
-      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-      for (; q < rows; ++q) sum += a[q] * b[q];
-      r[e] = sum - y[e];
+      r[e] = dot8(a, b, rows) - y[e];
       const double g = r[e] * scale;
-      for (q = 0; q < rows; ++q) x[q] += g * a[q];
+      for (int64_t q = 0; q < rows; ++q) x[q] += g * a[q];
     }
   }
 }
@@ -189,13 +187,7 @@ void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__
     const double *__restrict row = V + p * cols;
     for (int64_t k = 0; k < b; ++k) {
       const double *__restrict x = X + k * cols;
-      double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t q = 0;
-      for (; q + 8 <= cols; q += 8)
-        for (int j = 0; j < 8; ++j) lane[j] += row[q + j] * x[q + j];
-      double sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
-      for (; q < cols; ++q) sum += row[q] * x[q];
-      Y[k * rows + p] = s * sum;
+      Y[k * rows + p] = s * dot8(row, x, cols);
     }
   }
 }

@@ -176,6 +176,11 @@ void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F)
 void forward_products(StepPlan &plan, int64_t columns);
 // B_{ℓ-1} = s_ℓ V_ℓᵀ B_ℓ (ℓ = L-1 … 2) on `columns` columns; gemv if 1.
 void backward_products(StepPlan &plan, int64_t columns);
+// The layout of the dense and sparse blocks: F_ℓ (n_ℓ × p) at offset[ℓ] of
+// F; in B the backpropagated Δ_ℓ (n_ℓ × p) at backward_offset[ℓ], then
+// `last_block` entries at backward_offset[L]; `scaled` holds q × n_{L-1}.
+void layout_backpropagated(StepPlan &p, Workspace &w, int64_t last_block, int64_t &forward_size,
+                           int64_t &backward_size);
 // V_ℓ += c_ℓ B_ℓ F_{ℓ-1}ᵀ (ℓ = 2 … L-1) on `columns` columns (B_ℓ holding
 // the residuals backpropagated: the dense and sparse blocks).
 void update_inner_layers(StepPlan &plan, int64_t columns);
