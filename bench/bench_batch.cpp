@@ -312,6 +312,7 @@ int main(int argc, char **argv) {
     else if (!std::strcmp(argv[i], "--only")) o.only = argv[i + 1];
     else if (!std::strcmp(argv[i], "--huge-steps")) o.huge_steps = std::atoll(argv[i + 1]);
   }
+  bli_init();  // before the query: with BLIS_ARCH_TYPE set, BLIS 0.9 aborts on an uninitialised query
   std::printf("{\"kind\": \"context\", \"blis_version\": \"%s\", \"blis_arch\": \"%s\", \"dlnsgd\": \"%s\"}\n",
               bli_info_get_version_str(), bli_arch_string(bli_arch_query_id()), dln_version_string());
   for (int64_t threads : {1, 2}) {

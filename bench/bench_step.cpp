@@ -702,6 +702,7 @@ std::string read_cpu_model() {
 int main(int argc, char **argv) {
   benchmark::AddCustomContext("dlnsgd_version", dln_version_string());
   benchmark::AddCustomContext("blis_version", bli_info_get_version_str());
+  bli_init();  // before the query: with BLIS_ARCH_TYPE set, BLIS 0.9 aborts on an uninitialised query
   benchmark::AddCustomContext("blis_arch", bli_arch_string(bli_arch_query_id()));
   benchmark::AddCustomContext("blis_threading", bli_info_get_enable_openmp()     ? "openmp"
                                                 : bli_info_get_enable_pthreads() ? "pthreads"
