@@ -363,25 +363,6 @@ TEST_CASE("full-batch GD is deterministic for a given thread count and agrees ac
   }
 }
 
-TEST_CASE("the products with S split over two threads give the bits of one thread") {
-  // 70000 entries of width 64: over the size from which the scattered passes
-  // are split (src/exec_context.hpp); the gemms (64 × 64 × 1000) stay on one
-  // thread, so the whole step is bit for bit that of one thread.
-  auto run = [&](int64_t threads) {
-    ModelPtr m = make_problem_model({1000, 64, 64, 64, 1000}, 70000, 8, 1.0);
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
-    REQUIRE_OK(dln_step(m.get(), 5));
-    int formulation = -1;
-    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-    CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
-    return all_weights(m.get());
-  };
-  const auto one = run(1), two = run(2);
-  CHECK(one == two);
-}
-
 // ---- the small-width formulation (issue 16) ---------------------------------
 
 TEST_CASE("full-batch GD after the observations are replaced takes the step of the new ones (grouping found again)") {

@@ -158,3 +158,24 @@ TEST_CASE("concurrent dln_save to one path: every load sees one whole checkpoint
   CHECK(entries == 1);  // no temporary file left behind
   fs::remove_all(dir);
 }
+
+TEST_CASE("the products with S split over two threads give the bits of one thread") {
+  // 70000 entries of width 64: over the size from which the scattered passes
+  // are split over std::threads (src/exec_context.hpp); the gemms
+  // (64 × 64 × 1000) stay on one thread, so the whole step is bit for bit
+  // that of one thread (and under ThreadSanitizer, scripts/test.d/25-tsan.sh,
+  // the parts are checked to be free of races).
+  auto run = [&](int64_t threads) {
+    ModelPtr m = make_problem_model({1000, 64, 64, 64, 1000}, 70000, 8, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
+    REQUIRE_OK(dln_step(m.get(), 5));
+    int formulation = -1;
+    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+    CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
+    return all_weights(m.get());
+  };
+  const auto one = run(1), two = run(2);
+  CHECK(one == two);
+}
