@@ -57,19 +57,18 @@ template <int G>
     g.drawn_from = t;
     g.drawn_count = std::min<int64_t>(kDrawAhead, std::max<int64_t>(until - t, 1));
     for (int k = 0; k < G; ++k) {
+      if (!(g.active >> k & 1)) continue;  // idle or left: keeps entries drawn before (valid, never used)
       const dln_model *m = g.model[size_t(k)];
-      const bool subset = m && m->options.sampler == DLN_SAMPLER_SUBSET;
+      const bool subset = m->options.sampler == DLN_SAMPLER_SUBSET;
       const uint64_t pool = uint64_t(subset ? int64_t(m->subset.size()) : obs.size());
-      for (int64_t d = 0; d < g.drawn_count; d += 8) {  // drawn_entry of small_width_steps.cpp, 8 steps at a time
-        uint64_t u[8] = {};
-        if (g.active >> k & 1) {
-          const Words steps = (Words{} + uint64_t(t + d)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
-          const Words drawn = high_product(philox_word0(m->seed, STREAM_SAMPLING, steps), pool);  // uniform_below
-          std::memcpy(u, &drawn, sizeof u);
-        }
-        for (int64_t e = 0; e < 8 && d + e < g.drawn_count; ++e)
-          g.drawn[size_t((d + e) * G + k)] = subset ? m->subset[size_t(u[e])] : int64_t(u[e]);
-      }
+      constexpr int N = int(kDrawAhead / 8);  // drawn_entry of small_width_steps.cpp, 8 steps a vector
+      Words drawn[N];
+      for (int e = 0; e < N; ++e) drawn[e] = (Words{} + uint64_t(t + 8 * e)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
+      philox_word0<N>(m->seed, STREAM_SAMPLING, drawn);
+      uint64_t u[kDrawAhead];
+      for (int e = 0; e < N; ++e) drawn[e] = high_product(drawn[e], pool);  // uniform_below
+      std::memcpy(u, drawn, sizeof u);
+      for (int64_t d = 0; d < g.drawn_count; ++d) g.drawn[size_t(d * G + k)] = subset ? m->subset[size_t(u[d])] : int64_t(u[d]);
     }
   }
   int64_t i[G], j[G];

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "lockstep.hpp"
+
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace dln {
@@ -62,19 +64,24 @@ typedef uint64_t Words __attribute__((vector_size(64)));
 }
 
 // Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
-// Philox4x64 with 10 rounds) for eight counters at once, the same integer
-// operations in the lanes of a vector.
-[[gnu::always_inline]] inline Words philox_word0(uint64_t seed, uint64_t stream, Words a) {
+// Philox4x64 with 10 rounds) for N × 8 counters at once, in place: the same
+// integer operations in the lanes of N vectors, whose N independent chains
+// of multiplies overlap (one chain is latency bound).
+template <int N>
+[[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words *a) {
   constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
   constexpr uint64_t w0 = 0x9E3779B97F4A7C15u, w1 = 0xBB67AE8584CAA73Bu;  // PHILOX_W64_0, _1
-  Words c0 = a, c1 = {}, c2 = {}, c3 = {};
+  Words c0[N], c1[N] = {}, c2[N] = {}, c3[N] = {};
+  for (int e = 0; e < N; ++e) c0[e] = a[e];
   uint64_t k0 = seed, k1 = stream;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) k0 += w0, k1 += w1;
-    const Words lo0 = c0 * m0, hi0 = high_product(c0, m0), lo1 = c2 * m1, hi1 = high_product(c2, m1);
-    c0 = hi1 ^ c1 ^ k0, c1 = lo1, c2 = hi0 ^ c3 ^ k1, c3 = lo0;
+    for (int e = 0; e < N; ++e) {
+      const Words lo0 = c0[e] * m0, hi0 = high_product(c0[e], m0), lo1 = c2[e] * m1, hi1 = high_product(c2[e], m1);
+      c0[e] = hi1 ^ c1[e] ^ k0, c1[e] = lo1, c2[e] = hi0 ^ c3[e] ^ k1, c3[e] = lo0;
+    }
   }
-  return c0;
+  for (int e = 0; e < N; ++e) a[e] = c0[e];
 }
 
 // Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
@@ -207,49 +214,52 @@ template <int G>
     for (int k = 0; k < G; ++k) dst[k][q] += alpha[k] * in[q * G + k];
 }
 
-// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: four rows per
-// pass, each out[q] summed over the rows in order. With `fused`, each V_ℓ
-// entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
-// pass — the update of small_width_update, whose B_ℓ and F_{ℓ-1} are known.
-template <int G, bool fused>
-[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
-                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
-                                            typename Lanes<G>::D alpha) {
+// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: each out[q]
+// summed over the rows in order, then scaled. Here Q columns at a time, their
+// sums held in registers down all rows, so that out is stored once (the
+// scalar loop's four rows per pass only save stores; the order per out[q] is
+// the same). With `fused`, each V_ℓ entry, once read, becomes
+// V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same pass — the update of
+// small_width_update, whose B_ℓ and F_{ℓ-1} are known. rows <= kRowsMax.
+template <int G, bool fused, int Q>
+[[gnu::always_inline]] inline void backward_columns(double *v, const double *b, const double *f, double *out,
+                                                    const typename Lanes<G>::D *ap, int64_t rows, int64_t cols,
+                                                    int64_t q, typename Lanes<G>::D s, typename Lanes<G>::I &m) {
   using W = Lanes<G>;
   using D = typename W::D;
-  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
-  int64_t p = 0;
-  for (; p + 4 <= rows; p += 4) {
-    D bp[4], ap[4];
-    double *r[4];
-    for (int u = 0; u < 4; ++u)
-      bp[u] = W::load(b + (p + u) * G), ap[u] = alpha * bp[u], r[u] = v + (p + u) * cols * G;
-    for (int64_t q = 0; q < cols; ++q) {
-      D o = W::load(out + q * G);
-      const D fq = fused ? W::load(f + q * G) : D{};
-      for (int u = 0; u < 4; ++u) {
-        const D x = W::load(r[u] + q * G);
-        o = o + bp[u] * x;
-        if (fused) W::store(r[u] + q * G, x + ap[u] * fq);
-      }
-      W::store(out + q * G, o);
+  D o[Q], fq[Q];
+  for (int u = 0; u < Q; ++u) o[u] = D{}, fq[u] = fused ? W::load(f + (q + u) * G) : D{};
+  for (int64_t p = 0; p < rows; ++p) {
+    const D bp = W::load(b + p * G);
+    double *x = v + (p * cols + q) * G;
+    for (int u = 0; u < Q; ++u) {
+      const D xv = W::load(x + u * G);
+      o[u] = o[u] + bp * xv;
+      if (fused) W::store(x + u * G, xv + ap[p] * fq[u]);
     }
   }
-  for (; p < rows; ++p) {
-    const D bp = W::load(b + p * G), ap = alpha * bp;
-    double *row = v + p * cols * G;
-    for (int64_t q = 0; q < cols; ++q) {
-      const D x = W::load(row + q * G);
-      W::store(out + q * G, W::load(out + q * G) + bp * x);
-      if (fused) W::store(row + q * G, x + ap * W::load(f + q * G));
-    }
-  }
-  typename W::I m = {};
-  for (int64_t q = 0; q < cols; ++q) {
-    const D value = W::load(out + q * G) * s;
-    W::store(out + q * G, value);
+  for (int u = 0; u < Q; ++u) {
+    const D value = o[u] * s;
+    W::store(out + (q + u) * G, value);
     m = W::larger(m, value);
   }
+}
+
+constexpr int64_t kRowsMax = kLockstepWidthMax;
+
+template <int G, bool fused>
+[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
+                                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
+                                                            typename Lanes<G>::D alpha) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  D ap[kRowsMax];  // alpha · B_ℓ[p], formed once per row
+  if (fused)
+    for (int64_t p = 0; p < rows; ++p) ap[p] = alpha * W::load(b + p * G);
+  typename W::I m = {};
+  int64_t q = 0;
+  for (; q + 4 <= cols; q += 4) backward_columns<G, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
+  for (; q < cols; ++q) backward_columns<G, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
   return (D)m;
 }
 
