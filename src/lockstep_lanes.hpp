@@ -234,8 +234,8 @@ template <int G, bool fused, int Q>
     double *x = v + (p * cols + q) * G;
     for (int u = 0; u < Q; ++u) {
       const D xv = W::load(x + u * G);
+      if (fused) W::store(x + u * G, xv + ap[p] * fq[u]);  // first: xv is then not read twice from memory
       o[u] = o[u] + bp * xv;
-      if (fused) W::store(x + u * G, xv + ap[p] * fq[u]);
     }
   }
   for (int u = 0; u < Q; ++u) {
@@ -258,6 +258,7 @@ template <int G, bool fused>
     for (int64_t p = 0; p < rows; ++p) ap[p] = alpha * W::load(b + p * G);
   typename W::I m = {};
   int64_t q = 0;
+  for (; q + 8 <= cols; q += 8) backward_columns<G, fused, 8>(v, b, f, out, ap, rows, cols, q, s, m);
   for (; q + 4 <= cols; q += 4) backward_columns<G, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
   for (; q < cols; ++q) backward_columns<G, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
   return (D)m;
