@@ -28,7 +28,9 @@ namespace dln {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-#define DLN_LOCKSTEP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+// x86-64-v4 apart (lockstep_step), for its vpmuludq (lockstep_lanes.hpp: halves).
+#define DLN_LOCKSTEP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define DLN_LOCKSTEP_V4 __attribute__((target("arch=x86-64-v4")))
 #else
 #define DLN_LOCKSTEP_MULTIVERSION
 #endif
@@ -37,7 +39,7 @@ namespace {
 
 using namespace lanes;
 
-template <int G>
+template <int G, bool wide32>
 [[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t, int64_t until) {
   using W = Lanes<G>;
   using D = typename W::D;
@@ -64,9 +66,9 @@ template <int G>
       constexpr int N = int(kDrawAhead / 8);  // drawn_entry of small_width_steps.cpp, 8 steps a vector
       Words drawn[N];
       for (int e = 0; e < N; ++e) drawn[e] = (Words{} + uint64_t(t + 8 * e)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
-      philox_word0<N>(m->seed, STREAM_SAMPLING, drawn);
+      philox_word0<N, wide32>(m->seed, STREAM_SAMPLING, drawn);
       uint64_t u[kDrawAhead];
-      for (int e = 0; e < N; ++e) drawn[e] = high_product(drawn[e], pool);  // uniform_below
+      for (int e = 0; e < N; ++e) drawn[e] = high_product<wide32>(drawn[e], pool);  // uniform_below
       std::memcpy(u, drawn, sizeof u);
       for (int64_t d = 0; d < g.drawn_count; ++d) g.drawn[size_t(d * G + k)] = subset ? m->subset[size_t(u[d])] : int64_t(u[d]);
     }
@@ -208,12 +210,20 @@ template <int G>
   return refused;
 }
 
-DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4>(g, t, until); }
-DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, false>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, false>(g, t, until); }
+#ifdef DLN_LOCKSTEP_V4
+DLN_LOCKSTEP_V4 unsigned step4_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, true>(g, t, until); }
+DLN_LOCKSTEP_V4 unsigned step8_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, true>(g, t, until); }
+#endif
 
 }  // namespace
 
 unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
+#ifdef DLN_LOCKSTEP_V4
+  static const bool v4 = __builtin_cpu_supports("x86-64-v4");
+  if (v4) return g.G == 4 ? step4_v4(g, t, until) : step8_v4(g, t, until);
+#endif
   return g.G == 4 ? step4(g, t, until) : step8(g, t, until);
 }
 bool lockstep_serves(const dln_model &m) {

@@ -53,21 +53,43 @@ struct Lanes {
 // Eight 64-bit words, for the sampler's draws.
 typedef uint64_t Words __attribute__((vector_size(64)));
 
-// The high 64 bits of a[e] · b, from 32-bit halves (as mulhilo64 and the
-// 128-bit product of uniform_below, exactly).
+// The four products of the 32-bit halves of a[e] and b: ll, lh, hl, hh. In
+// x86-64-v4 code (wide32) by vpmuludq, one micro-op each: GCC multiplies
+// 64-bit lanes by vpmullq (three), even when their high halves are zero.
+template <bool wide32>
+[[gnu::always_inline]] inline void halves(Words a, uint64_t b, Words *out) {
+  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32, bl = Words{} + (b & 0xffffffffu),
+              bh = Words{} + (b >> 32);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (wide32) {  // vpmuludq reads the low halves only: ah, bh, al, bl as they are
+    asm("vpmuludq %1, %2, %0" : "=v"(out[0]) : "v"(a), "v"(bl));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[1]) : "v"(a), "v"(bh));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[2]) : "v"(ah), "v"(bl));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[3]) : "v"(ah), "v"(bh));
+    return;
+  }
+#endif
+  out[0] = al * bl, out[1] = al * bh, out[2] = ah * bl, out[3] = ah * bh;
+}
+
+// The high 64 bits of a[e] · b from its halves (as mulhilo64 and the 128-bit
+// product of uniform_below, exactly).
+[[gnu::always_inline]] inline Words high_of(const Words *h) {
+  const Words low = Words{} + 0xffffffffu, middle = (h[0] >> 32) + (h[1] & low) + (h[2] & low);
+  return h[3] + (h[1] >> 32) + (h[2] >> 32) + (middle >> 32);
+}
+template <bool wide32>
 [[gnu::always_inline]] inline Words high_product(Words a, uint64_t b) {
-  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32;
-  const uint64_t bl = b & 0xffffffffu, bh = b >> 32;
-  const Words ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-  const Words middle = (ll >> 32) + (lh & low) + (hl & low);
-  return hh + (lh >> 32) + (hl >> 32) + (middle >> 32);
+  Words h[4];
+  halves<wide32>(a, b, h);
+  return high_of(h);
 }
 
 // Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
 // Philox4x64 with 10 rounds) for N × 8 counters at once, in place: the same
 // integer operations in the lanes of N vectors, whose N independent chains
 // of multiplies overlap (one chain is latency bound).
-template <int N>
+template <int N, bool wide32>
 [[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words *a) {
   constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
   constexpr uint64_t w0 = 0x9E3779B97F4A7C15u, w1 = 0xBB67AE8584CAA73Bu;  // PHILOX_W64_0, _1
@@ -77,7 +99,14 @@ template <int N>
   for (int round = 0; round < 10; ++round) {
     if (round > 0) k0 += w0, k1 += w1;
     for (int e = 0; e < N; ++e) {
-      const Words lo0 = c0[e] * m0, hi0 = high_product(c0[e], m0), lo1 = c2[e] * m1, hi1 = high_product(c2[e], m1);
+      Words h0[4], h1[4];
+      halves<wide32>(c0[e], m0, h0);
+      halves<wide32>(c2[e], m1, h1);
+      // The low 64 bits: ll + (lh + hl) 2^32 mod 2^64 with the halves at hand,
+      // else one vpmullq each.
+      const Words lo0 = wide32 ? h0[0] + ((h0[1] + h0[2]) << 32) : c0[e] * m0;
+      const Words lo1 = wide32 ? h1[0] + ((h1[1] + h1[2]) << 32) : c2[e] * m1;
+      const Words hi0 = high_of(h0), hi1 = high_of(h1);
       c0[e] = hi1 ^ c1[e] ^ k0, c1[e] = lo1, c2[e] = hi0 ^ c3[e] ^ k1, c3[e] = lo0;
     }
   }
