@@ -150,7 +150,8 @@ template <int G, bool wide32>
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
     double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
-    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{})
+    const D al = W::select(ok, W::load(alpha + l * G), D{});
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, al)
                                        : backward<G, false>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
@@ -170,7 +171,7 @@ template <int G, bool wide32>
     for (int64_t l = 2; l < L; ++l) {
       const int64_t rows = n[l], cols = n[l - 1];
       const double *fl = F + at * G, *bl = B + (at + cols) * G;
-      const D al = ok ? W::load(alpha + l * G) : D{};
+      const D al = W::select(ok, W::load(alpha + l * G), D{});
       double *v = g.v[size_t(l - 1)].data();
       for (int64_t p = 0; p < rows; ++p) {
         const D ap = al * W::load(bl + p * G);
@@ -183,13 +184,13 @@ template <int G, bool wide32>
   const unsigned stepped = g.active & ~refused;
   // Lanes not stepped get + 0 · B_1 and + 0 · F_{L-1}: idle lanes hold zero
   // weights, and a refused lane's packed copy is no longer read.
-  add_from_lanes<G>(column, n[1], ok ? W::load(alpha + 1 * G) : D{}, B);
-  add_from_lanes<G>(row, top, ok ? W::load(alpha + L * G) : D{}, f);
+  add_from_lanes<G>(column, n[1], W::select(ok, W::load(alpha + 1 * G), D{}), B);
+  add_from_lanes<G>(row, top, W::select(ok, W::load(alpha + L * G), D{}), f);
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
     double *sp = g.scale[size_t(l - 1)].data(), *mp = g.bound[size_t(l - 1)].data();
-    const D s = ok ? W::load(sp) * decay : W::load(sp), mab = W::load(mp);
-    W::store(mp, ok ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
+    const D s = W::select(ok, W::load(sp) * decay, W::load(sp)), mab = W::load(mp);
+    W::store(mp, W::select(ok, (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50), mab));
     W::store(sp, s);
     if (W::none(ok & (s < kRenormalizeBelow))) continue;
     for (int k = 0; k < G; ++k) {

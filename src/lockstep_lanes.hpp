@@ -28,6 +28,9 @@ struct Lanes {
   }
   [[gnu::always_inline]] static void store(double *p, D v) { std::memcpy(p, &v, sizeof v); }
   [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
+  // Lane k of a where m[k] = -1, of b where 0, on the bits: GCC 12 lowers
+  // `m ? a : b` with a variable int mask and double lanes lane by lane, with branches.
+  [[gnu::always_inline]] static D select(I m, D a, D b) { return (D)(((I)a & m) | ((I)b & ~m)); }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
   // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
