@@ -102,7 +102,7 @@ template <int G, bool wide32>
   double *b = B + (f - F);  // B_{L-1}
   W::store(bmax + (L - 1) * G, into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b));
   const D a = lane_dot<G>(b, f, top);
-  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
+  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk);
   for (int64_t l = 1; l <= L; ++l) {  // c_ℓ and c_ℓ g, as step_in_place
     const D c = -eta / (decay * W::load(g.scale[size_t(l - 1)].data()));
     W::store(coefficient + l * G, c);
@@ -129,8 +129,11 @@ template <int G, bool wide32>
       const double width = l < L ? double(n[l]) : 1.0;
       entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
     }
-    return (r * r <= DBL_MAX) & ((D)factor <= comfortable) & ((D)weight <= kComfortableWeight) &
-           (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
+    // On the bits, all of them >= 0 but the entry bound's sum (>= 0 too; its
+    // magnitude can only fail more often).
+    const I sum = (I)W::magnitude(entry * (1.0 + 0x1p-30) + first.work.max_abs_y);  // max |y| set by lockstep_pack
+    return W::at_most((I)W::magnitude(r * r), W::bits(DBL_MAX)) & W::at_most(factor, W::bits(kComfortable)) &
+           W::at_most(weight, W::bits(kComfortableWeight)) & W::below(sum, W::bits(kSafeEntry));  // entry_check
   };
   // First with bounds on max|B_ℓ| (ℓ < L-1) from the layers' max|V_ℓ| bounds,
   // |B_{ℓ-1}| <= s_ℓ n_ℓ max|V_ℓ| max|B_ℓ| (the margin covers the roundings

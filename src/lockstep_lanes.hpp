@@ -31,6 +31,12 @@ struct Lanes {
   // Lane k of a where m[k] = -1, of b where 0, on the bits: GCC 12 lowers
   // `m ? a : b` with a variable int mask and double lanes lane by lane, with branches.
   [[gnu::always_inline]] static D select(I m, D a, D b) { return (D)(((I)a & m) | ((I)b & ~m)); }
+  // a <= b, a < b for a, b in [0, 2^63) (magnitudes' bits, ordered as their
+  // numbers, NaN above), by the sign of a difference: GCC 12 splits a
+  // comparison of doubles made in an inlined helper into one per lane.
+  [[gnu::always_inline]] static I at_most(I a, I b) { return ~((b - a) >> 63); }
+  [[gnu::always_inline]] static I below(I a, I b) { return (a - b) >> 63; }
+  [[gnu::always_inline]] static I bits(double x) { return (I)splat(x); }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
   // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
