@@ -154,8 +154,8 @@ template <int G, bool wide32>
     const D s = W::load(g.scale[size_t(l - 1)].data());
     double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
     const D al = W::select(ok, W::load(alpha + l * G), D{});
-    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, al)
-                                       : backward<G, false>(v, b, nullptr, out, rows, cols, s, D{}));
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true, wide32>(v, b, F + (out - B), out, rows, cols, s, al)
+                                       : backward<G, false, wide32>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
   unsigned refused = 0;

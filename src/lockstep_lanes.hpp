@@ -259,33 +259,45 @@ template <int G>
 // the same). With `fused`, each V_ℓ entry, once read, becomes
 // V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same pass — the update of
 // small_width_update, whose B_ℓ and F_{ℓ-1} are known. rows <= kRowsMax.
-template <int G, bool fused, int Q>
-[[gnu::always_inline]] inline void backward_columns(double *v, const double *b, const double *f, double *out,
-                                                    const typename Lanes<G>::D *ap, int64_t rows, int64_t cols,
-                                                    int64_t q, typename Lanes<G>::D s, typename Lanes<G>::I &m) {
-  using W = Lanes<G>;
+// P = 2 (G = 4): each vector two columns q, q+1 of the G lanes (8 doubles,
+// contiguous), with bv and ap holding each row's 4 lanes twice.
+template <int G, int P, bool fused, int Q>
+[[gnu::always_inline]] inline void backward_columns(double *v, const double *bv, const double *f, double *out,
+                                                    const typename Lanes<G * P>::D *ap, int64_t rows, int64_t cols,
+                                                    int64_t q, typename Lanes<G * P>::D s,
+                                                    typename Lanes<G * P>::I &m) {
+  using W = Lanes<G * P>;
   using D = typename W::D;
   D o[Q], fq[Q];
-  for (int u = 0; u < Q; ++u) o[u] = D{}, fq[u] = fused ? W::load(f + (q + u) * G) : D{};
+  for (int u = 0; u < Q; ++u) o[u] = D{}, fq[u] = fused ? W::load(f + (q + u * P) * G) : D{};
   for (int64_t p = 0; p < rows; ++p) {
-    const D bp = W::load(b + p * G);
+    const D bp = W::load(bv + p * G * P);
     double *x = v + (p * cols + q) * G;
     for (int u = 0; u < Q; ++u) {
-      const D xv = W::load(x + u * G);
-      if (fused) W::store(x + u * G, xv + ap[p] * fq[u]);  // first: xv is then not read twice from memory
+      const D xv = W::load(x + u * G * P);
+      if (fused) W::store(x + u * G * P, xv + ap[p] * fq[u]);  // first: xv is then not read twice from memory
       o[u] = o[u] + bp * xv;
     }
   }
   for (int u = 0; u < Q; ++u) {
     const D value = o[u] * s;
-    W::store(out + (q + u) * G, value);
+    W::store(out + (q + u * P) * G, value);
     m = W::larger(m, value);
   }
 }
 
 constexpr int64_t kRowsMax = kLockstepWidthMax;
 
-template <int G, bool fused>
+// 4 lanes twice, in 8; and the larger of the two halves of 8 (G = 4 pairs).
+[[gnu::always_inline]] inline Lanes<8>::D twice(Lanes<4>::D x) { return __builtin_shufflevector(x, x, 0, 1, 2, 3, 0, 1, 2, 3); }
+[[gnu::always_inline]] inline Lanes<4>::I halves_larger(Lanes<8>::I x, Lanes<4>::I m) {
+  return Lanes<4>::larger(Lanes<4>::larger(m, (Lanes<4>::D)__builtin_shufflevector(x, x, 0, 1, 2, 3)),
+                          (Lanes<4>::D)__builtin_shufflevector(x, x, 4, 5, 6, 7));
+}
+
+// With `pairs` (G = 4, for 512-bit vectors), two columns a vector: the same
+// operations per lane and column, half the instructions.
+template <int G, bool fused, bool pairs = false>
 [[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
                                                             int64_t rows, int64_t cols, typename Lanes<G>::D s,
                                                             typename Lanes<G>::D alpha) {
@@ -296,9 +308,20 @@ template <int G, bool fused>
     for (int64_t p = 0; p < rows; ++p) ap[p] = alpha * W::load(b + p * G);
   typename W::I m = {};
   int64_t q = 0;
-  for (; q + 8 <= cols; q += 8) backward_columns<G, fused, 8>(v, b, f, out, ap, rows, cols, q, s, m);
-  for (; q + 4 <= cols; q += 4) backward_columns<G, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
-  for (; q < cols; ++q) backward_columns<G, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
+  if constexpr (pairs && G == 4) {
+    using D2 = Lanes<8>::D;
+    D2 b2[kRowsMax], ap2[kRowsMax];
+    for (int64_t p = 0; p < rows; ++p) b2[p] = twice(W::load(b + p * G)), ap2[p] = twice(ap[p]);
+    Lanes<8>::I m2 = {};
+    const double *bv = reinterpret_cast<const double *>(b2);
+    for (; q + 8 <= cols; q += 8) backward_columns<4, 2, fused, 4>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
+    for (; q + 2 <= cols; q += 2) backward_columns<4, 2, fused, 1>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
+    m = halves_larger(m2, m);
+  } else {
+    for (; q + 8 <= cols; q += 8) backward_columns<G, 1, fused, 8>(v, b, f, out, ap, rows, cols, q, s, m);
+    for (; q + 4 <= cols; q += 4) backward_columns<G, 1, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
+  }
+  for (; q < cols; ++q) backward_columns<G, 1, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
   return (D)m;
 }
 
