@@ -128,9 +128,14 @@ template <int G>
   using W = Lanes<G>;
   typename W::D lane[8] = {};
   int64_t q = 0;
+  if (n >= 8) {  // from the first terms, and + 0 after the tree (as forward)
+    for (int j = 0; j < 8; ++j) lane[j] = W::load(x + j * G) * W::load(y + j * G);
+    q = 8;
+  }
   for (; q + 8 <= n; q += 8)
     for (int j = 0; j < 8; ++j) lane[j] = lane[j] + W::load(x + (q + j) * G) * W::load(y + (q + j) * G);
-  typename W::D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  typename W::D sum =
+      (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
   for (; q < n; ++q) sum = sum + W::load(x + q * G) * W::load(y + q * G);
   return sum;
 }
@@ -163,8 +168,14 @@ template <int G>
     const double *x = v + p * cols * G;
     D lane[8] = {};
     for (int q = 0; q < kMax; ++q)
-      if (q < blocks) lane[q % 8] = lane[q % 8] + W::load(x + q * G) * fv[q];
-    D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      if (q < blocks) {  // dot()'s sums start at +0; here at their first term, and + 0 after the tree (below)
+        const D term = W::load(x + q * G) * fv[q];
+        lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
+      }
+    // The same numbers at every addition, so the same sum but for the sign
+    // of a zero (dot()'s is +0): + 0 makes it so, with one addition in place
+    // of eight.
+    D sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
     for (int q = 0; q < kMax; ++q)
       if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
     W::store(out + p * G, s * sum);
