@@ -2,8 +2,11 @@
 // of doubles in GCC vector types, and the loops of the small-width step
 // (formulation_small_width.cpp) over them — each lane with the operations of
 // the scalar loop in its order. Included only by lockstep.cpp, whose
-// target_clones functions inline every one of them (hence -Wpsabi off: no
+// per-ISA step functions inline every one of them (hence -Wpsabi off: no
 // vector crosses a call) and which is compiled without fused multiply-add.
+// Inlined, they are still lowered for the default ISA in places (GCC 12):
+// comparisons of doubles and `mask ? a : b` split per lane, so the kernels
+// use bit operations for both (select, at_most, below).
 #pragma once
 #include <cfloat>
 #include <cstdint>
