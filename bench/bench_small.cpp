@@ -235,6 +235,8 @@ struct Options {
   double seconds = 0.25;
   int repeats = 5;
   std::string only;  // "single", "ensemble" or "" for both
+  std::vector<int64_t> widths;  // --width, repeatable: only these (quick checks); empty: all
+  bool wanted(int64_t w) const { return widths.empty() || std::find(widths.begin(), widths.end(), w) != widths.end(); }
 };
 
 void single_case(const Options &opt, int64_t w) {
@@ -325,16 +327,19 @@ int main(int argc, char **argv) {
     if (!std::strcmp(argv[a], "--seconds") && a + 1 < argc) opt.seconds = std::atof(argv[++a]);
     else if (!std::strcmp(argv[a], "--repeats") && a + 1 < argc) opt.repeats = std::atoi(argv[++a]);
     else if (!std::strcmp(argv[a], "--only") && a + 1 < argc) opt.only = argv[++a];
+    else if (!std::strcmp(argv[a], "--width") && a + 1 < argc) opt.widths.push_back(std::atoll(argv[++a]));
     else {
-      std::fprintf(stderr, "usage: %s [--seconds S] [--repeats R] [--only single|ensemble]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--seconds S] [--repeats R] [--only single|ensemble] [--width W]...\n", argv[0]);
       return 2;
     }
   }
   std::printf("{\"kind\": \"context\", \"seconds\": %g, \"repeats\": %d}\n", opt.seconds, opt.repeats);
   if (opt.only.empty() || opt.only == "single")
-    for (int64_t w : {8, 10, 16, 20, 32, 48, 64, 128}) single_case(opt, w);
+    for (int64_t w : {8, 10, 16, 20, 32, 48, 64, 128})
+      if (opt.wanted(w)) single_case(opt, w);
   if (opt.only.empty() || opt.only == "ensemble")
     for (int64_t w : {8, 10, 16, 32, 48})
-      for (int64_t K : {4, 8, 16, 64}) ensemble_case(opt, w, K);
+      if (opt.wanted(w))
+        for (int64_t K : {4, 8, 16, 64}) ensemble_case(opt, w, K);
   return 0;
 }

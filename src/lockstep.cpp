@@ -28,7 +28,9 @@ namespace dln {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-#define DLN_LOCKSTEP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+// x86-64-v4 apart (lockstep_step), for its vpmuludq (lockstep_lanes.hpp: halves).
+#define DLN_LOCKSTEP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define DLN_LOCKSTEP_V4 __attribute__((target("arch=x86-64-v4")))
 #else
 #define DLN_LOCKSTEP_MULTIVERSION
 #endif
@@ -37,7 +39,7 @@ namespace {
 
 using namespace lanes;
 
-template <int G>
+template <int G, bool wide32>
 [[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t, int64_t until) {
   using W = Lanes<G>;
   using D = typename W::D;
@@ -57,19 +59,18 @@ template <int G>
     g.drawn_from = t;
     g.drawn_count = std::min<int64_t>(kDrawAhead, std::max<int64_t>(until - t, 1));
     for (int k = 0; k < G; ++k) {
+      if (!(g.active >> k & 1)) continue;  // idle or left: keeps entries drawn before (valid, never used)
       const dln_model *m = g.model[size_t(k)];
-      const bool subset = m && m->options.sampler == DLN_SAMPLER_SUBSET;
+      const bool subset = m->options.sampler == DLN_SAMPLER_SUBSET;
       const uint64_t pool = uint64_t(subset ? int64_t(m->subset.size()) : obs.size());
-      for (int64_t d = 0; d < g.drawn_count; d += 8) {  // drawn_entry of small_width_steps.cpp, 8 steps at a time
-        uint64_t u[8] = {};
-        if (g.active >> k & 1) {
-          const Words steps = (Words{} + uint64_t(t + d)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
-          const Words drawn = high_product(philox_word0(m->seed, STREAM_SAMPLING, steps), pool);  // uniform_below
-          std::memcpy(u, &drawn, sizeof u);
-        }
-        for (int64_t e = 0; e < 8 && d + e < g.drawn_count; ++e)
-          g.drawn[size_t((d + e) * G + k)] = subset ? m->subset[size_t(u[e])] : int64_t(u[e]);
-      }
+      constexpr int N = int(kDrawAhead / 8);  // drawn_entry of small_width_steps.cpp, 8 steps a vector
+      Words drawn[N];
+      for (int e = 0; e < N; ++e) drawn[e] = (Words{} + uint64_t(t + 8 * e)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
+      philox_word0<N, wide32>(m->seed, STREAM_SAMPLING, drawn);
+      uint64_t u[kDrawAhead];
+      for (int e = 0; e < N; ++e) drawn[e] = high_product<wide32>(drawn[e], pool);  // uniform_below
+      std::memcpy(u, drawn, sizeof u);
+      for (int64_t d = 0; d < g.drawn_count; ++d) g.drawn[size_t(d * G + k)] = subset ? m->subset[size_t(u[d])] : int64_t(u[d]);
     }
   }
   int64_t i[G], j[G];
@@ -101,7 +102,7 @@ template <int G>
   double *b = B + (f - F);  // B_{L-1}
   W::store(bmax + (L - 1) * G, into_lanes<G>(row, top, W::load(g.scale[size_t(L - 1)].data()), b));
   const D a = lane_dot<G>(b, f, top);
-  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk), comfortable = W::splat(kComfortable);
+  const D y = W::load(yv), r = a - y, gk = r * 2.0, gsum = W::magnitude(gk);
   for (int64_t l = 1; l <= L; ++l) {  // c_ℓ and c_ℓ g, as step_in_place
     const D c = -eta / (decay * W::load(g.scale[size_t(l - 1)].data()));
     W::store(coefficient + l * G, c);
@@ -128,8 +129,11 @@ template <int G>
       const double width = l < L ? double(n[l]) : 1.0;
       entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
     }
-    return (r * r <= DBL_MAX) & ((D)factor <= comfortable) & ((D)weight <= kComfortableWeight) &
-           (entry * (1.0 + 0x1p-30) + first.work.max_abs_y < kSafeEntry);  // entry_check; max |y| set by lockstep_pack
+    // On the bits, all of them >= 0 but the entry bound's sum (>= 0 too; its
+    // magnitude can only fail more often).
+    const I sum = (I)W::magnitude(entry * (1.0 + 0x1p-30) + first.work.max_abs_y);  // max |y| set by lockstep_pack
+    return W::at_most((I)W::magnitude(r * r), W::bits(DBL_MAX)) & W::at_most(factor, W::bits(kComfortable)) &
+           W::at_most(weight, W::bits(kComfortableWeight)) & W::below(sum, W::bits(kSafeEntry));  // entry_check
   };
   // First with bounds on max|B_ℓ| (ℓ < L-1) from the layers' max|V_ℓ| bounds,
   // |B_{ℓ-1}| <= s_ℓ n_ℓ max|V_ℓ| max|B_ℓ| (the margin covers the roundings
@@ -149,8 +153,9 @@ template <int G>
     const int64_t rows = n[l], cols = n[l - 1];
     const D s = W::load(g.scale[size_t(l - 1)].data());
     double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
-    W::store(bmax + (l - 1) * G, fused ? backward<G, true>(v, b, F + (out - B), out, rows, cols, s, ok ? W::load(alpha + l * G) : D{})
-                                       : backward<G, false>(v, b, nullptr, out, rows, cols, s, D{}));
+    const D al = W::select(ok, W::load(alpha + l * G), D{});
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true, wide32>(v, b, F + (out - B), out, rows, cols, s, al)
+                                       : backward<G, false, wide32>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
   unsigned refused = 0;
@@ -169,7 +174,7 @@ template <int G>
     for (int64_t l = 2; l < L; ++l) {
       const int64_t rows = n[l], cols = n[l - 1];
       const double *fl = F + at * G, *bl = B + (at + cols) * G;
-      const D al = ok ? W::load(alpha + l * G) : D{};
+      const D al = W::select(ok, W::load(alpha + l * G), D{});
       double *v = g.v[size_t(l - 1)].data();
       for (int64_t p = 0; p < rows; ++p) {
         const D ap = al * W::load(bl + p * G);
@@ -182,13 +187,13 @@ template <int G>
   const unsigned stepped = g.active & ~refused;
   // Lanes not stepped get + 0 · B_1 and + 0 · F_{L-1}: idle lanes hold zero
   // weights, and a refused lane's packed copy is no longer read.
-  add_from_lanes<G>(column, n[1], ok ? W::load(alpha + 1 * G) : D{}, B);
-  add_from_lanes<G>(row, top, ok ? W::load(alpha + L * G) : D{}, f);
+  add_from_lanes<G>(column, n[1], W::select(ok, W::load(alpha + 1 * G), D{}), B);
+  add_from_lanes<G>(row, top, W::select(ok, W::load(alpha + L * G), D{}), f);
   // ---- commit the scalar decay (as step.cpp); fold a lane's scale in ------
   for (int64_t l = 1; l <= L; ++l) {
     double *sp = g.scale[size_t(l - 1)].data(), *mp = g.bound[size_t(l - 1)].data();
-    const D s = ok ? W::load(sp) * decay : W::load(sp), mab = W::load(mp);
-    W::store(mp, ok ? (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50) : mab);
+    const D s = W::select(ok, W::load(sp) * decay, W::load(sp)), mab = W::load(mp);
+    W::store(mp, W::select(ok, (mab + W::load(growth + l * G)) * (1.0 + 0x1p-50), mab));
     W::store(sp, s);
     if (W::none(ok & (s < kRenormalizeBelow))) continue;
     for (int k = 0; k < G; ++k) {
@@ -209,12 +214,20 @@ template <int G>
   return refused;
 }
 
-DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4>(g, t, until); }
-DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, false>(g, t, until); }
+DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, false>(g, t, until); }
+#ifdef DLN_LOCKSTEP_V4
+DLN_LOCKSTEP_V4 unsigned step4_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, true>(g, t, until); }
+DLN_LOCKSTEP_V4 unsigned step8_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, true>(g, t, until); }
+#endif
 
 }  // namespace
 
 unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
+#ifdef DLN_LOCKSTEP_V4
+  static const bool v4 = __builtin_cpu_supports("x86-64-v4");
+  if (v4) return g.G == 4 ? step4_v4(g, t, until) : step8_v4(g, t, until);
+#endif
   return g.G == 4 ? step4(g, t, until) : step8(g, t, until);
 }
 bool lockstep_serves(const dln_model &m) {

@@ -2,12 +2,17 @@
 // of doubles in GCC vector types, and the loops of the small-width step
 // (formulation_small_width.cpp) over them — each lane with the operations of
 // the scalar loop in its order. Included only by lockstep.cpp, whose
-// target_clones functions inline every one of them (hence -Wpsabi off: no
+// per-ISA step functions inline every one of them (hence -Wpsabi off: no
 // vector crosses a call) and which is compiled without fused multiply-add.
+// Inlined, they are still lowered for the default ISA in places (GCC 12):
+// comparisons of doubles and `mask ? a : b` split per lane, so the kernels
+// use bit operations for both (select, at_most, below).
 #pragma once
 #include <cfloat>
 #include <cstdint>
 #include <cstring>
+
+#include "lockstep.hpp"
 
 #pragma GCC diagnostic ignored "-Wpsabi"
 
@@ -26,6 +31,15 @@ struct Lanes {
   }
   [[gnu::always_inline]] static void store(double *p, D v) { std::memcpy(p, &v, sizeof v); }
   [[gnu::always_inline]] static D splat(double x) { return D{} + x; }
+  // Lane k of a where m[k] = -1, of b where 0, on the bits: GCC 12 lowers
+  // `m ? a : b` with a variable int mask and double lanes lane by lane, with branches.
+  [[gnu::always_inline]] static D select(I m, D a, D b) { return (D)(((I)a & m) | ((I)b & ~m)); }
+  // a <= b, a < b for a, b in [0, 2^63) (magnitudes' bits, ordered as their
+  // numbers, NaN above), by the sign of a difference: GCC 12 splits a
+  // comparison of doubles made in an inlined helper into one per lane.
+  [[gnu::always_inline]] static I at_most(I a, I b) { return ~((b - a) >> 63); }
+  [[gnu::always_inline]] static I below(I a, I b) { return (a - b) >> 63; }
+  [[gnu::always_inline]] static I bits(double x) { return (I)splat(x); }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
   // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
@@ -51,30 +65,64 @@ struct Lanes {
 // Eight 64-bit words, for the sampler's draws.
 typedef uint64_t Words __attribute__((vector_size(64)));
 
-// The high 64 bits of a[e] · b, from 32-bit halves (as mulhilo64 and the
-// 128-bit product of uniform_below, exactly).
+// The four products of the 32-bit halves of a[e] and b: ll, lh, hl, hh. In
+// x86-64-v4 code (wide32) by vpmuludq, one micro-op each: GCC multiplies
+// 64-bit lanes by vpmullq (three), even when their high halves are zero.
+template <bool wide32>
+[[gnu::always_inline]] inline void halves(Words a, uint64_t b, Words *out) {
+  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32, bl = Words{} + (b & 0xffffffffu),
+              bh = Words{} + (b >> 32);
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  if constexpr (wide32) {  // vpmuludq reads the low halves only: ah, bh, al, bl as they are
+    asm("vpmuludq %1, %2, %0" : "=v"(out[0]) : "v"(a), "v"(bl));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[1]) : "v"(a), "v"(bh));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[2]) : "v"(ah), "v"(bl));
+    asm("vpmuludq %1, %2, %0" : "=v"(out[3]) : "v"(ah), "v"(bh));
+    return;
+  }
+#endif
+  out[0] = al * bl, out[1] = al * bh, out[2] = ah * bl, out[3] = ah * bh;
+}
+
+// The high 64 bits of a[e] · b from its halves (as mulhilo64 and the 128-bit
+// product of uniform_below, exactly).
+[[gnu::always_inline]] inline Words high_of(const Words *h) {
+  const Words low = Words{} + 0xffffffffu, middle = (h[0] >> 32) + (h[1] & low) + (h[2] & low);
+  return h[3] + (h[1] >> 32) + (h[2] >> 32) + (middle >> 32);
+}
+template <bool wide32>
 [[gnu::always_inline]] inline Words high_product(Words a, uint64_t b) {
-  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32;
-  const uint64_t bl = b & 0xffffffffu, bh = b >> 32;
-  const Words ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-  const Words middle = (ll >> 32) + (lh & low) + (hl & low);
-  return hh + (lh >> 32) + (hl >> 32) + (middle >> 32);
+  Words h[4];
+  halves<wide32>(a, b, h);
+  return high_of(h);
 }
 
 // Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
-// Philox4x64 with 10 rounds) for eight counters at once, the same integer
-// operations in the lanes of a vector.
-[[gnu::always_inline]] inline Words philox_word0(uint64_t seed, uint64_t stream, Words a) {
+// Philox4x64 with 10 rounds) for N × 8 counters at once, in place: the same
+// integer operations in the lanes of N vectors, whose N independent chains
+// of multiplies overlap (one chain is latency bound).
+template <int N, bool wide32>
+[[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words *a) {
   constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
   constexpr uint64_t w0 = 0x9E3779B97F4A7C15u, w1 = 0xBB67AE8584CAA73Bu;  // PHILOX_W64_0, _1
-  Words c0 = a, c1 = {}, c2 = {}, c3 = {};
+  Words c0[N], c1[N] = {}, c2[N] = {}, c3[N] = {};
+  for (int e = 0; e < N; ++e) c0[e] = a[e];
   uint64_t k0 = seed, k1 = stream;
   for (int round = 0; round < 10; ++round) {
     if (round > 0) k0 += w0, k1 += w1;
-    const Words lo0 = c0 * m0, hi0 = high_product(c0, m0), lo1 = c2 * m1, hi1 = high_product(c2, m1);
-    c0 = hi1 ^ c1 ^ k0, c1 = lo1, c2 = hi0 ^ c3 ^ k1, c3 = lo0;
+    for (int e = 0; e < N; ++e) {
+      Words h0[4], h1[4];
+      halves<wide32>(c0[e], m0, h0);
+      halves<wide32>(c2[e], m1, h1);
+      // The low 64 bits: ll + (lh + hl) 2^32 mod 2^64 with the halves at hand,
+      // else one vpmullq each.
+      const Words lo0 = wide32 ? h0[0] + ((h0[1] + h0[2]) << 32) : c0[e] * m0;
+      const Words lo1 = wide32 ? h1[0] + ((h1[1] + h1[2]) << 32) : c2[e] * m1;
+      const Words hi0 = high_of(h0), hi1 = high_of(h1);
+      c0[e] = hi1 ^ c1[e] ^ k0, c1[e] = lo1, c2[e] = hi0 ^ c3[e] ^ k1, c3[e] = lo0;
+    }
   }
-  return c0;
+  for (int e = 0; e < N; ++e) a[e] = c0[e];
 }
 
 // Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
@@ -83,9 +131,14 @@ template <int G>
   using W = Lanes<G>;
   typename W::D lane[8] = {};
   int64_t q = 0;
+  if (n >= 8) {  // from the first terms, and + 0 after the tree (as forward)
+    for (int j = 0; j < 8; ++j) lane[j] = W::load(x + j * G) * W::load(y + j * G);
+    q = 8;
+  }
   for (; q + 8 <= n; q += 8)
     for (int j = 0; j < 8; ++j) lane[j] = lane[j] + W::load(x + (q + j) * G) * W::load(y + (q + j) * G);
-  typename W::D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+  typename W::D sum =
+      (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
   for (; q < n; ++q) sum = sum + W::load(x + q * G) * W::load(y + q * G);
   return sum;
 }
@@ -118,8 +171,14 @@ template <int G>
     const double *x = v + p * cols * G;
     D lane[8] = {};
     for (int q = 0; q < kMax; ++q)
-      if (q < blocks) lane[q % 8] = lane[q % 8] + W::load(x + q * G) * fv[q];
-    D sum = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+      if (q < blocks) {  // dot()'s sums start at +0; here at their first term, and + 0 after the tree (below)
+        const D term = W::load(x + q * G) * fv[q];
+        lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
+      }
+    // The same numbers at every addition, so the same sum but for the sign
+    // of a zero (dot()'s is +0): + 0 makes it so, with one addition in place
+    // of eight.
+    D sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
     for (int q = 0; q < kMax; ++q)
       if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
     W::store(out + p * G, s * sum);
@@ -207,49 +266,76 @@ template <int G>
     for (int k = 0; k < G; ++k) dst[k][q] += alpha[k] * in[q * G + k];
 }
 
-// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: four rows per
-// pass, each out[q] summed over the rows in order. With `fused`, each V_ℓ
-// entry, once read, becomes V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same
-// pass — the update of small_width_update, whose B_ℓ and F_{ℓ-1} are known.
-template <int G, bool fused>
-[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
-                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
-                                            typename Lanes<G>::D alpha) {
-  using W = Lanes<G>;
+// B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: each out[q]
+// summed over the rows in order, then scaled. Here Q columns at a time, their
+// sums held in registers down all rows, so that out is stored once (the
+// scalar loop's four rows per pass only save stores; the order per out[q] is
+// the same). With `fused`, each V_ℓ entry, once read, becomes
+// V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same pass — the update of
+// small_width_update, whose B_ℓ and F_{ℓ-1} are known. rows <= kRowsMax.
+// P = 2 (G = 4): each vector two columns q, q+1 of the G lanes (8 doubles,
+// contiguous), with bv and ap holding each row's 4 lanes twice.
+template <int G, int P, bool fused, int Q>
+[[gnu::always_inline]] inline void backward_columns(double *v, const double *bv, const double *f, double *out,
+                                                    const typename Lanes<G * P>::D *ap, int64_t rows, int64_t cols,
+                                                    int64_t q, typename Lanes<G * P>::D s,
+                                                    typename Lanes<G * P>::I &m) {
+  using W = Lanes<G * P>;
   using D = typename W::D;
-  for (int64_t q = 0; q < cols; ++q) W::store(out + q * G, D{});
-  int64_t p = 0;
-  for (; p + 4 <= rows; p += 4) {
-    D bp[4], ap[4];
-    double *r[4];
-    for (int u = 0; u < 4; ++u)
-      bp[u] = W::load(b + (p + u) * G), ap[u] = alpha * bp[u], r[u] = v + (p + u) * cols * G;
-    for (int64_t q = 0; q < cols; ++q) {
-      D o = W::load(out + q * G);
-      const D fq = fused ? W::load(f + q * G) : D{};
-      for (int u = 0; u < 4; ++u) {
-        const D x = W::load(r[u] + q * G);
-        o = o + bp[u] * x;
-        if (fused) W::store(r[u] + q * G, x + ap[u] * fq);
-      }
-      W::store(out + q * G, o);
+  D o[Q], fq[Q];
+  for (int u = 0; u < Q; ++u) o[u] = D{}, fq[u] = fused ? W::load(f + (q + u * P) * G) : D{};
+  for (int64_t p = 0; p < rows; ++p) {
+    const D bp = W::load(bv + p * G * P);
+    double *x = v + (p * cols + q) * G;
+    for (int u = 0; u < Q; ++u) {
+      const D xv = W::load(x + u * G * P);
+      if (fused) W::store(x + u * G * P, xv + ap[p] * fq[u]);  // first: xv is then not read twice from memory
+      o[u] = o[u] + bp * xv;
     }
   }
-  for (; p < rows; ++p) {
-    const D bp = W::load(b + p * G), ap = alpha * bp;
-    double *row = v + p * cols * G;
-    for (int64_t q = 0; q < cols; ++q) {
-      const D x = W::load(row + q * G);
-      W::store(out + q * G, W::load(out + q * G) + bp * x);
-      if (fused) W::store(row + q * G, x + ap * W::load(f + q * G));
-    }
-  }
-  typename W::I m = {};
-  for (int64_t q = 0; q < cols; ++q) {
-    const D value = W::load(out + q * G) * s;
-    W::store(out + q * G, value);
+  for (int u = 0; u < Q; ++u) {
+    const D value = o[u] * s;
+    W::store(out + (q + u * P) * G, value);
     m = W::larger(m, value);
   }
+}
+
+constexpr int64_t kRowsMax = kLockstepWidthMax;
+
+// 4 lanes twice, in 8; and the larger of the two halves of 8 (G = 4 pairs).
+[[gnu::always_inline]] inline Lanes<8>::D twice(Lanes<4>::D x) { return __builtin_shufflevector(x, x, 0, 1, 2, 3, 0, 1, 2, 3); }
+[[gnu::always_inline]] inline Lanes<4>::I halves_larger(Lanes<8>::I x, Lanes<4>::I m) {
+  return Lanes<4>::larger(Lanes<4>::larger(m, (Lanes<4>::D)__builtin_shufflevector(x, x, 0, 1, 2, 3)),
+                          (Lanes<4>::D)__builtin_shufflevector(x, x, 4, 5, 6, 7));
+}
+
+// With `pairs` (G = 4, for 512-bit vectors), two columns a vector: the same
+// operations per lane and column, half the instructions.
+template <int G, bool fused, bool pairs = false>
+[[gnu::always_inline]] inline typename Lanes<G>::D backward(double *v, const double *b, const double *f, double *out,
+                                                            int64_t rows, int64_t cols, typename Lanes<G>::D s,
+                                                            typename Lanes<G>::D alpha) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  D ap[kRowsMax];  // alpha · B_ℓ[p], formed once per row
+  if (fused)
+    for (int64_t p = 0; p < rows; ++p) ap[p] = alpha * W::load(b + p * G);
+  typename W::I m = {};
+  int64_t q = 0;
+  if constexpr (pairs && G == 4) {
+    using D2 = Lanes<8>::D;
+    D2 b2[kRowsMax], ap2[kRowsMax];
+    for (int64_t p = 0; p < rows; ++p) b2[p] = twice(W::load(b + p * G)), ap2[p] = twice(ap[p]);
+    Lanes<8>::I m2 = {};
+    const double *bv = reinterpret_cast<const double *>(b2);
+    for (; q + 8 <= cols; q += 8) backward_columns<4, 2, fused, 4>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
+    for (; q + 2 <= cols; q += 2) backward_columns<4, 2, fused, 1>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
+    m = halves_larger(m2, m);
+  } else {
+    for (; q + 8 <= cols; q += 8) backward_columns<G, 1, fused, 8>(v, b, f, out, ap, rows, cols, q, s, m);
+    for (; q + 4 <= cols; q += 4) backward_columns<G, 1, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
+  }
+  for (; q < cols; ++q) backward_columns<G, 1, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
   return (D)m;
 }
 
