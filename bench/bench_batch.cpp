@@ -134,10 +134,10 @@ struct GemmLimit {
   }
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa,
             double *b, int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
-    // As src/exec_context.cpp: products under 2^24 multiply-adds on one thread.
+    // As src/exec_context.cpp: products under 2^23 multiply-adds on one thread.
     bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a,
                  rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr,
-                 double(m) * double(n) * double(k) < 16777216.0 ? &serial : &rntm);
+                 double(m) * double(n) * double(k) < 8388608.0 ? &serial : &rntm);
   }
   void run() {
     gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);

@@ -50,11 +50,14 @@ class ExecContext {
 };
 
 // A gemm with fewer multiply-adds than this runs on one thread whatever the
-// count: below ~1 ms of work the fork/join of BLIS's thread region costs more
-// than the second core gains (measured, issue 11: a 64 × 64 × 64 product takes
-// 32 µs on one thread and 200 µs on two on this 2-vCPU machine). Depends on
-// the shapes only, so results stay deterministic for a given thread count.
-constexpr double kParallelGemmMin = 16777216.0;
+// count: below ~0.3 ms of work the fork/join of BLIS's thread region can cost
+// more than the second core gains. Measured (issue 11): on a 2-vCPU Zen 4 VM
+// a 64 × 64 × 64 product took 32 µs on one thread and 200 µs on two (~0.17 ms
+// of fork/join: break-even near 2^23); on a 2-vCPU Xeon two threads halved
+// every product from 2^21 multiply-adds up (256 × 256 × 166: 0.50 → 0.25 ms).
+// Depends on the shapes only, so results stay deterministic for a given
+// thread count.
+constexpr double kParallelGemmMin = 8388608.0;
 
 // Scattered passes (products with S, residual dots) are memory-latency
 // bound, so a second thread pays from a few milliseconds of work on.
