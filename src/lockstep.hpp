@@ -57,10 +57,11 @@ struct LockstepGroup {
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16; depth
-// 4, paired, 1 thread): the member-steps/s of separate handles times 3.2-3.5
-// at width 8, 3.2-3.9 at 10, 2.4-2.8 at 16 and 1.6-1.9 at 32 (slower than
-// separate handles at 32 before the fused pass and aligned storage). A quick
-// check found 1.2-2x still at 48 and 64; 32 is the widest the benchmarks watch.
+// 4, paired, 1 thread, run at d2c73b9 on a Xeon): the member-steps/s of
+// separate handles times 3.3-4.5 at width 8, 3.6-4.8 at 10, 2.7-3.3 at 16 and
+// 1.55-1.6 at 32 (slower than separate handles at 32 before the fused pass
+// and aligned storage). A quick check found 1.2-2x still at 48 and 64; 32 is
+// the widest the benchmarks watch.
 constexpr int64_t kLockstepWidthMax = 32;
 
 // Whether dln_step on this handle runs the small-width loop with the
