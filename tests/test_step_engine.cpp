@@ -205,6 +205,20 @@ ModelPtr case_model(const Case &c, const Problem &obs, double scale) {
   return m;
 }
 
+// Per layer, max |got − expected| relative to max |expected|.
+std::vector<double> relative_errors(const std::vector<dense::Matrix> &got, const std::vector<dense::Matrix> &expected) {
+  std::vector<double> out;
+  for (size_t l = 0; l < got.size(); ++l) {
+    double top = 0.0, diff = 0.0;
+    for (size_t e = 0; e < got[l].size(); ++e) {
+      top = std::max(top, std::fabs(expected[l][e]));
+      diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
+    }
+    out.push_back(diff / top);
+  }
+  return out;
+}
+
 // One step through the library and the dense reference from the same weights;
 // max |Δ| relative to max |W_ℓ| per layer.
 double step_error(const Case &c, double scale, double eta, int &formulation) {
@@ -222,14 +236,7 @@ double step_error(const Case &c, double scale, double eta, int &formulation) {
   const std::vector<dense::Matrix> expected = dense_step(before, c.widths, obs, batch, eta, lambda);
   const std::vector<dense::Matrix> got = all_weights(m.get());
   double worst = 0.0;
-  for (size_t l = 0; l < got.size(); ++l) {
-    double top = 0.0, diff = 0.0;
-    for (size_t e = 0; e < got[l].size(); ++e) {
-      top = std::max(top, std::fabs(expected[l][e]));
-      diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
-    }
-    worst = std::max(worst, diff / top);
-  }
+  for (double e : relative_errors(got, expected)) worst = std::max(worst, e);
   return worst;
 }
 
@@ -389,15 +396,7 @@ TEST_CASE("full-batch GD after the observations are replaced takes the step of t
       REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
       CHECK(formulation == (widths.back() == 3 ? DLN_FORMULATION_ROWS_COLS : DLN_FORMULATION_SPARSE_BLOCK));
       const std::vector<dense::Matrix> expected = dense_step(before, widths, other, all, 0.01, 0.01);
-      const std::vector<dense::Matrix> got = all_weights(m.get());
-      for (size_t l = 0; l < got.size(); ++l) {
-        double top = 0.0, diff = 0.0;
-        for (size_t e = 0; e < got[l].size(); ++e) {
-          top = std::max(top, std::fabs(expected[l][e]));
-          diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
-        }
-        CHECK(diff / top < 1e-12);
-      }
+      for (double e : relative_errors(all_weights(m.get()), expected)) CHECK(e < 1e-12);
     }
   }
 }
@@ -449,15 +448,10 @@ TEST_CASE("the small-width formulation follows the dense reference over 300 step
   int formulation = -1;
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_SMALL_WIDTH);
-  const std::vector<dense::Matrix> got = all_weights(m.get());
-  for (size_t l = 0; l < got.size(); ++l) {
-    double top = 0.0, diff = 0.0;
-    for (size_t e = 0; e < got[l].size(); ++e) {
-      top = std::max(top, std::fabs(expected[l][e]));
-      diff = std::max(diff, std::fabs(got[l][e] - expected[l][e]));
-    }
+  const std::vector<double> errors = relative_errors(all_weights(m.get()), expected);
+  for (size_t l = 0; l < errors.size(); ++l) {
     CAPTURE(l);
-    CHECK(diff <= 1e-12 * top);
+    CHECK(errors[l] <= 1e-12);
   }
 }
 
