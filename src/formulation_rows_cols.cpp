@@ -58,6 +58,20 @@ int64_t distinct(int64_t b, Value value, std::vector<int64_t> &mark, std::vector
   return count;
 }
 
+// Whether the batch's entries (i_k, j_k) are those the distinct sets were
+// last found for, read back from the sets and slots themselves: full-batch
+// GD takes the same batch every step, and finding and grouping it again cost
+// 40 of 380 ms per step at 10⁵ × 10⁵, N = 10⁶. The entries are the key, so
+// replaced observations or another batch can never meet a stale grouping.
+bool same_entries(const Workspace &w, const Observations &obs, const int64_t *batch, int64_t b) {
+  if (!w.found || int64_t(w.col_slot.size()) != b) return false;
+  for (int64_t k = 0; k < b; ++k)
+    if (obs.rows[size_t(batch[k])] != w.distinct_rows[size_t(w.row_slot[size_t(k)])] ||
+        obs.cols[size_t(batch[k])] != w.distinct_cols[size_t(w.col_slot[size_t(k)])])
+      return false;
+  return true;
+}
+
 bool prefer_left(int64_t b, int64_t p, int64_t q, int64_t rows, int64_t cols) {  // (B S) Fᵀ rather than B (F Sᵀ)ᵀ
   return double(p) * double(rows * cols) + double(b * rows) <= double(q) * double(rows * cols) + double(b * cols);
 }
@@ -97,11 +111,6 @@ void group_by_slot(int64_t b, const std::vector<int64_t> &slot, const std::vecto
   for (int64_t e = 0; e < b; ++e) from[size_t(e)] = other_slot[size_t(order[size_t(e)])];
 }
 
-// g in the order of a grouping.
-void gather_g(int64_t b, const double *g, const std::vector<int64_t> &order, std::vector<double> &out) {
-  out.resize(size_t(b));
-  for (int64_t e = 0; e < b; ++e) out[size_t(e)] = g[order[size_t(e)]];
-}
 
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
@@ -147,7 +156,8 @@ const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), b = p.b, L = p.L;
   double *X = w.scaled.data();
-  group_g(b, p.g, w);
+  gather_g(b, p.g, w.col_order, w.g_by_col);
+  gather_g(b, p.g, w.row_order, w.g_by_row);
   const double *g_col = w.g_by_col.data(), *g_row = w.g_by_row.data();
   const int64_t *col_from = w.col_from.data(), *col_start = w.col_start.data();
   const int64_t *row_from = w.row_from.data(), *row_start = w.row_start.data();
@@ -174,21 +184,6 @@ const char *update(StepPlan &p, bool exact) {
 
 }  // namespace
 
-namespace {
-// Whether the batch's entries (i_k, j_k) are those the sets were last found
-// for: full-batch GD takes the same batch every step, and finding and
-// grouping it again cost 40 of 380 ms per step at 10⁵ × 10⁵, N = 10⁶. The
-// key is the entries themselves, so replaced observations or another batch
-// can never meet a stale grouping.
-bool same_entries(const Workspace &w, const Observations &obs, const int64_t *batch, int64_t b) {
-  if (int64_t(w.found_rows.size()) != b) return false;
-  for (int64_t k = 0; k < b; ++k)
-    if (obs.rows[size_t(batch[k])] != w.found_rows[size_t(k)] || obs.cols[size_t(batch[k])] != w.found_cols[size_t(k)])
-      return false;
-  return true;
-}
-}  // namespace
-
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q) {
   Workspace &w = model.work;
   const Observations &obs = model.train;
@@ -197,21 +192,14 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
     q = int64_t(w.distinct_rows.size());
     return;
   }
-  w.found_rows.clear();  // until the sets below are complete
-  w.found_cols.clear();
-  w.grouped = false;
+  w.found = w.grouped = false;  // until the sets below are complete
   if (int64_t(w.col_mark.size()) != model.cols()) w.col_mark.assign(size_t(model.cols()), -1);
   if (int64_t(w.row_mark.size()) != model.rows()) w.row_mark.assign(size_t(model.rows()), -1);
   p = distinct(b, [&](int64_t k) { return obs.cols[size_t(batch[k])]; }, w.col_mark, w.distinct_cols, w.col_slot);
   q = distinct(b, [&](int64_t k) { return obs.rows[size_t(batch[k])]; }, w.row_mark, w.distinct_rows, w.row_slot);
   w.distinct_cols.resize(size_t(p));
   w.distinct_rows.resize(size_t(q));
-  w.found_rows.resize(size_t(b));
-  w.found_cols.resize(size_t(b));
-  for (int64_t k = 0; k < b; ++k) {
-    w.found_rows[size_t(k)] = obs.rows[size_t(batch[k])];
-    w.found_cols[size_t(k)] = obs.cols[size_t(batch[k])];
-  }
+  w.found = true;
 }
 
 void group_entries(int64_t b, Workspace &w) {
@@ -222,9 +210,9 @@ void group_entries(int64_t b, Workspace &w) {
   w.grouped = true;
 }
 
-void group_g(int64_t b, const double *g, Workspace &w) {
-  gather_g(b, g, w.col_order, w.g_by_col);
-  gather_g(b, g, w.row_order, w.g_by_row);
+void gather_g(int64_t b, const double *g, const std::vector<int64_t> &order, std::vector<double> &out) {
+  out.resize(size_t(b));
+  for (int64_t e = 0; e < b; ++e) out[size_t(e)] = g[order[size_t(e)]];
 }
 
 void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F) {

@@ -83,8 +83,7 @@ const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
   double *X = w.scaled.data();
-  w.g_by_row.resize(size_t(p.b));
-  for (int64_t e = 0; e < p.b; ++e) w.g_by_row[size_t(e)] = p.g[w.row_order[size_t(e)]];
+  gather_g(p.b, p.g, w.row_order, w.g_by_row);
   // Every Δ_ℓ (Δ_{L-1} came with the residuals) and F_{L-1} Sᵀ from the
   // weights at θ_t, before any changes.
   backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ

@@ -92,15 +92,15 @@ struct Workspace {
   // in J / I, and per column / row of the target its slot or -1 (kept all -1
   // between steps, so finding them costs O(b)).
   std::vector<int64_t> distinct_cols, distinct_rows, col_slot, row_slot, col_mark, row_mark;
-  // The entries grouped by column slot / row slot (CSR of S and Sᵀ,
-  // formulation_rows_cols.cpp): batch entry, slot on the other side and g of
-  // each, in group order, so the kernels read them sequentially.
+  // The entries grouped by column slot / row slot (CSR of S and Sᵀ, for the
+  // rows/columns and sparse-block formulations): batch entry, slot on the
+  // other side, g and y of each, in group order, so the kernels read them
+  // sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
   std::vector<double> g_by_col, g_by_row, y_by_col;
-  // The entries (i_k, j_k) the distinct sets were found for (empty: none),
-  // and whether the groups above are of them too.
-  std::vector<int64_t> found_rows, found_cols;
-  bool grouped = false;
+  // Whether the distinct sets and slots above are complete (for the batch
+  // they can be read back as), and whether the groups are of them too.
+  bool found = false, grouped = false;
   int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };

@@ -167,8 +167,9 @@ inline void residual_sums_with_S(const StepPlan &p, int64_t rows, int64_t target
 // The batch entries grouped by column slot and by row slot (CSR of S and
 // Sᵀ: col_start, col_order, col_from, row_…), after find_distinct. O(b + p + q).
 void group_entries(int64_t b, Workspace &w);
-// g in both group orders (g_by_col, g_by_row), after group_entries.
-void group_g(int64_t b, const double *g, Workspace &w);
+// out[e] = g[order[e]], e < b: g in the order of a grouping (col_order or
+// row_order of group_entries).
+void gather_g(int64_t b, const double *g, const std::vector<int64_t> &order, std::vector<double> &out);
 // Residuals r_k = <B[:, row slot], F[:, col slot]> − y_k into g (B: n × q
 // gathered rows of W_L, F = F_{L-1}), dots grouped by column.
 void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F);
