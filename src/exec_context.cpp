@@ -6,12 +6,13 @@ namespace dln {
 
 void ExecContext::set_threads(int64_t threads) {
   if (threads == threads_) return;
-  rntm_t fresh = BLIS_RNTM_INITIALIZER;
-  bli_rntm_set_num_threads(dim_t(threads), &fresh);
-  rntm_ = fresh;
-  rntm_t one = BLIS_RNTM_INITIALIZER;
-  bli_rntm_set_num_threads(1, &one);
-  serial_ = one;
+  for (int parallel = 0; parallel < 2; ++parallel)
+    for (int packed = 0; packed < 2; ++packed) {
+      rntm_t fresh = BLIS_RNTM_INITIALIZER;
+      bli_rntm_set_num_threads(parallel ? dim_t(threads) : 1, &fresh);
+      if (packed) bli_rntm_disable_l3_sup(&fresh);
+      runtimes_[parallel][packed] = fresh;
+    }
   threads_ = threads;
 }
 
@@ -21,7 +22,11 @@ void ExecContext::gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n,
   bli_dgemm_ex(transpose_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transpose_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
                dim_t(m), dim_t(n), dim_t(k), &alpha, const_cast<double *>(a), inc_t(rsa), inc_t(csa),
                const_cast<double *>(b), inc_t(rsb), inc_t(csb), &beta, c, inc_t(rsc), inc_t(csc), nullptr,
-               double(m) * double(n) * double(k) < kParallelGemmMin ? serial_runtime() : runtime());
+               runtime_for(gemm_shape(transpose_a, transpose_b, double(m), double(n), double(k), rsa, csa, rsb, csb, csc)));
+}
+
+rntm_t *ExecContext::runtime_for(const GemmShape &s) const {
+  return const_cast<rntm_t *>(&runtimes_[gemm_runs_parallel(s.m, s.n, s.k)][gemm_prefers_packed(s)]);
 }
 
 void ExecContext::gemv(int64_t m, int64_t n, double alpha, const double *a, int64_t rsa, int64_t csa,

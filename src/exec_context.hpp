@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "blis.h"
+#include "gemm_policy.hpp"
 
 struct dln_model;
 
@@ -42,22 +43,14 @@ class ExecContext {
   void parallel_parts(int64_t n, double work, Body body) const;
 
  private:
-  // BLIS copies the runtime it is given; these are never written by it.
-  rntm_t *runtime() const { return const_cast<rntm_t *>(&rntm_); }
-  rntm_t *serial_runtime() const { return const_cast<rntm_t *>(&serial_); }
-  rntm_t rntm_, serial_;
+  // The runtime of a product of this shape (gemm_policy.hpp). BLIS copies
+  // the runtime it is given; these are never written by it.
+  rntm_t *runtime_for(const GemmShape &shape) const;
+  rntm_t *runtime() const { return const_cast<rntm_t *>(&runtimes_[1][0]); }
+  rntm_t runtimes_[2][2];  // [parallel][packed]
   int64_t threads_ = 0;
 };
 
-// A gemm with fewer multiply-adds than this runs on one thread whatever the
-// count: below ~0.3 ms of work the fork/join of BLIS's thread region can cost
-// more than the second core gains. Measured (issue 11): on a 2-vCPU Zen 4 VM
-// a 64 × 64 × 64 product took 32 µs on one thread and 200 µs on two (~0.17 ms
-// of fork/join: break-even near 2^23); on a 2-vCPU Xeon two threads halved
-// every product from 2^21 multiply-adds up (256 × 256 × 166: 0.50 → 0.25 ms).
-// Depends on the shapes only, so results stay deterministic for a given
-// thread count.
-constexpr double kParallelGemmMin = 8388608.0;
 
 // Scattered passes (products with S, residual dots) are memory-latency
 // bound, so a second thread pays from a few milliseconds of work on.

@@ -175,6 +175,11 @@ const Case kCases[] = {
     {"depth 3, full batch of 500 on a 24 x 24 target, width 48", {24, 48, 48, 24}, 500, {}, DLN_FORMULATION_DENSE_BLOCK},
     {"depth 4, full batch of 400 on a 16 x 16 target, width 48", {16, 48, 48, 48, 16}, 400, {},
      DLN_FORMULATION_DENSE_BLOCK},
+    // Products wide enough for BLIS's packed path (src/gemm_policy.hpp).
+    {"depth 3, full batch of 3000 on a 40 x 300 target, width 256", {300, 256, 256, 40}, 3000, {},
+     DLN_FORMULATION_ROWS_COLS},
+    {"depth 3, full batch of 3000 on a 300 x 300 target, width 256", {300, 256, 256, 300}, 3000, {},
+     DLN_FORMULATION_SPARSE_BLOCK},
 };
 
 Problem case_problem(const Case &c) {

@@ -1,0 +1,49 @@
+// How a BLIS product is run, from its shape alone (issue 11): on how many of
+// the handle's threads, and through which of BLIS's two gemm paths. Shapes
+// only, so a given thread count always takes the same path and the results
+// stay deterministic. Header-only and free of BLIS so that bench/bench_batch.cpp
+// times its gemm limit through the very same choices.
+#pragma once
+
+namespace dln {
+
+// A gemm with fewer multiply-adds than this runs on one thread whatever the
+// count: below ~0.3 ms of work the fork/join of BLIS's thread region can cost
+// more than the second core gains. Measured (issue 11): on a 2-vCPU Zen 4 VM
+// a 64 × 64 × 64 product took 32 µs on one thread and 200 µs on two (~0.17 ms
+// of fork/join: break-even near 2^23); on a 2-vCPU Xeon two threads halved
+// every product from 2^21 multiply-adds up (256 × 256 × 166: 0.50 → 0.25 ms).
+constexpr double kParallelGemmMin = 8388608.0;
+
+inline bool gemm_runs_parallel(double m, double n, double k) { return m * n * k >= kParallelGemmMin; }
+
+// BLIS 0.9 sends a product with a small dimension to its "sup" (small,
+// unpacked) kernels, and those of the zen3 and haswell sub-configurations are
+// much slower than its packed path on some of the shapes the formulations
+// make. Which ones depends on the storage: in the dot layout (the rows of
+// op(A) and the columns of op(B) contiguous in k) sup falls off a cliff from
+// k ≈ 510 on (64 × 64 × 2048: 24 vs 43 GFLOP/s); otherwise it loses once C's
+// contiguous dimension n' reaches 256 and the other m' 64 (1024 × 211 × 1024
+// from W_ℓ F: 19 vs 49 GFLOP/s), and wins below (64 × 64 × 10⁵ gradients:
+// 40 vs 30). Grid m, n, k = 16 … 4096 timed both ways on a Zen 4 for each
+// layout the formulations use, under the zen3 and haswell kernels (skx has no
+// sup kernels: the choice is neutral there). Issue 11, math §8.
+struct GemmShape {
+  double m, n, k;
+  bool c_rows_contiguous;  // C row-major (else column-major)
+  bool dot_layout;         // op(A)'s rows and op(B)'s columns contiguous in k
+};
+
+inline GemmShape gemm_shape(bool transpose_a, bool transpose_b, double m, double n, double k, long long rsa,
+                            long long csa, long long rsb, long long csb, long long csc) {
+  const long long a_k_stride = transpose_a ? rsa : csa, b_k_stride = transpose_b ? csb : rsb;
+  return {m, n, k, csc == 1, a_k_stride == 1 && b_k_stride == 1};
+}
+
+inline bool gemm_prefers_packed(const GemmShape &s) {
+  if (s.dot_layout) return (s.k >= 448.0 && s.m * s.n >= 512.0) || (s.m >= 256.0 && s.n >= 256.0);
+  const double contiguous = s.c_rows_contiguous ? s.n : s.m, other = s.c_rows_contiguous ? s.m : s.n;
+  return contiguous >= 1024.0 || (contiguous >= 256.0 && other >= 64.0);
+}
+
+}  // namespace dln
