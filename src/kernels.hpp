@@ -40,7 +40,9 @@ void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int6
 void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *V, double s, const double *X,
                          double *Y);
 // One pass over V: out (cols × b) ← s · V_oldᵀ X for X (rows × b), and
-// V ← V_old + Σ_k alpha[k] · X[:, k] Y[:, k]ᵀ for Y (cols × b).
+// V ← V_old + Σ_k alpha[k] · X[:, k] Y[:, k]ᵀ for Y (cols × b),
+// b ≤ kMaxFusedColumns.
+constexpr int64_t kMaxFusedColumns = 64;
 void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,
                                            const double *X, const double *alpha, const double *Y, double *out);
 

@@ -65,13 +65,14 @@ extern const Formulation kSingleEntry, kChains, kRowsCols, kFusedBatch, kSmallWi
 // fixed set-up (packing, thread region: ~4 µs ≈ 30000 multiply-adds with BLIS
 // 0.9 generic at w = 64, b = 4).
 constexpr double kGemmCall = 30000.0;
-// The fused loops reach about half of gemm's rate per multiply-add once b ≥ 16
-// (measured on zen3 kernels, issue 11: with 2.0 the model takes rows/columns
-// or chains at (w, b) = (64, 16), (256, 16), (256, 64), (1024, 64), which ran
-// in 0.60, 0.51, 0.45, 0.75 of the fused loops' time), but read each inner
-// matrix twice where BLIS reads it three times, which is what counts when the
-// matrix is streamed from memory and b is small (next).
-constexpr double kLoopPerGemmFlop = 2.0;
+// The fused loops, R = 4 rows of V at a time, run at about gemm's rate per
+// multiply-add up to b = 16 (20 G multiply-adds/s at w = 256, b = 4 and 16;
+// 16-17 at w = 1024, beside 22 for BLIS on square shapes and 8 on b = 4
+// columns; Zen 4, issue 11), and at half of it from there (11-15 at b = 64,
+// their column chunks down to 16 wide). They read each inner matrix twice
+// where BLIS reads it three times, which is what counts when the matrix is
+// streamed from memory and b is small (next).
+inline double loop_per_gemm_flop(int64_t b) { return b <= 16 ? 1.0 : 2.0; }
 // A pass over a matrix that does not stay in cache (over 1 MiB, the L2 of
 // one core here), per entry: at b = 4 and w = 1024 the fused loops took 0.85
 // of the time of BLIS chains. Zero for matrices in cache.

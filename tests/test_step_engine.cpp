@@ -165,6 +165,14 @@ const Case kCases[] = {
     {"depth 4, batch of 4, width 16", {6, 16, 16, 16, 7}, 30, {0, 5, 9, 5}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 4, batch of 3, width 12", {6, 12, 12, 12, 7}, 30, {2, 11, 17}, DLN_FORMULATION_FUSED_BATCH},
     {"depth 3, batch of 2, width 8", {6, 8, 8, 7}, 30, {4, 20}, DLN_FORMULATION_FUSED_BATCH},
+    // Inner matrices over 256 KB: the fused pass in row-ordered chunks of
+    // columns, four rows at a time, with row and column tails.
+    {"depth 4, batch of 4, inner 101 x 390 and 330 x 101", {30, 390, 101, 330, 30}, 30, {0, 5, 9, 13},
+     DLN_FORMULATION_FUSED_BATCH, true},
+    {"depth 4, batch of 3, inner 203 x 190 and 190 x 203", {30, 190, 203, 190, 30}, 30, {2, 11, 17},
+     DLN_FORMULATION_FUSED_BATCH, true},
+    {"depth 4, batch of 12, inner 101 x 390 and 330 x 101", {30, 390, 101, 330, 30}, 30,
+     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, DLN_FORMULATION_FUSED_BATCH, true},
     {"depth 2, full batch", {9, 8, 6}, 50, {}, DLN_FORMULATION_CHAINS},
     {"depth 4, full batch of 200 on a 7 x 9 target", {9, 24, 24, 24, 7}, 200, {}, DLN_FORMULATION_SPARSE_BLOCK},
     {"depth 3, full batch of 150 on a 6 x 5 target", {5, 16, 12, 6}, 150, {}, DLN_FORMULATION_SPARSE_BLOCK},
@@ -332,7 +340,7 @@ TEST_CASE("the cost model picks the dense block for full-batch GD on a small tar
   CHECK(dln_last_step_formulation(m.get(), nullptr) == DLN_ERR_NULL_POINTER);
 }
 
-TEST_CASE("inner matrices streamed from memory: small batches take the fused loops (two passes), larger ones BLIS") {
+TEST_CASE("inner matrices streamed from memory: batches up to 16 take the fused loops (two passes), larger ones BLIS") {
   ModelPtr m = make_problem_model({64, 1024, 1024, 1024, 64}, 2000, 3, 1.0);  // 8 MiB inner matrices
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
   int formulation = -1;
@@ -341,6 +349,10 @@ TEST_CASE("inner matrices streamed from memory: small batches take the fused loo
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
+  REQUIRE_OK(dln_step(m.get(), 1));
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 64));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
   CHECK(formulation != DLN_FORMULATION_FUSED_BATCH);
