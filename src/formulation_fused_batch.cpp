@@ -7,7 +7,9 @@
 // small batches at small widths need (BLIS's packing and threading set-up cost
 // more than the arithmetic there). Its bound on the backward vectors is a
 // priori, as for the single entry: |B_{ℓ-1}| ≤ s_ℓ · max|V_ℓ| · n_ℓ · max|B_ℓ|.
-// The cautious path runs the chains' unfused update on exact vectors.
+// The cautious path runs the chains' unfused update on exact vectors. Both
+// passes split over the handle's threads by rows / groups of columns, each
+// done whole by one thread, so the bits do not depend on the thread count.
 #include <algorithm>
 
 #include "errors.hpp"
@@ -48,7 +50,9 @@ void residuals(StepPlan &p) {
       [&](int64_t k) { return obs.rows[size_t(p.batch[k])]; });
   for (int64_t l = 2; l <= p.L - 1; ++l) {
     const Layer &W = p.model.layer(l);
-    products_of_columns(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Fl(l - 1), p.Fl(l));
+    p.exec.parallel_parts(W.rows, double(W.rows) * double(W.cols) * double(p.b), [&](int64_t lo, int64_t hi) {
+      products_of_columns(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Fl(l - 1), p.Fl(l), lo, hi);
+    });
   }
   const int64_t top = p.n(p.L - 1);
   for (int64_t k = 0; k < p.b; ++k) {
@@ -79,8 +83,11 @@ const char *update(StepPlan &p, bool exact) {
     for (int64_t l = p.L - 1; l >= 2; --l) {
       Layer &W = p.model.layer(l);
       for (int64_t k = 0; k < p.b; ++k) alpha[k] = p.coefficient[l] * p.g[k];
-      transposed_products_and_rank_b_update(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Bl(l), alpha, p.Fl(l - 1),
-                                            p.Bl(l - 1));
+      // Groups of 8 columns to each thread: every column is done whole by one.
+      p.exec.parallel_parts((W.cols + 7) / 8, double(W.rows) * double(W.cols) * double(p.b), [&](int64_t lo, int64_t hi) {
+        transposed_products_and_rank_b_update(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Bl(l), alpha, p.Fl(l - 1),
+                                              p.Bl(l - 1), 8 * lo, std::min(8 * hi, W.cols));
+      });
     }
   }
   update_outer_chains(p);

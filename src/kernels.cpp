@@ -229,10 +229,10 @@ DLN_INLINE void rows_of_products(int64_t p, int64_t rows, int64_t cols, int64_t 
 
 DLN_MULTIVERSION
 void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *__restrict V, double s,
-                         const double *__restrict X, double *__restrict Y) {
-  int64_t p = 0;
-  for (; p + 4 <= rows; p += 4) rows_of_products<4>(p, rows, cols, b, V, s, X, Y);
-  for (; p < rows; ++p) rows_of_products<1>(p, rows, cols, b, V, s, X, Y);
+                         const double *__restrict X, double *__restrict Y, int64_t first_row, int64_t last_row) {
+  int64_t p = first_row;
+  for (; p + 4 <= last_row; p += 4) rows_of_products<4>(p, rows, cols, b, V, s, X, Y);
+  for (; p < last_row; ++p) rows_of_products<1>(p, rows, cols, b, V, s, X, Y);
 }
 
 namespace {
@@ -292,12 +292,14 @@ DLN_INLINE void rows_of_rank_b(int64_t rows, int64_t cols, int64_t b, int64_t p,
   }
 }
 
+// Both blocked forms over the columns c_begin (a multiple of 8) … c_end − 1,
+// rounded down to whole groups of 8; return where they stopped.
 DLN_INLINE int64_t chunked_rank_b(int64_t rows, int64_t cols, int64_t b, double *__restrict V,
                                   const double *__restrict X, const double *__restrict alpha,
-                                  const double *__restrict Y, double *__restrict out) {
+                                  const double *__restrict Y, double *__restrict out, int64_t c_begin, int64_t c_end) {
   double o[kChunkBuffer], y[kChunkBuffer];
-  const int64_t blocked = cols / 8 * 8, stride = kChunkBuffer / b / 8 * 8, chunk = stride - 8;
-  for (int64_t c0 = 0; c0 < blocked; c0 += chunk) {
+  const int64_t blocked = c_begin + (c_end - c_begin) / 8 * 8, stride = kChunkBuffer / b / 8 * 8, chunk = stride - 8;
+  for (int64_t c0 = c_begin; c0 < blocked; c0 += chunk) {
     const int64_t width = std::min(chunk, blocked - c0);
     for (int64_t k = 0; k < b; ++k)
       for (int64_t q = 0; q < width; ++q) o[k * stride + q] = 0.0, y[k * stride + q] = Y[k * cols + c0 + q];
@@ -315,10 +317,10 @@ constexpr int64_t kChunkedFrom = 32768;
 
 template <int B>
 DLN_INLINE int64_t blocked_rank_b(int64_t rows, int64_t cols, double *V, const double *X, const double *alpha,
-                              const double *Y, double *out) {
-  if (rows * cols > kChunkedFrom) return chunked_rank_b(rows, cols, B, V, X, alpha, Y, out);
-  const int64_t blocked = cols / 8 * 8;
-  for (int64_t c0 = 0; c0 < blocked; c0 += 8) eight_columns_of_rank_b<B>(rows, cols, c0, V, X, alpha, Y, out);
+                              const double *Y, double *out, int64_t c_begin, int64_t c_end) {
+  if (rows * cols > kChunkedFrom) return chunked_rank_b(rows, cols, B, V, X, alpha, Y, out, c_begin, c_end);
+  const int64_t blocked = c_begin + (c_end - c_begin) / 8 * 8;
+  for (int64_t c0 = c_begin; c0 < blocked; c0 += 8) eight_columns_of_rank_b<B>(rows, cols, c0, V, X, alpha, Y, out);
   return blocked;
 }
 }  // namespace
@@ -326,28 +328,30 @@ DLN_INLINE int64_t blocked_rank_b(int64_t rows, int64_t cols, double *V, const d
 DLN_MULTIVERSION
 void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *__restrict V, double s,
                                            const double *__restrict X, const double *__restrict alpha,
-                                           const double *__restrict Y, double *__restrict out) {
-  // Columns from `first` on (the last cols mod 8) go through the generic loop.
-  const int64_t first = b == 1   ? blocked_rank_b<1>(rows, cols, V, X, alpha, Y, out)
-                        : b == 2 ? blocked_rank_b<2>(rows, cols, V, X, alpha, Y, out)
-                        : b == 3 ? blocked_rank_b<3>(rows, cols, V, X, alpha, Y, out)
-                        : b == 4 ? blocked_rank_b<4>(rows, cols, V, X, alpha, Y, out)
-                                 : chunked_rank_b(rows, cols, b, V, X, alpha, Y, out);
+                                           const double *__restrict Y, double *__restrict out, int64_t c_begin,
+                                           int64_t c_end) {
+  // Columns from `first` on (the last of c_end − c_begin mod 8) go through the generic loop.
+  const int64_t first = b == 1   ? blocked_rank_b<1>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
+                        : b == 2 ? blocked_rank_b<2>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
+                        : b == 3 ? blocked_rank_b<3>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
+                        : b == 4 ? blocked_rank_b<4>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
+                                 : chunked_rank_b(rows, cols, b, V, X, alpha, Y, out, c_begin, c_end);
   for (int64_t k = 0; k < b; ++k)
-    for (int64_t q = first; q < cols; ++q) out[k * cols + q] = 0.0;
-  for (int64_t p = 0; p < rows; ++p) {
+    for (int64_t q = first; q < c_end; ++q) out[k * cols + q] = 0.0;
+  for (int64_t p = 0; p < rows && first < c_end; ++p) {
     double *__restrict row = V + p * cols;
     for (int64_t k = 0; k < b; ++k) {  // from V_old: the reads of row p come before its update
       const double xp = X[k * rows + p];
       double *__restrict o = out + k * cols;
-      for (int64_t q = first; q < cols; ++q) o[q] += xp * row[q];
+      for (int64_t q = first; q < c_end; ++q) o[q] += xp * row[q];
     }
     for (int64_t k = 0; k < b; ++k) {
       const double ap = alpha[k] * X[k * rows + p], *__restrict y = Y + k * cols;
-      for (int64_t q = first; q < cols; ++q) row[q] += ap * y[q];
+      for (int64_t q = first; q < c_end; ++q) row[q] += ap * y[q];
     }
   }
-  for (int64_t i = 0; i < cols * b; ++i) out[i] *= s;
+  for (int64_t k = 0; k < b; ++k)
+    for (int64_t q = c_begin; q < c_end; ++q) out[k * cols + q] *= s;
 }
 
 }  // namespace dln

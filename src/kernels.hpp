@@ -36,14 +36,17 @@ void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int6
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for
 // b columns at once, each row of V read once per call.
-// Y (rows × b) ← s · V X for X (cols × b), V row-major rows × cols.
+// Rows first_row … last_row − 1 of Y (rows × b) ← s · V X for X (cols × b),
+// V row-major rows × cols. Each row's numbers do not depend on the range.
 void products_of_columns(int64_t rows, int64_t cols, int64_t b, const double *V, double s, const double *X,
-                         double *Y);
-// One pass over V: out (cols × b) ← s · V_oldᵀ X for X (rows × b), and
+                         double *Y, int64_t first_row, int64_t last_row);
+// One pass over columns c_begin … c_end − 1 of V (c_begin a multiple of 8):
+// there, out (cols × b) ← s · V_oldᵀ X for X (rows × b), and
 // V ← V_old + Σ_k alpha[k] · X[:, k] Y[:, k]ᵀ for Y (cols × b),
-// b ≤ kMaxFusedColumns.
+// b ≤ kMaxFusedColumns. Each column's numbers do not depend on the range.
 constexpr int64_t kMaxFusedColumns = 64;
 void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,
-                                           const double *X, const double *alpha, const double *Y, double *out);
+                                           const double *X, const double *alpha, const double *Y, double *out,
+                                           int64_t c_begin, int64_t c_end);
 
 }  // namespace dln

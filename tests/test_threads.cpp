@@ -179,3 +179,23 @@ TEST_CASE("the products with S split over two threads give the bits of one threa
   const auto one = run(1), two = run(2);
   CHECK(one == two);
 }
+
+TEST_CASE("the fused batch loops split over two threads give the bits of one thread") {
+  // Inner matrices of 1024 × 1021 and 1030 × 1024 (row and column tails)
+  // and b = 5: over 4M entries touched per pass, from which both fused passes
+  // are split over std::threads, by rows for the products and by groups of 8
+  // columns for the update (src/formulation_fused_batch.cpp).
+  auto run = [&](int64_t threads) {
+    ModelPtr m = make_problem_model({40, 1021, 1024, 1030, 40}, 600, 8, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 5));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
+    REQUIRE_OK(dln_step(m.get(), 3));
+    int formulation = -1;
+    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+    CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
+    return all_weights(m.get());
+  };
+  const auto one = run(1), two = run(2);
+  CHECK(one == two);
+}
