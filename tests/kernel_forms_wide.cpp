@@ -1,0 +1,4 @@
+// src/kernels_fused_batch.cpp once more, in namespace dln_wide, as the library runs it
+// on this CPU (test_kernel_forms.cpp).
+#define dln dln_wide
+#include "../src/kernels_fused_batch.cpp"
