@@ -14,13 +14,10 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <cfloat>
-#include <cstdarg>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -29,7 +26,7 @@
 #include <thread>
 
 #include "checkpoint_format.hpp"
-#include "checkpoint_reader.hpp"
+#include "checkpoint_scan.hpp"
 #include "errors.hpp"
 #include "model.hpp"
 #include "params.hpp"
@@ -38,8 +35,6 @@
 namespace dln {
 namespace ckpt {
 namespace {
-
-
 
 // Runs f; a validation error of the library's setters becomes DLN_ERR_FORMAT
 // naming the section (allocation failures stay DLN_ERR_NOMEM).

@@ -1,11 +1,12 @@
-// Checkpoints, the structural pass of reading (checkpoint_reader.hpp;
+// Checkpoints, the structural pass of reading (checkpoint_scan.hpp;
 // docs/checkpoint-format.md). Allocates nothing: every count is checked
 // against the section's byte size before anything is built from it.
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
-#include "checkpoint_reader.hpp"
+#include "checkpoint_scan.hpp"
 #include "errors.hpp"
 
 namespace dln {

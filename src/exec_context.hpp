@@ -51,7 +51,6 @@ class ExecContext {
   int64_t threads_ = 0;
 };
 
-
 // Scattered passes (products with S, residual dots) are memory-latency
 // bound, so a second thread pays from a few milliseconds of work on.
 constexpr double kParallelPassMin = 4194304.0;

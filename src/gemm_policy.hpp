@@ -21,11 +21,12 @@ inline bool gemm_runs_parallel(double m, double n, double k) { return m * n * k 
 // unpacked) kernels, and those of the zen3 and haswell sub-configurations are
 // much slower than its packed path on some of the shapes the formulations
 // make. Which ones depends on the storage: in the dot layout (the rows of
-// op(A) and the columns of op(B) contiguous in k) sup falls off a cliff from
-// k ≈ 510 on (64 × 64 × 2048: 24 vs 43 GFLOP/s); otherwise it loses once C's
-// contiguous dimension n' reaches 256 and the other m' 64 (1024 × 211 × 1024
-// from W_ℓ F: 19 vs 49 GFLOP/s), and wins below (64 × 64 × 10⁵ gradients:
-// 40 vs 30). Grid m, n, k = 16 … 4096 timed both ways on a Zen 4 for each
+// op(A) and the columns of op(B) contiguous in k, as in F_ℓ = W_ℓ F_{ℓ-1})
+// sup falls off a cliff from k ≈ 510 on (1024 × 211 × 1024: 19 vs 49 GFLOP/s;
+// 64 × 64 × 2048: 24 vs 43), and loses by 3-30 % once m and n reach 256;
+// otherwise it loses once C's contiguous dimension n' reaches 256 and the
+// other m' 64 (1024 × 1024 × 211 gradients: 18 vs 51), or n' 1024, and wins
+// below (64 × 64 × 10⁵ gradients: 40 vs 30). Grid m, n, k = 16 … 4096 timed both ways on a Zen 4 for each
 // layout the formulations use, under the zen3 and haswell kernels (skx has no
 // sup kernels: the choice is neutral there). Issue 11, math §8.
 struct GemmShape {

@@ -101,13 +101,12 @@ DLN_INLINE void eight_columns_of_rank_b(int64_t rows, int64_t cols, int64_t c0, 
   for (int k = 0; k < B; ++k) store8(out + k * cols + c0, acc[k]);
 }
 
-// Columns c0 … c1-1 of the same pass, R rows at a time: the b sums of out
-// and the b rows of Y for these columns are copied into `o` and `y` (rows
-// `stride` apart, not a multiple of 4 KiB, so the 2·b streams and V's rows do
-// not fall in one set of L1) and stay in L1; V is read in row order, and each
-// load of o or y serves R rows. For matrices beyond the caches, where eight
-// columns at a time walk V at the stride of a whole row and miss every line
-// (w = 1024: 4.5 ms a step of b = 4, 1.0 for b = 1; issue 11), and for
+// `width` columns of the same pass (a chunk), R rows at a time: the b sums
+// of out and the b rows of Y for these columns are copied into `o` and `y`,
+// rows `stride` apart, where they stay in cache while V is read in row order,
+// each load of o or y serving R rows. For matrices beyond the caches, where
+// eight columns at a time walk V at the stride of a whole row and miss every
+// line (w = 1024: 4.5 ms a step of b = 4, 1.0 for b = 1; issue 11), and for
 // b > 4. Per element the same operations in the same order as
 // eight_columns_of_rank_b: out over p ascending from V_old, then the update
 // adding the b terms in order of k.
@@ -151,6 +150,7 @@ DLN_INLINE int64_t chunked_rank_b(int64_t rows, int64_t cols, int64_t b, double 
                                   const double *__restrict X, const double *__restrict alpha,
                                   const double *__restrict Y, double *__restrict out, int64_t c_begin, int64_t c_end) {
   double o[kChunkBuffer], y[kChunkBuffer];
+  // b ≤ kMaxFusedColumns = 64: stride ≥ 24 and chunk ≥ 16 columns.
   const int64_t blocked = c_begin + (c_end - c_begin) / 8 * 8, stride = kChunkBuffer / b / 8 * 8, chunk = stride - 8;
   for (int64_t c0 = c_begin; c0 < blocked; c0 += chunk) {
     const int64_t width = std::min(chunk, blocked - c0);
@@ -187,7 +187,8 @@ void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b
                         : b == 2 ? blocked_rank_b<2>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
                         : b == 3 ? blocked_rank_b<3>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
                         : b == 4 ? blocked_rank_b<4>(rows, cols, V, X, alpha, Y, out, c_begin, c_end)
-                                 : chunked_rank_b(rows, cols, b, V, X, alpha, Y, out, c_begin, c_end);
+                        : b <= kMaxFusedColumns ? chunked_rank_b(rows, cols, b, V, X, alpha, Y, out, c_begin, c_end)
+                                                : c_begin;
   for (int64_t k = 0; k < b; ++k)
     for (int64_t q = first; q < c_end; ++q) out[k * cols + q] = 0.0;
   for (int64_t p = 0; p < rows && first < c_end; ++p) {
