@@ -21,6 +21,14 @@ namespace {
 
 constexpr int64_t kLargestBatch = kMaxFusedColumns;
 
+// The work of a pass as parallel_parts weighs it: none up to b = 4, where
+// the passes stream V from memory and a second thread was slower on a shared
+// 2-vCPU VM (w = 1024: 1.5-1.8 ms a step on one, 1.8-2.0 on two); at b = 16
+// two threads took 5.3 ms to 3.1-3.7.
+double threaded_work(const StepPlan &p, const Layer &W) {
+  return p.b <= 4 ? 0.0 : double(W.rows) * double(W.cols) * double(p.b);
+}
+
 bool applies(const StepShape &s) { return s.b > 1 && s.b <= kLargestBatch && s.L >= 3; }
 
 double cost(const StepShape &s) {
@@ -50,7 +58,7 @@ void residuals(StepPlan &p) {
       [&](int64_t k) { return obs.rows[size_t(p.batch[k])]; });
   for (int64_t l = 2; l <= p.L - 1; ++l) {
     const Layer &W = p.model.layer(l);
-    p.exec.parallel_parts(W.rows, double(W.rows) * double(W.cols) * double(p.b), [&](int64_t lo, int64_t hi) {
+    p.exec.parallel_parts(W.rows, threaded_work(p, W), [&](int64_t lo, int64_t hi) {
       products_of_columns(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Fl(l - 1), p.Fl(l), lo, hi);
     });
   }
@@ -84,7 +92,7 @@ const char *update(StepPlan &p, bool exact) {
       Layer &W = p.model.layer(l);
       for (int64_t k = 0; k < p.b; ++k) alpha[k] = p.coefficient[l] * p.g[k];
       // Groups of 8 columns to each thread: every column is done whole by one.
-      p.exec.parallel_parts((W.cols + 7) / 8, double(W.rows) * double(W.cols) * double(p.b), [&](int64_t lo, int64_t hi) {
+      p.exec.parallel_parts((W.cols + 7) / 8, threaded_work(p, W), [&](int64_t lo, int64_t hi) {
         transposed_products_and_rank_b_update(W.rows, W.cols, p.b, W.v.data(), W.scale, p.Bl(l), alpha, p.Fl(l - 1),
                                               p.Bl(l - 1), 8 * lo, std::min(8 * hi, W.cols));
       });
