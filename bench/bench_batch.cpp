@@ -123,28 +123,19 @@ struct GemmLimit {
   int64_t w, p, q;
   bool dense, sparse;
   std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X, R, A;
-  rntm_t runtimes[2][2];  // [parallel][packed], as src/exec_context.cpp
+  dln::GemmRuntimes runtimes;  // as src/exec_context.cpp
   GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads, int formulation)
       : w(width), p(p_), q(q_), dense(formulation == DLN_FORMULATION_DENSE_BLOCK),
         sparse(formulation == DLN_FORMULATION_SPARSE_BLOCK), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
         F1(size_t(w * p), 1.0), F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * std::max(p, q)), 1.0),
         B2(size_t(w * std::max(p, q))), B1(size_t(w * std::max(p, q))), X(size_t(w * std::max(p, q)), 1e-9),
-        R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0) {
-    for (int parallel = 0; parallel < 2; ++parallel)
-      for (int packed = 0; packed < 2; ++packed) {
-        rntm_t fresh = BLIS_RNTM_INITIALIZER;
-        bli_rntm_set_num_threads(parallel ? dim_t(threads) : 1, &fresh);
-        if (packed) bli_rntm_disable_l3_sup(&fresh);
-        runtimes[parallel][packed] = fresh;
-      }
-  }
+        R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0), runtimes(threads) {}
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa,
             double *b, int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
     // Threads and BLIS path by shape, as src/exec_context.cpp (src/gemm_policy.hpp).
-    const dln::GemmShape s = dln::gemm_shape(ta, tb, double(m), double(n), double(k), rsa, csa, rsb, csb, csc);
     bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a,
                  rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr,
-                 &runtimes[dln::gemm_runs_parallel(s.m, s.n, s.k)][dln::gemm_prefers_packed(s)]);
+                 runtimes.for_shape(dln::gemm_shape(ta, tb, double(m), double(n), double(k), rsa, csa, rsb, csb, csc)));
   }
   void run() {
     gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);

@@ -19,7 +19,7 @@ namespace dln {
 
 class ExecContext {
  public:
-  ExecContext() { set_threads(1); }
+  ExecContext() = default;
   void set_threads(int64_t threads);
   int64_t threads() const { return threads_; }
 
@@ -44,12 +44,8 @@ class ExecContext {
   void parallel_parts(int64_t n, double work, Body body) const;
 
  private:
-  // The runtime of a product of this shape (gemm_policy.hpp). BLIS copies
-  // the runtime it is given; these are never written by it.
-  rntm_t *runtime_for(const GemmShape &shape) const;
-  rntm_t *runtime() const { return const_cast<rntm_t *>(&runtimes_[1][0]); }
-  rntm_t runtimes_[2][2];  // [parallel][packed]
-  int64_t threads_ = 0;
+  GemmRuntimes runtimes_{1};  // for threads_ (gemm_policy.hpp)
+  int64_t threads_ = 1;
 };
 
 // Scattered passes (products with S, residual dots) are memory-latency

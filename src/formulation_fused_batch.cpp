@@ -34,7 +34,8 @@ bool applies(const StepShape &s) { return s.b > 1 && s.b <= kLargestBatch && s.L
 double cost(const StepShape &s) {
   double c = 0.0;
   for (int64_t l = 2; l <= s.L - 1; ++l)
-    c += std::max(3.0 * double(s.b) * double(s.n[l] * s.n[l - 1]) * loop_per_gemm_flop(s.b), 2.0 * pass_cost(s.n[l], s.n[l - 1]));
+    c += std::max(3.0 * double(s.b) * double(s.n[l] * s.n[l - 1]) * loop_per_gemm_flop(s.b),
+                  2.0 * pass_cost(s.n[l], s.n[l - 1]));
   return c + 3.0 * double(s.b) * double(s.n[1] + s.n[s.L - 1]);
 }
 

@@ -1,9 +1,12 @@
 // How a BLIS product is run, from its shape alone (issue 11): on how many of
 // the handle's threads, and through which of BLIS's two gemm paths. Shapes
 // only, so a given thread count always takes the same path and the results
-// stay deterministic. Header-only and free of BLIS so that bench/bench_batch.cpp
-// times its gemm limit through the very same choices.
+// stay deterministic. Header-only, so that bench/bench_batch.cpp times its
+// gemm limit through the very same choices (GemmRuntimes at the end).
 #pragma once
+#include <cstdint>
+
+#include "blis.h"
 
 namespace dln {
 
@@ -26,9 +29,10 @@ inline bool gemm_runs_parallel(double m, double n, double k) { return m * n * k 
 // 64 × 64 × 2048: 24 vs 43), and loses by 3-30 % once m and n reach 256;
 // otherwise it loses once C's contiguous dimension n' reaches 256 and the
 // other m' 64 (1024 × 1024 × 211 gradients: 18 vs 51), or n' 1024, and wins
-// below (64 × 64 × 10⁵ gradients: 40 vs 30). Grid m, n, k = 16 … 4096 timed both ways on a Zen 4 for each
-// layout the formulations use, under the zen3 and haswell kernels (skx has no
-// sup kernels: the choice is neutral there). Issue 11, math §8.
+// below (64 × 64 × 10⁵ gradients: 40 vs 30). Grid m, n, k = 16 … 4096 timed
+// both ways on a Zen 4 for each layout the formulations use, under the zen3
+// and haswell kernels (skx has no sup kernels: the choice is neutral there).
+// Issue 11, math §8.
 struct GemmShape {
   double m, n, k;
   bool c_rows_contiguous;  // C row-major (else column-major)
@@ -46,5 +50,28 @@ inline bool gemm_prefers_packed(const GemmShape &s) {
   const double contiguous = s.c_rows_contiguous ? s.n : s.m, other = s.c_rows_contiguous ? s.m : s.n;
   return contiguous >= 1024.0 || (contiguous >= 256.0 && other >= 64.0);
 }
+
+// The four BLIS runtimes a thread count needs, one or all threads × sup
+// allowed or packed only, and the one for a product's shape. BLIS copies the
+// runtime it is given and never writes it.
+class GemmRuntimes {
+ public:
+  explicit GemmRuntimes(int64_t threads) {
+    for (int parallel = 0; parallel < 2; ++parallel)
+      for (int packed = 0; packed < 2; ++packed) {
+        rntm_t fresh = BLIS_RNTM_INITIALIZER;
+        bli_rntm_set_num_threads(parallel ? dim_t(threads) : 1, &fresh);
+        if (packed) bli_rntm_disable_l3_sup(&fresh);
+        table_[parallel][packed] = fresh;
+      }
+  }
+  rntm_t *for_shape(const GemmShape &s) const { return entry(gemm_runs_parallel(s.m, s.n, s.k), gemm_prefers_packed(s)); }
+  // All threads, sup allowed: for BLIS's level-2 calls.
+  rntm_t *all_threads() const { return entry(true, false); }
+
+ private:
+  rntm_t *entry(bool parallel, bool packed) const { return const_cast<rntm_t *>(&table_[parallel][packed]); }
+  rntm_t table_[2][2];
+};
 
 }  // namespace dln

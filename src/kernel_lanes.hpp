@@ -29,12 +29,6 @@ typedef double Lanes8 __attribute__((vector_size(64)));
 // Always inlined: a helper emitted on its own would be compiled for the
 // baseline instruction set, outside the clones of its caller.
 #define DLN_INLINE inline __attribute__((always_inline))
-DLN_INLINE Lanes8 load8(const double *p) {
-  Lanes8 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-DLN_INLINE void store8(double *p, const Lanes8 &v) { std::memcpy(p, &v, sizeof v); }
 typedef double Lanes4 __attribute__((vector_size(32)));
 template <class L>
 DLN_INLINE L load_lanes(const double *p) {
@@ -46,6 +40,8 @@ template <class L>
 DLN_INLINE void store_lanes(double *p, const L &v) {
   std::memcpy(p, &v, sizeof v);
 }
+DLN_INLINE Lanes8 load8(const double *p) { return load_lanes<Lanes8>(p); }
+DLN_INLINE void store8(double *p, const Lanes8 &v) { store_lanes(p, v); }
 // The lane type of each form, Lanes8 with AVX-512 and Lanes4 without (next).
 template <bool Wide>
 using FormLanes = typename std::conditional<Wide, Lanes8, Lanes4>::type;

@@ -5,6 +5,7 @@
 // over parts (the handle's threads) gives the same bits.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -47,6 +48,30 @@ struct Inputs {
         alpha(random_vector(rng, size_t(s.b))) {}
 };
 
+// One form's two kernels.
+struct Form {
+  decltype(&dln_wide::products_of_columns) products;
+  decltype(&dln_wide::transposed_products_and_rank_b_update) update;
+};
+const Form kNarrow{dln_narrow::products_of_columns, dln_narrow::transposed_products_and_rank_b_update},
+    kWide{dln_wide::products_of_columns, dln_wide::transposed_products_and_rank_b_update};
+
+// What the kernels of `form` give on `in`, each as two calls split at row
+// `row_split` (products) and column `col_split` (update, a multiple of 8).
+struct Results {
+  std::vector<double> products, out, V;
+};
+Results run(const Form &form, const Shape &s, const Inputs &in, double scale, int64_t row_split, int64_t col_split) {
+  Results r{std::vector<double>(size_t(s.rows * s.b)), std::vector<double>(size_t(s.cols * s.b)), in.V};
+  form.products(s.rows, s.cols, s.b, in.V.data(), scale, in.Xc.data(), r.products.data(), 0, row_split);
+  form.products(s.rows, s.cols, s.b, in.V.data(), scale, in.Xc.data(), r.products.data(), row_split, s.rows);
+  form.update(s.rows, s.cols, s.b, r.V.data(), scale, in.Xr.data(), in.alpha.data(), in.Y.data(), r.out.data(), 0,
+              col_split);
+  form.update(s.rows, s.cols, s.b, r.V.data(), scale, in.Xr.data(), in.alpha.data(), in.Y.data(), r.out.data(),
+              col_split, s.cols);
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("the AVX2 and AVX-512 forms of the fused batch kernels give the same bits") {
@@ -54,19 +79,10 @@ TEST_CASE("the AVX2 and AVX-512 forms of the fused batch kernels give the same b
   for (const Shape &s : kShapes) {
     INFO("rows " << s.rows << ", cols " << s.cols << ", b " << s.b);
     const Inputs in(rng, s);
-    const auto &V = in.V, &Xc = in.Xc, &Xr = in.Xr, &Y = in.Y, &alpha = in.alpha;
-    std::vector<double> p1(size_t(s.rows * s.b)), p2(p1.size());
-    dln_narrow::products_of_columns(s.rows, s.cols, s.b, V.data(), 0.7, Xc.data(), p1.data(), 0, s.rows);
-    dln_wide::products_of_columns(s.rows, s.cols, s.b, V.data(), 0.7, Xc.data(), p2.data(), 0, s.rows);
-    CHECK(p1 == p2);
-    auto V1 = V, V2 = V;
-    std::vector<double> o1(size_t(s.cols * s.b)), o2(o1.size());
-    dln_narrow::transposed_products_and_rank_b_update(s.rows, s.cols, s.b, V1.data(), 0.7, Xr.data(), alpha.data(),
-                                                      Y.data(), o1.data(), 0, s.cols);
-    dln_wide::transposed_products_and_rank_b_update(s.rows, s.cols, s.b, V2.data(), 0.7, Xr.data(), alpha.data(),
-                                                    Y.data(), o2.data(), 0, s.cols);
-    CHECK(o1 == o2);
-    CHECK(V1 == V2);
+    const Results narrow = run(kNarrow, s, in, 0.7, s.rows, s.cols), wide = run(kWide, s, in, 0.7, s.rows, s.cols);
+    CHECK(narrow.products == wide.products);
+    CHECK(narrow.out == wide.out);
+    CHECK(narrow.V == wide.V);
   }
 }
 
@@ -75,23 +91,10 @@ TEST_CASE("the fused batch kernels over parts of the rows or column groups give 
   for (const Shape &s : kShapes) {
     INFO("rows " << s.rows << ", cols " << s.cols << ", b " << s.b);
     const Inputs in(rng, s);
-    const auto &V = in.V, &Xc = in.Xc, &Xr = in.Xr, &Y = in.Y, &alpha = in.alpha;
-    std::vector<double> whole(size_t(s.rows * s.b)), parts(whole.size());
-    dln_wide::products_of_columns(s.rows, s.cols, s.b, V.data(), 1.3, Xc.data(), whole.data(), 0, s.rows);
-    const int64_t mid = s.rows / 3;
-    dln_wide::products_of_columns(s.rows, s.cols, s.b, V.data(), 1.3, Xc.data(), parts.data(), 0, mid);
-    dln_wide::products_of_columns(s.rows, s.cols, s.b, V.data(), 1.3, Xc.data(), parts.data(), mid, s.rows);
-    CHECK(whole == parts);
-    auto V1 = V, V2 = V;
-    std::vector<double> o1(size_t(s.cols * s.b)), o2(o1.size());
-    dln_wide::transposed_products_and_rank_b_update(s.rows, s.cols, s.b, V1.data(), 1.3, Xr.data(), alpha.data(),
-                                                    Y.data(), o1.data(), 0, s.cols);
-    const int64_t split = std::min<int64_t>(8 * ((s.cols + 7) / 8 / 2), s.cols);
-    dln_wide::transposed_products_and_rank_b_update(s.rows, s.cols, s.b, V2.data(), 1.3, Xr.data(), alpha.data(),
-                                                    Y.data(), o2.data(), 0, split);
-    dln_wide::transposed_products_and_rank_b_update(s.rows, s.cols, s.b, V2.data(), 1.3, Xr.data(), alpha.data(),
-                                                    Y.data(), o2.data(), split, s.cols);
-    CHECK(o1 == o2);
-    CHECK(V1 == V2);
+    const int64_t mid = s.rows / 3, split = std::min<int64_t>(8 * ((s.cols + 7) / 8 / 2), s.cols);
+    const Results whole = run(kWide, s, in, 1.3, s.rows, s.cols), parts = run(kWide, s, in, 1.3, mid, split);
+    CHECK(whole.products == parts.products);
+    CHECK(whole.out == parts.out);
+    CHECK(whole.V == parts.V);
   }
 }

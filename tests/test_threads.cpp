@@ -159,24 +159,33 @@ TEST_CASE("concurrent dln_save to one path: every load sees one whole checkpoint
   fs::remove_all(dir);
 }
 
+// The weights after `steps` steps of the model `make` builds, on `threads`
+// threads; the steps must have taken the formulation `expected`.
+template <class Make>
+std::vector<std::vector<double>> weights_after(int64_t threads, Make make, int64_t steps, int expected) {
+  ModelPtr m = make();
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
+  REQUIRE_OK(dln_step(m.get(), steps));
+  int formulation = -1;
+  REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+  CHECK(formulation == expected);
+  return all_weights(m.get());
+}
+
 TEST_CASE("the products with S split over two threads give the bits of one thread") {
   // 70000 entries of width 64: over the size from which the scattered passes
   // are split over std::threads (src/exec_context.hpp); the gemms
   // (64 × 64 × 1000) stay on one thread, so the whole step is bit for bit
   // that of one thread (and under ThreadSanitizer, scripts/test.d/25-tsan.sh,
   // the parts are checked to be free of races).
-  auto run = [&](int64_t threads) {
+  auto make = [] {
     ModelPtr m = make_problem_model({1000, 64, 64, 64, 1000}, 70000, 8, 1.0);
     REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
     REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
-    REQUIRE_OK(dln_step(m.get(), 5));
-    int formulation = -1;
-    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-    CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
-    return all_weights(m.get());
+    return m;
   };
-  const auto one = run(1), two = run(2);
+  const auto one = weights_after(1, make, 5, DLN_FORMULATION_SPARSE_BLOCK),
+             two = weights_after(2, make, 5, DLN_FORMULATION_SPARSE_BLOCK);
   CHECK(one == two);
 }
 
@@ -185,17 +194,13 @@ TEST_CASE("the fused batch loops split over two threads give the bits of one thr
   // and b = 5: over 4M entries touched per pass, from which both fused passes
   // are split over std::threads, by rows for the products and by groups of 8
   // columns for the update (src/formulation_fused_batch.cpp).
-  auto run = [&](int64_t threads) {
+  auto make = [] {
     ModelPtr m = make_problem_model({40, 1021, 1024, 1030, 40}, 600, 8, 1.0);
     REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 5));
     REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(threads)));
-    REQUIRE_OK(dln_step(m.get(), 3));
-    int formulation = -1;
-    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-    CHECK(formulation == DLN_FORMULATION_FUSED_BATCH);
-    return all_weights(m.get());
+    return m;
   };
-  const auto one = run(1), two = run(2);
+  const auto one = weights_after(1, make, 3, DLN_FORMULATION_FUSED_BATCH),
+             two = weights_after(2, make, 3, DLN_FORMULATION_FUSED_BATCH);
   CHECK(one == two);
 }
