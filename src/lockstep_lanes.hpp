@@ -84,11 +84,13 @@ template <bool wide32>
   out[0] = al * bl, out[1] = al * bh, out[2] = ah * bl, out[3] = ah * bh;
 }
 
-// The high 64 bits of a[e] · b from its halves (as mulhilo64 and the 128-bit
-// product of uniform_below, exactly).
+// The high 64 bits of a[e] · b from its halves ll, lh, hl, hh (as mulhilo64
+// and the 128-bit product of uniform_below, exactly): t = hl + ll / 2^32 and
+// t mod 2^32 + lh cannot wrap, and carry the middle words into hh
+// (Hacker's Delight's mulhu; eight operations).
 [[gnu::always_inline]] inline Words high_of(const Words *h) {
-  const Words low = Words{} + 0xffffffffu, middle = (h[0] >> 32) + (h[1] & low) + (h[2] & low);
-  return h[3] + (h[1] >> 32) + (h[2] >> 32) + (middle >> 32);
+  const Words low = Words{} + 0xffffffffu, t = h[2] + (h[0] >> 32), middle = (t & low) + h[1];
+  return h[3] + (t >> 32) + (middle >> 32);
 }
 template <bool wide32>
 [[gnu::always_inline]] inline Words high_product(Words a, uint64_t b) {
@@ -100,7 +102,8 @@ template <bool wide32>
 // Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
 // Philox4x64 with 10 rounds) for N × 8 counters at once, in place: the same
 // integer operations in the lanes of N vectors, whose N independent chains
-// of multiplies overlap (one chain is latency bound).
+// of multiplies overlap (one chain is latency bound). The last round forms
+// word 0 only: hi(c2 · m1) ^ c1 ^ k0.
 template <int N, bool wide32>
 [[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words *a) {
   constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
@@ -108,7 +111,7 @@ template <int N, bool wide32>
   Words c0[N], c1[N] = {}, c2[N] = {}, c3[N] = {};
   for (int e = 0; e < N; ++e) c0[e] = a[e];
   uint64_t k0 = seed, k1 = stream;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < 9; ++round) {
     if (round > 0) k0 += w0, k1 += w1;
     for (int e = 0; e < N; ++e) {
       Words h0[4], h1[4];
@@ -122,7 +125,8 @@ template <int N, bool wide32>
       c0[e] = hi1 ^ c1[e] ^ k0, c1[e] = lo1, c2[e] = hi0 ^ c3[e] ^ k1, c3[e] = lo0;
     }
   }
-  for (int e = 0; e < N; ++e) a[e] = c0[e];
+  k0 += w0;
+  for (int e = 0; e < N; ++e) a[e] = high_product<wide32>(c2[e], m1) ^ c1[e] ^ k0;
 }
 
 // Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
@@ -143,46 +147,82 @@ template <int G>
   return sum;
 }
 
+// The dot of one row x with f's vectors in registers, for C = cols <= 16
+// known at compile time: lane_dot's eight partial sums, started at their
+// first terms, and + 0 after the tree (as dot()'s sums start at +0: the same
+// numbers at every addition, so the same sum but for the sign of a zero,
+// which + 0 makes so, with one addition in place of eight).
+template <int G, int C>
+[[gnu::always_inline]] inline typename Lanes<G>::D row_dot(const double *x, const typename Lanes<G>::D *fv) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  constexpr int blocks = C / 8 * 8;  // in the eight partial sums; the rest after them
+  D sum;
+  if constexpr (blocks > 0) {
+    D lane[8];
+    for (int q = 0; q < blocks; ++q) {
+      const D term = W::load(x + q * G) * fv[q];
+      lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
+    }
+    sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
+  } else {
+    sum = D{};
+  }
+  for (int q = blocks; q < C; ++q) sum = sum + W::load(x + q * G) * fv[q];
+  return sum;
+}
+
+// out[p] = s · <row p of v, f> for p < rows, C = cols <= 16: f's vectors
+// held in registers across the rows, two rows at a time so that the two
+// dependency chains of their sums overlap (measured, w = 16: the forward
+// pass was bound by one row's chain, issue 16).
+template <int G, int C>
+[[gnu::always_inline]] inline typename Lanes<G>::I forward_rows(const double *v, const double *f, double *out,
+                                                                int64_t rows, typename Lanes<G>::D s) {
+  using W = Lanes<G>;
+  using D = typename W::D;
+  D fv[C];
+  for (int q = 0; q < C; ++q) fv[q] = W::load(f + q * G);
+  typename W::I m = {};
+  int64_t p = rows;
+  for (; p >= 2; p -= 2) {
+    const D a = s * row_dot<G, C>(v + (p - 1) * C * G, fv), b = s * row_dot<G, C>(v + (p - 2) * C * G, fv);
+    W::store(out + (p - 1) * G, a), W::store(out + (p - 2) * G, b);
+    m = W::larger(W::larger(m, a), b);
+  }
+  if (p == 1) {
+    const D a = s * row_dot<G, C>(v, fv);
+    W::store(out, a);
+    m = W::larger(m, a);
+  }
+  return m;
+}
+
 // out[p] = s · <row p of v, f> for p < rows, each dot as lane_dot (the same
-// partial sums in the same order). For cols <= 16, f's vectors are held in
-// registers across the rows (16 of the 32 AVX-512 registers): a loop of fixed
-// trip count whose steps past cols do nothing, so that the compiler can
-// unroll it; wider layers load f as lane_dot does.
+// partial sums in the same order); returns the maxima as largest(). Layers
+// of up to 16 columns take forward_rows, with the column count a constant.
 template <int G>
 [[gnu::always_inline]] inline typename Lanes<G>::D forward(const double *v, const double *f, double *out, int64_t rows,
                                                            int64_t cols, typename Lanes<G>::D s) {
   using W = Lanes<G>;
   using D = typename W::D;
-  constexpr int kMax = 16;
-  typename W::I m = {};
-  if (cols > kMax) {
-    for (int64_t p = 0; p < rows; ++p) {
-      const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
-      W::store(out + p * G, value);
-      m = W::larger(m, value);
-    }
-    return (D)m;
+  switch (cols) {
+#define DLN_FORWARD_ROWS(C) \
+  case C:                   \
+    return (D)forward_rows<G, C>(v, f, out, rows, s);
+    DLN_FORWARD_ROWS(1) DLN_FORWARD_ROWS(2) DLN_FORWARD_ROWS(3) DLN_FORWARD_ROWS(4)
+    DLN_FORWARD_ROWS(5) DLN_FORWARD_ROWS(6) DLN_FORWARD_ROWS(7) DLN_FORWARD_ROWS(8)
+    DLN_FORWARD_ROWS(9) DLN_FORWARD_ROWS(10) DLN_FORWARD_ROWS(11) DLN_FORWARD_ROWS(12)
+    DLN_FORWARD_ROWS(13) DLN_FORWARD_ROWS(14) DLN_FORWARD_ROWS(15) DLN_FORWARD_ROWS(16)
+#undef DLN_FORWARD_ROWS
+    default:
+      break;
   }
-  static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
-  D fv[kMax];
-  for (int q = 0; q < kMax; ++q) fv[q] = q < cols ? W::load(f + q * G) : D{};
-  const int64_t blocks = cols / 8 * 8;  // in the eight partial sums; the rest after them
+  typename W::I m = {};
   for (int64_t p = 0; p < rows; ++p) {
-    const double *x = v + p * cols * G;
-    D lane[8] = {};
-    for (int q = 0; q < kMax; ++q)
-      if (q < blocks) {  // dot()'s sums start at +0; here at their first term, and + 0 after the tree (below)
-        const D term = W::load(x + q * G) * fv[q];
-        lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
-      }
-    // The same numbers at every addition, so the same sum but for the sign
-    // of a zero (dot()'s is +0): + 0 makes it so, with one addition in place
-    // of eight.
-    D sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
-    for (int q = 0; q < kMax; ++q)
-      if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
-    W::store(out + p * G, s * sum);
-    m = W::larger(m, s * sum);
+    const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
+    W::store(out + p * G, value);
+    m = W::larger(m, value);
   }
   return (D)m;
 }
@@ -266,18 +306,27 @@ template <int G>
     for (int k = 0; k < G; ++k) dst[k][q] += alpha[k] * in[q * G + k];
 }
 
+// 4 lanes twice, in 8; and the larger of the two halves of 8 (G = 4 pairs).
+[[gnu::always_inline]] inline Lanes<8>::D twice(Lanes<4>::D x) { return __builtin_shufflevector(x, x, 0, 1, 2, 3, 0, 1, 2, 3); }
+[[gnu::always_inline]] inline Lanes<4>::I halves_larger(Lanes<8>::I x, Lanes<4>::I m) {
+  return Lanes<4>::larger(Lanes<4>::larger(m, (Lanes<4>::D)__builtin_shufflevector(x, x, 0, 1, 2, 3)),
+                          (Lanes<4>::D)__builtin_shufflevector(x, x, 4, 5, 6, 7));
+}
+
 // B_{ℓ-1} = s_ℓ (V_ℓᵀ B_ℓ) into out, as small_width_vectors: each out[q]
 // summed over the rows in order, then scaled. Here Q columns at a time, their
 // sums held in registers down all rows, so that out is stored once (the
 // scalar loop's four rows per pass only save stores; the order per out[q] is
 // the same). With `fused`, each V_ℓ entry, once read, becomes
 // V_ℓ + (alpha · B_ℓ[p]) F_{ℓ-1}[q] in the same pass — the update of
-// small_width_update, whose B_ℓ and F_{ℓ-1} are known. rows <= kRowsMax.
+// small_width_update, whose B_ℓ and F_{ℓ-1} are known; alpha · B_ℓ[p] is
+// formed where it is used (kept in a table, it cost L1 room the layers need:
+// at w = 16 the inner layers of 8 lanes fill the 32 KB of a Zen 4's L1).
 // P = 2 (G = 4): each vector two columns q, q+1 of the G lanes (8 doubles,
-// contiguous), with bv and ap holding each row's 4 lanes twice.
+// contiguous), with B_ℓ[p] and alpha each row's 4 lanes twice.
 template <int G, int P, bool fused, int Q>
-[[gnu::always_inline]] inline void backward_columns(double *v, const double *bv, const double *f, double *out,
-                                                    const typename Lanes<G * P>::D *ap, int64_t rows, int64_t cols,
+[[gnu::always_inline]] inline void backward_columns(double *v, const double *b, const double *f, double *out,
+                                                    typename Lanes<G * P>::D alpha, int64_t rows, int64_t cols,
                                                     int64_t q, typename Lanes<G * P>::D s,
                                                     typename Lanes<G * P>::I &m) {
   using W = Lanes<G * P>;
@@ -285,11 +334,14 @@ template <int G, int P, bool fused, int Q>
   D o[Q], fq[Q];
   for (int u = 0; u < Q; ++u) o[u] = D{}, fq[u] = fused ? W::load(f + (q + u * P) * G) : D{};
   for (int64_t p = 0; p < rows; ++p) {
-    const D bp = W::load(bv + p * G * P);
+    D bp;
+    if constexpr (P == 1) bp = W::load(b + p * G);
+    else bp = twice(Lanes<G>::load(b + p * G));
+    const D ap = alpha * bp;
     double *x = v + (p * cols + q) * G;
     for (int u = 0; u < Q; ++u) {
       const D xv = W::load(x + u * G * P);
-      if (fused) W::store(x + u * G * P, xv + ap[p] * fq[u]);  // first: xv is then not read twice from memory
+      if (fused) W::store(x + u * G * P, xv + ap * fq[u]);  // first: xv is then not read twice from memory
       o[u] = o[u] + bp * xv;
     }
   }
@@ -300,15 +352,6 @@ template <int G, int P, bool fused, int Q>
   }
 }
 
-constexpr int64_t kRowsMax = kLockstepWidthMax;
-
-// 4 lanes twice, in 8; and the larger of the two halves of 8 (G = 4 pairs).
-[[gnu::always_inline]] inline Lanes<8>::D twice(Lanes<4>::D x) { return __builtin_shufflevector(x, x, 0, 1, 2, 3, 0, 1, 2, 3); }
-[[gnu::always_inline]] inline Lanes<4>::I halves_larger(Lanes<8>::I x, Lanes<4>::I m) {
-  return Lanes<4>::larger(Lanes<4>::larger(m, (Lanes<4>::D)__builtin_shufflevector(x, x, 0, 1, 2, 3)),
-                          (Lanes<4>::D)__builtin_shufflevector(x, x, 4, 5, 6, 7));
-}
-
 // With `pairs` (G = 4, for 512-bit vectors), two columns a vector: the same
 // operations per lane and column, half the instructions.
 template <int G, bool fused, bool pairs = false>
@@ -317,25 +360,19 @@ template <int G, bool fused, bool pairs = false>
                                                             typename Lanes<G>::D alpha) {
   using W = Lanes<G>;
   using D = typename W::D;
-  D ap[kRowsMax];  // alpha · B_ℓ[p], formed once per row
-  if (fused)
-    for (int64_t p = 0; p < rows; ++p) ap[p] = alpha * W::load(b + p * G);
   typename W::I m = {};
   int64_t q = 0;
   if constexpr (pairs && G == 4) {
-    using D2 = Lanes<8>::D;
-    D2 b2[kRowsMax], ap2[kRowsMax];
-    for (int64_t p = 0; p < rows; ++p) b2[p] = twice(W::load(b + p * G)), ap2[p] = twice(ap[p]);
     Lanes<8>::I m2 = {};
-    const double *bv = reinterpret_cast<const double *>(b2);
-    for (; q + 8 <= cols; q += 8) backward_columns<4, 2, fused, 4>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
-    for (; q + 2 <= cols; q += 2) backward_columns<4, 2, fused, 1>(v, bv, f, out, ap2, rows, cols, q, twice(s), m2);
+    for (; q + 16 <= cols; q += 16) backward_columns<4, 2, fused, 8>(v, b, f, out, twice(alpha), rows, cols, q, twice(s), m2);
+    for (; q + 8 <= cols; q += 8) backward_columns<4, 2, fused, 4>(v, b, f, out, twice(alpha), rows, cols, q, twice(s), m2);
+    for (; q + 2 <= cols; q += 2) backward_columns<4, 2, fused, 1>(v, b, f, out, twice(alpha), rows, cols, q, twice(s), m2);
     m = halves_larger(m2, m);
   } else {
-    for (; q + 8 <= cols; q += 8) backward_columns<G, 1, fused, 8>(v, b, f, out, ap, rows, cols, q, s, m);
-    for (; q + 4 <= cols; q += 4) backward_columns<G, 1, fused, 4>(v, b, f, out, ap, rows, cols, q, s, m);
+    for (; q + 8 <= cols; q += 8) backward_columns<G, 1, fused, 8>(v, b, f, out, alpha, rows, cols, q, s, m);
+    for (; q + 4 <= cols; q += 4) backward_columns<G, 1, fused, 4>(v, b, f, out, alpha, rows, cols, q, s, m);
   }
-  for (; q < cols; ++q) backward_columns<G, 1, fused, 1>(v, b, f, out, ap, rows, cols, q, s, m);
+  for (; q < cols; ++q) backward_columns<G, 1, fused, 1>(v, b, f, out, alpha, rows, cols, q, s, m);
   return (D)m;
 }
 

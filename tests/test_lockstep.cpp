@@ -125,21 +125,27 @@ TEST_CASE("lockstep lanes fold their decayed scale into the weights where their 
 
 TEST_CASE("lockstep members of uneven widths up to 32 are their handles stepped alone, bit for bit") {
   // Hidden widths 20, 13, 24: rows and columns that are not multiples of four
-  // or eight, and a layer wider than the 16 columns kept in registers.
-  ModelPtr state = make_problem_model({9, 20, 13, 24, 10}, 70, 5, 1.0);
-  REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_LEARNING_RATE, 0.02));
-  REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_RIDGE, 0.01));
-  REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT));
-  for (const size_t count : {size_t(3), size_t(8)}) {  // groups of 4 and 8 lanes
-    CAPTURE(count);
-    const std::vector<uint64_t> seeds = seeds_from(40, count);
-    EnsemblePtr e = make_ensemble(state.get(), seeds);
-    REQUIRE_OK(dln_ensemble_step(e.get(), 500, 1));
-    for (size_t i = 0; i < seeds.size(); ++i) {
-      CAPTURE(i);
-      ModelPtr h = fresh_clone(state.get(), seeds[i]);
-      REQUIRE_OK(dln_step(h.get(), 500));
-      CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+  // or eight, and a layer wider than the 16 columns kept in registers; 16,
+  // 16, 7: full 16-column layers (every backward column block of both group
+  // sizes) and an odd number of rows in the forward pass's row pairs.
+  const std::vector<std::vector<int64_t>> shapes = {{9, 20, 13, 24, 10}, {9, 16, 16, 7, 10}};
+  for (const std::vector<int64_t> &widths : shapes) {
+    CAPTURE(widths[1]);
+    ModelPtr state = make_problem_model(widths, 70, 5, 1.0);
+    REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_LEARNING_RATE, 0.02));
+    REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_RIDGE, 0.01));
+    REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT));
+    for (const size_t count : {size_t(3), size_t(8)}) {  // groups of 4 and 8 lanes
+      CAPTURE(count);
+      const std::vector<uint64_t> seeds = seeds_from(40, count);
+      EnsemblePtr e = make_ensemble(state.get(), seeds);
+      REQUIRE_OK(dln_ensemble_step(e.get(), 500, 1));
+      for (size_t i = 0; i < seeds.size(); ++i) {
+        CAPTURE(i);
+        ModelPtr h = fresh_clone(state.get(), seeds[i]);
+        REQUIRE_OK(dln_step(h.get(), 500));
+        CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+      }
     }
   }
 }
