@@ -49,6 +49,7 @@ template <int G, bool wide32>
   const Observations &obs = first.train;
   const double eta = first.learning_rate_at(t), decay = 1.0 - 2.0 * eta * first.ridge_at(t);
   double *F = g.F.data(), *B = g.B.data();
+  const auto max_min = [](D x) __attribute__((always_inline)) { return W::template max_min<wide32>(x); };
   // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha, coefficient.
   double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G,
          *coefficient = alpha + (L + 1) * G;
@@ -121,13 +122,13 @@ template <int G, bool wide32>
       const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
       const D c = W::magnitude(W::load(coefficient + l * G));
       const D left = l == L ? W::splat(1.0) : W::load(bmax + l * G), right = l == 1 ? W::splat(1.0) : W::load(fmax + (l - 1) * G);
-      const D grow = W::max_min(W::max_min(W::max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
+      const D grow = max_min(max_min(max_min(c * gsum) * left) * right) * (1.0 + 0x1p-39);  // growth_bound
       W::store(growth + l * G, grow);
       if (!decide) continue;
       factor = larger(factor, larger((I)c, larger((I)left, (I)right)));
       weight = larger(weight, (I)mab);
       const double width = l < L ? double(n[l]) : 1.0;
-      entry = W::max_min(entry * W::max_min(W::max_min(W::max_min(decay * s) * (mab + grow)) * width));  // entry_bound
+      entry = max_min(entry * max_min(max_min(max_min(decay * s) * (mab + grow)) * width));  // entry_bound
     }
     // On the bits, all of them >= 0 but the entry bound's sum (>= 0 too; its
     // magnitude can only fail more often).
@@ -144,7 +145,7 @@ template <int G, bool wide32>
   for (int64_t l = L - 1; l >= 2; --l) {
     const D s = W::load(g.scale[size_t(l - 1)].data()), mab = W::load(g.bound[size_t(l - 1)].data());
     W::store(bmax + (l - 1) * G,
-             W::max_min(W::max_min(W::max_min(s * mab) * double(n[l])) * W::load(bmax + l * G)) * (1.0 + 0x1p-18));
+             max_min(max_min(max_min(s * mab) * double(n[l])) * W::load(bmax + l * G)) * (1.0 + 0x1p-18));
   }
   const I active = W::mask(g.active);
   const bool fused = W::none(~checks(true) & active);

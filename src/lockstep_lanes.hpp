@@ -41,7 +41,21 @@ struct Lanes {
   [[gnu::always_inline]] static I below(I a, I b) { return (a - b) >> 63; }
   [[gnu::always_inline]] static I bits(double x) { return (I)splat(x); }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
-  [[gnu::always_inline]] static D max_min(D x) { return x > DBL_MIN ? x : splat(DBL_MIN); }  // at_least_min
+  // at_least_min: x > DBL_MIN ? x : DBL_MIN, NaN to DBL_MIN, which is what
+  // vmaxpd does (its second operand where the first is not greater). In
+  // x86-64-v4 code (wide32) one vmaxpd: GCC 12 makes the selection a compare
+  // and a blend.
+  template <bool wide32>
+  [[gnu::always_inline]] static D max_min(D x) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    if constexpr (wide32) {
+      D r;
+      asm("vmaxpd %2, %1, %0" : "=v"(r) : "v"(x), "v"(splat(DBL_MIN)));
+      return r;
+    }
+#endif
+    return x > DBL_MIN ? x : splat(DBL_MIN);
+  }
   // max(m, |x|) on the bits with the sign cleared, as largest(): NaN above every number.
   [[gnu::always_inline]] static I larger(I m, D x) {
     const I z = (I)magnitude(x);
