@@ -57,9 +57,9 @@ struct LockstepGroup {
 };
 
 // Widest hidden layer stepped in lockstep (bench/RESULTS.md, issue 16; depth
-// 4, paired, 1 thread, run at d2c73b9 on a Xeon): the member-steps/s of
-// separate handles times 3.3-4.5 at width 8, 3.6-4.8 at 10, 2.7-3.3 at 16 and
-// 1.55-1.6 at 32 (slower than separate handles at 32 before the fused pass
+// 4, paired, 1 thread, run at 3192507 on a Zen 4): the member-steps/s of
+// separate handles times 3.7-4.8 at width 8, 3.7-4.6 at 10, 3.2-3.3 at 16 and
+// 1.9-2.1 at 32 (slower than separate handles at 32 before the fused pass
 // and aligned storage). A quick check found 1.2-2x still at 48 and 64; 32 is
 // the widest the benchmarks watch.
 constexpr int64_t kLockstepWidthMax = 32;
