@@ -26,6 +26,19 @@ std::vector<uint64_t> seeds_from(uint64_t first, size_t count) {
   return s;
 }
 
+// Steps the ensemble of `seeds` from `state` and checks that every member
+// holds, bit for bit, the weights of a fresh clone stepped alone as long.
+void check_members_are_their_handles(const dln_model *state, const std::vector<uint64_t> &seeds, int64_t steps) {
+  EnsemblePtr e = make_ensemble(state, seeds);
+  REQUIRE_OK(dln_ensemble_step(e.get(), steps, 1));
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    CAPTURE(i);
+    ModelPtr h = fresh_clone(state, seeds[i]);
+    REQUIRE_OK(dln_step(h.get(), steps));
+    CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("lockstep members (groups of 8 and 4) are their handles stepped alone, bit for bit, with their watch") {
@@ -112,15 +125,7 @@ TEST_CASE("members whose step options differ are stepped one by one, with the sa
 TEST_CASE("lockstep lanes fold their decayed scale into the weights where their handles do, bit for bit") {
   ModelPtr state = small_state(0.05);
   REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_RIDGE, 0.3));  // decay 0.97 a step: s < 2^-30 every ~680 steps
-  const std::vector<uint64_t> seeds = seeds_from(9, 5);          // one group of 8 lanes, 3 idle
-  EnsemblePtr e = make_ensemble(state.get(), seeds);
-  REQUIRE_OK(dln_ensemble_step(e.get(), 1500, 1));
-  for (size_t i = 0; i < seeds.size(); ++i) {
-    CAPTURE(i);
-    ModelPtr h = fresh_clone(state.get(), seeds[i]);
-    REQUIRE_OK(dln_step(h.get(), 1500));
-    CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
-  }
+  check_members_are_their_handles(state.get(), seeds_from(9, 5), 1500);  // one group of 8 lanes, 3 idle
 }
 
 TEST_CASE("lockstep members of uneven widths up to 32 are their handles stepped alone, bit for bit") {
@@ -137,15 +142,7 @@ TEST_CASE("lockstep members of uneven widths up to 32 are their handles stepped 
     REQUIRE_OK(dln_set_param(state.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_WITH_REPLACEMENT));
     for (const size_t count : {size_t(3), size_t(8)}) {  // groups of 4 and 8 lanes
       CAPTURE(count);
-      const std::vector<uint64_t> seeds = seeds_from(40, count);
-      EnsemblePtr e = make_ensemble(state.get(), seeds);
-      REQUIRE_OK(dln_ensemble_step(e.get(), 500, 1));
-      for (size_t i = 0; i < seeds.size(); ++i) {
-        CAPTURE(i);
-        ModelPtr h = fresh_clone(state.get(), seeds[i]);
-        REQUIRE_OK(dln_step(h.get(), 500));
-        CHECK(all_weights(ensemble_member(e.get(), int64_t(i)).get()) == all_weights(h.get()));
-      }
+      check_members_are_their_handles(state.get(), seeds_from(40, count), 500);
     }
   }
 }
