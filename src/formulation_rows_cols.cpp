@@ -229,17 +229,19 @@ void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F)
 void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
   Layer &W1 = p.model.layer(1);
   const double c = p.coefficient[1];
-  const int64_t n1 = W1.rows, m = W1.cols, count = int64_t(J.size());
-  constexpr size_t kBlock = 32;
-  size_t k = 0;
-  for (; int64_t(k + kBlock) <= count; k += kBlock)  // a block of columns at a time, row by row, as gather_first_columns
-    for (int64_t q = 0; q < n1; ++q) {
-      double *row = W1.v.data() + q * m;
-      for (size_t i = 0; i < kBlock; ++i) row[J[k + i]] += c * X[int64_t(k + i) * n1 + q];
-    }
-  for (; k < J.size(); ++k) {
-    const double *x = X + int64_t(k) * W1.rows;
-    for (int64_t q = 0; q < W1.rows; ++q) W1.v[size_t(q * W1.cols + J[k])] += c * x[q];
+  const int64_t n1 = W1.rows, m = W1.cols, count = int64_t(J.size()), blocks = count / kColumnBlock;
+  // A block of columns at a time, row by row, as gather_first_columns, and
+  // split over the threads as it is: blocks hold distinct columns.
+  p.exec.parallel_parts(blocks, double(count) * double(n1), [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo * kColumnBlock; k < hi * kColumnBlock; k += kColumnBlock)
+      for (int64_t q = 0; q < n1; ++q) {
+        double *row = W1.v.data() + q * m;
+        for (int64_t i = 0; i < kColumnBlock; ++i) row[J[size_t(k + i)]] += c * X[(k + i) * n1 + q];
+      }
+  });
+  for (int64_t k = blocks * kColumnBlock; k < count; ++k) {
+    const double *x = X + k * n1;
+    for (int64_t q = 0; q < n1; ++q) W1.v[size_t(q * m + J[size_t(k)])] += c * x[q];
   }
 }
 

@@ -189,6 +189,24 @@ TEST_CASE("the products with S split over two threads give the bits of one threa
   CHECK(one == two);
 }
 
+TEST_CASE("the gathers and updates of W_1's columns split over two threads give the bits of one thread") {
+  // 70000 columns of width 96 and 100000 entries: ~53000 distinct columns,
+  // over 4M numbers copied, from which the blocks of columns of
+  // gather_first_columns and add_to_first_columns are split over std::threads
+  // (src/step_formulation.hpp). BLIS splits the larger products (8 × 96 ×
+  // 53000) over their outputs, never a sum, so the whole step is still bit
+  // for bit that of one thread.
+  auto make = [] {
+    ModelPtr m = make_problem_model({70000, 96, 8, 8, 9}, 100000, 8, 1.0);
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+    return m;
+  };
+  const auto one = weights_after(1, make, 3, DLN_FORMULATION_ROWS_COLS),
+             two = weights_after(2, make, 3, DLN_FORMULATION_ROWS_COLS);
+  CHECK(one == two);
+}
+
 TEST_CASE("the fused batch loops split over two threads give the bits of one thread") {
   // Inner matrices of 1024 × 1021 and 1030 × 1024 (row and column tails)
   // and b = 5: over 4M entries touched per pass, from which both fused passes
