@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "checkpoint_tools.hpp"
 
@@ -172,21 +173,30 @@ std::vector<std::vector<double>> weights_after(int64_t threads, Make make, int64
   return all_weights(m.get());
 }
 
+// That `steps` steps of the model `make` builds give the same bits on two
+// threads as on one, both through the formulation `expected`.
+template <class Make>
+void check_two_threads_give_the_bits_of_one(Make make, int64_t steps, int expected) {
+  const auto one = weights_after(1, make, steps, expected), two = weights_after(2, make, steps, expected);
+  CHECK(one == two);
+}
+
+// Full-batch GD (η = 0.01) on a planted problem of `widths` with `count` entries.
+static ModelPtr full_batch_model(std::vector<int64_t> widths, int64_t count) {
+  ModelPtr m = make_problem_model(std::move(widths), count, 8, 1.0);
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+  return m;
+}
+
 TEST_CASE("the products with S split over two threads give the bits of one thread") {
   // 70000 entries of width 64: over the size from which the scattered passes
   // are split over std::threads (src/exec_context.hpp); the gemms
   // (64 × 64 × 1000) stay on one thread, so the whole step is bit for bit
   // that of one thread (and under ThreadSanitizer, scripts/test.d/25-tsan.sh,
   // the parts are checked to be free of races).
-  auto make = [] {
-    ModelPtr m = make_problem_model({1000, 64, 64, 64, 1000}, 70000, 8, 1.0);
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
-    return m;
-  };
-  const auto one = weights_after(1, make, 5, DLN_FORMULATION_SPARSE_BLOCK),
-             two = weights_after(2, make, 5, DLN_FORMULATION_SPARSE_BLOCK);
-  CHECK(one == two);
+  check_two_threads_give_the_bits_of_one([] { return full_batch_model({1000, 64, 64, 64, 1000}, 70000); }, 5,
+                                         DLN_FORMULATION_SPARSE_BLOCK);
 }
 
 TEST_CASE("the gathers and updates of W_1's columns split over two threads give the bits of one thread") {
@@ -196,15 +206,8 @@ TEST_CASE("the gathers and updates of W_1's columns split over two threads give 
   // (src/step_formulation.hpp). BLIS splits the larger products (8 × 96 ×
   // 53000) over their outputs, never a sum, so the whole step is still bit
   // for bit that of one thread.
-  auto make = [] {
-    ModelPtr m = make_problem_model({70000, 96, 8, 8, 9}, 100000, 8, 1.0);
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_SAMPLER, DLN_SAMPLER_FULL_BATCH));
-    REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
-    return m;
-  };
-  const auto one = weights_after(1, make, 3, DLN_FORMULATION_ROWS_COLS),
-             two = weights_after(2, make, 3, DLN_FORMULATION_ROWS_COLS);
-  CHECK(one == two);
+  check_two_threads_give_the_bits_of_one([] { return full_batch_model({70000, 96, 8, 8, 9}, 100000); }, 3,
+                                         DLN_FORMULATION_ROWS_COLS);
 }
 
 TEST_CASE("the fused batch loops split over two threads give the bits of one thread") {
@@ -218,7 +221,5 @@ TEST_CASE("the fused batch loops split over two threads give the bits of one thr
     REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 1e-3));
     return m;
   };
-  const auto one = weights_after(1, make, 3, DLN_FORMULATION_FUSED_BATCH),
-             two = weights_after(2, make, 3, DLN_FORMULATION_FUSED_BATCH);
-  CHECK(one == two);
+  check_two_threads_give_the_bits_of_one(make, 3, DLN_FORMULATION_FUSED_BATCH);
 }
