@@ -229,20 +229,15 @@ void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F)
 void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
   Layer &W1 = p.model.layer(1);
   const double c = p.coefficient[1];
-  const int64_t n1 = W1.rows, m = W1.cols, count = int64_t(J.size()), blocks = count / kColumnBlock;
-  // A block of columns at a time, row by row, as gather_first_columns, and
-  // split over the threads as it is: blocks hold distinct columns.
-  p.exec.parallel_parts(blocks, double(count) * double(n1), [&](int64_t lo, int64_t hi) {
-    for (int64_t k = lo * kColumnBlock; k < hi * kColumnBlock; k += kColumnBlock)
-      for (int64_t q = 0; q < n1; ++q) {
-        double *row = W1.v.data() + q * m;
-        for (int64_t i = 0; i < kColumnBlock; ++i) row[J[size_t(k + i)]] += c * X[(k + i) * n1 + q];
-      }
+  const int64_t n1 = W1.rows, m = W1.cols;
+  // A block of columns at a time, row by row, as gather_first_columns (the
+  // blocks hold distinct columns).
+  for_column_blocks(p, int64_t(J.size()), n1, [&](int64_t k, int64_t width) {
+    for (int64_t q = 0; q < n1; ++q) {
+      double *row = W1.v.data() + q * m;
+      for (int64_t i = 0; i < width; ++i) row[J[size_t(k + i)]] += c * X[(k + i) * n1 + q];
+    }
   });
-  for (int64_t k = blocks * kColumnBlock; k < count; ++k) {
-    const double *x = X + k * n1;
-    for (int64_t q = 0; q < n1; ++q) W1.v[size_t(q * m + J[size_t(k)])] += c * x[q];
-  }
 }
 
 void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *X) {

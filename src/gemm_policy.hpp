@@ -12,15 +12,11 @@ namespace dln {
 
 // A gemm with fewer multiply-adds than this runs on one thread whatever the
 // count: small products inside a step lose on two threads. Measured (issue
-// 11, 2-vCPU Zen 4 VM): a 64 × 64 × 64 product timed alone, back to back,
-// takes 11.9 µs on one thread and 7.2 on two; but in full-batch GD at 64 × 64
-// (nine such products a step) with the threshold at 2^17, two threads took
-// 207-233 µs a step in most processes (in every one with address-space
-// randomisation off; 100 µs in a few) against 125 on one, with the main
-// thread waiting a fifth of its time in libgomp's barrier, and 64-byte or
-// 4 KB-aligned allocations did not change that. An earlier run timed the
-// 64³ product in a step at 32 µs on one thread and 200 µs on two: break-even
-// near 2^23. On a 2-vCPU Xeon two threads halved every product from 2^21
+// 11, 2-vCPU Zen 4 VM): a 64³ product timed alone takes 11.9 µs on one
+// thread and 7.2 on two, yet full-batch GD at 64 × 64 (nine such products a
+// step) with the threshold at 2^17 took 207-233 µs a step on two threads in
+// most processes (100 in a few) against 125 on one; break-even in the step
+// was near 2^23. On a 2-vCPU Xeon two threads halved every product from 2^21
 // multiply-adds up (256 × 256 × 166: 0.50 → 0.25 ms).
 constexpr double kParallelGemmMin = 8388608.0;
 

@@ -161,82 +161,46 @@ template <int G>
   return sum;
 }
 
-// The dot of one row x with f's vectors in registers, for C = cols <= 16
-// known at compile time: lane_dot's eight partial sums, started at their
-// first terms, and + 0 after the tree (as dot()'s sums start at +0: the same
-// numbers at every addition, so the same sum but for the sign of a zero,
-// which + 0 makes so, with one addition in place of eight).
-template <int G, int C>
-[[gnu::always_inline]] inline typename Lanes<G>::D row_dot(const double *x, const typename Lanes<G>::D *fv) {
-  using W = Lanes<G>;
-  using D = typename W::D;
-  constexpr int blocks = C / 8 * 8;  // in the eight partial sums; the rest after them
-  D sum;
-  if constexpr (blocks > 0) {
-    D lane[8];
-    for (int q = 0; q < blocks; ++q) {
-      const D term = W::load(x + q * G) * fv[q];
-      lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
-    }
-    sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
-  } else {
-    sum = D{};
-  }
-  for (int q = blocks; q < C; ++q) sum = sum + W::load(x + q * G) * fv[q];
-  return sum;
-}
-
-// out[p] = s · <row p of v, f> for p < rows, C = cols <= 16: f's vectors
-// held in registers across the rows, two rows at a time so that the two
-// dependency chains of their sums overlap (measured, w = 16: the forward
-// pass was bound by one row's chain, issue 16).
-template <int G, int C>
-[[gnu::always_inline]] inline typename Lanes<G>::I forward_rows(const double *v, const double *f, double *out,
-                                                                int64_t rows, typename Lanes<G>::D s) {
-  using W = Lanes<G>;
-  using D = typename W::D;
-  D fv[C];
-  for (int q = 0; q < C; ++q) fv[q] = W::load(f + q * G);
-  typename W::I m = {};
-  int64_t p = rows;
-  for (; p >= 2; p -= 2) {
-    const D a = s * row_dot<G, C>(v + (p - 1) * C * G, fv), b = s * row_dot<G, C>(v + (p - 2) * C * G, fv);
-    W::store(out + (p - 1) * G, a), W::store(out + (p - 2) * G, b);
-    m = W::larger(W::larger(m, a), b);
-  }
-  if (p == 1) {
-    const D a = s * row_dot<G, C>(v, fv);
-    W::store(out, a);
-    m = W::larger(m, a);
-  }
-  return m;
-}
-
 // out[p] = s · <row p of v, f> for p < rows, each dot as lane_dot (the same
-// partial sums in the same order); returns the maxima as largest(). Layers
-// of up to 16 columns take forward_rows, with the column count a constant.
+// partial sums in the same order). For cols <= 16, f's vectors are held in
+// registers across the rows (16 of the 32 AVX-512 registers): a loop of fixed
+// trip count whose steps past cols do nothing, so that the compiler can
+// unroll it; wider layers load f as lane_dot does.
 template <int G>
 [[gnu::always_inline]] inline typename Lanes<G>::D forward(const double *v, const double *f, double *out, int64_t rows,
                                                            int64_t cols, typename Lanes<G>::D s) {
   using W = Lanes<G>;
   using D = typename W::D;
-  switch (cols) {
-#define DLN_FORWARD_ROWS(C) \
-  case C:                   \
-    return (D)forward_rows<G, C>(v, f, out, rows, s);
-    DLN_FORWARD_ROWS(1) DLN_FORWARD_ROWS(2) DLN_FORWARD_ROWS(3) DLN_FORWARD_ROWS(4)
-    DLN_FORWARD_ROWS(5) DLN_FORWARD_ROWS(6) DLN_FORWARD_ROWS(7) DLN_FORWARD_ROWS(8)
-    DLN_FORWARD_ROWS(9) DLN_FORWARD_ROWS(10) DLN_FORWARD_ROWS(11) DLN_FORWARD_ROWS(12)
-    DLN_FORWARD_ROWS(13) DLN_FORWARD_ROWS(14) DLN_FORWARD_ROWS(15) DLN_FORWARD_ROWS(16)
-#undef DLN_FORWARD_ROWS
-    default:
-      break;
-  }
+  constexpr int kMax = 16;
   typename W::I m = {};
-  for (int64_t p = 0; p < rows; ++p) {
-    const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
-    W::store(out + p * G, value);
-    m = W::larger(m, value);
+  if (cols > kMax) {
+    for (int64_t p = 0; p < rows; ++p) {
+      const D value = s * lane_dot<G>(v + p * cols * G, f, cols);
+      W::store(out + p * G, value);
+      m = W::larger(m, value);
+    }
+    return (D)m;
+  }
+  static_assert(kMax % 8 == 0, "whole blocks of eight partial sums");
+  D fv[kMax];
+  for (int q = 0; q < kMax; ++q) fv[q] = q < cols ? W::load(f + q * G) : D{};
+  const int64_t blocks = cols / 8 * 8;  // in the eight partial sums; the rest after them
+  for (int64_t p = rows - 1; p >= 0; --p) {  // last row first: the rows the backward pass left in L1
+    const double *x = v + p * cols * G;
+    D lane[8] = {};
+    for (int q = 0; q < kMax; ++q)
+      if (q < blocks) {  // dot()'s sums start at +0; here at their first term, and + 0 after the tree (below)
+        const D term = W::load(x + q * G) * fv[q];
+        lane[q % 8] = q < 8 ? term : lane[q % 8] + term;
+      }
+    // The same numbers at every addition, so the same sum but for the sign
+    // of a zero (dot()'s is +0): + 0 makes it so, with one addition in place
+    // of eight.
+    D sum = (((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]))) + 0.0;
+    for (int q = 0; q < kMax; ++q)
+      if (q >= blocks && q < cols) sum = sum + W::load(x + q * G) * fv[q];
+    W::store(out + p * G, s * sum);
+    m = W::larger(m, s * sum);
   }
   return (D)m;
 }

@@ -5,6 +5,7 @@
 // overflow and otherwise wraps it in back-up, check and restore (math §7).
 // Adding a formulation is one file and one line in kFormulations (step.cpp).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "exec_context.hpp"
@@ -100,32 +101,35 @@ constexpr double kSafeWeight = 1e290;  // bounds below this cannot overflow
 inline void check_bound(bool &risky, double bound) {
   if (!(bound < kSafeWeight)) risky = true;
 }
+// body(k, width) for the blocks [k, k + width) of kColumnBlock consecutive
+// indices of [0, count), the last one shorter, split over the handle's
+// threads, each block done whole by one (for passes over W_1's columns,
+// `rows` numbers each: every number is computed alike whatever the split).
+constexpr int64_t kColumnBlock = 32;
+template <class Body>
+void for_column_blocks(const StepPlan &p, int64_t count, int64_t rows, Body body) {
+  const int64_t blocks = (count + kColumnBlock - 1) / kColumnBlock;
+  p.exec.parallel_parts(blocks, double(count) * double(rows), [&](int64_t lo, int64_t hi) {
+    for (int64_t k = lo * kColumnBlock; k < std::min(count, hi * kColumnBlock); k += kColumnBlock)
+      body(k, std::min(kColumnBlock, count - k));
+  });
+}
 // Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count. 32 columns at
 // a time, row by row: V_1 is row-major, and a column at a time touched a
 // cache line per row for one entry (full-batch GD on 10⁵ × 10⁵: 41 → 25 ms
-// for this gather and W_L's rows, 8 columns at a time did not help). The
-// blocks are split over the handle's threads, each done whole by one (a copy:
-// the same bits whatever the split).
-constexpr int64_t kColumnBlock = 32;
+// for this gather and W_L's rows, 8 columns at a time did not help).
 template <class Col>
 void gather_first_columns(StepPlan &p, int64_t count, Col col, double *dst) {
   const Layer &W1 = p.model.layer(1);
-  const int64_t n1 = p.n(1), m = p.n(0), blocks = count / kColumnBlock;
-  p.exec.parallel_parts(blocks, double(count) * double(n1), [&](int64_t lo, int64_t hi) {
-    for (int64_t k = lo * kColumnBlock; k < hi * kColumnBlock; k += kColumnBlock) {
-      int64_t j[kColumnBlock];
-      for (int64_t i = 0; i < kColumnBlock; ++i) j[i] = col(k + i);
-      for (int64_t q = 0; q < n1; ++q) {
-        const double *row = W1.v.data() + q * m;
-        for (int64_t i = 0; i < kColumnBlock; ++i) dst[(k + i) * n1 + q] = W1.scale * row[j[i]];
-      }
+  const int64_t n1 = p.n(1), m = p.n(0);
+  for_column_blocks(p, count, n1, [&](int64_t k, int64_t width) {
+    int64_t j[kColumnBlock];
+    for (int64_t i = 0; i < width; ++i) j[i] = col(k + i);
+    for (int64_t q = 0; q < n1; ++q) {
+      const double *row = W1.v.data() + q * m;
+      for (int64_t i = 0; i < width; ++i) dst[(k + i) * n1 + q] = W1.scale * row[j[i]];
     }
   });
-  for (int64_t k = blocks * kColumnBlock; k < count; ++k) {
-    double *f = dst + k * n1;
-    const int64_t j = col(k);
-    for (int64_t q = 0; q < n1; ++q) f[q] = W1.scale * W1.v[size_t(q * m + j)];
-  }
 }
 // Column k of dst (n_{L-1} long) = s_L V_L[row(k), :]ᵀ, k < count.
 template <class Row>

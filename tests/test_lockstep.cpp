@@ -132,7 +132,7 @@ TEST_CASE("lockstep members of uneven widths up to 32 are their handles stepped 
   // Hidden widths 20, 13, 24: rows and columns that are not multiples of four
   // or eight, and a layer wider than the 16 columns kept in registers; 16,
   // 16, 7: full 16-column layers (every backward column block of both group
-  // sizes) and an odd number of rows in the forward pass's row pairs.
+  // sizes) and a layer of an odd number of rows.
   const std::vector<std::vector<int64_t>> shapes = {{9, 20, 13, 24, 10}, {9, 16, 16, 7, 10}};
   for (const std::vector<int64_t> &widths : shapes) {
     CAPTURE(widths[1]);
