@@ -27,11 +27,13 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <omp.h>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "blis.h"
+#include <omp.h>
 #include "dlnsgd.h"
 #include "gemm_policy.hpp"
 
@@ -120,16 +122,16 @@ double wall_seconds() {
 // block (formulation_dense_block.cpp): F_2, F_3, A_IJ = W_4[I, :] F_3,
 // Δ_3 = W_4[I, :]ᵀ R, Δ_2, Δ_1, R F_3ᵀ, V_3 += c Δ_3 F_2ᵀ, V_2 += c Δ_2 F_1ᵀ.
 struct GemmLimit {
-  int64_t w, p, q;
+  int64_t w, p, q, threads;
   bool dense, sparse;
   std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X, R, A;
   dln::GemmRuntimes runtimes;  // as src/exec_context.cpp
-  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads, int formulation)
-      : w(width), p(p_), q(q_), dense(formulation == DLN_FORMULATION_DENSE_BLOCK),
+  GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads_, int formulation)
+      : w(width), p(p_), q(q_), threads(threads_), dense(formulation == DLN_FORMULATION_DENSE_BLOCK),
         sparse(formulation == DLN_FORMULATION_SPARSE_BLOCK), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
         F1(size_t(w * p), 1.0), F2(size_t(w * p)), F3(size_t(w * p)), B3(size_t(w * std::max(p, q)), 1.0),
         B2(size_t(w * std::max(p, q))), B1(size_t(w * std::max(p, q))), X(size_t(w * std::max(p, q)), 1e-9),
-        R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0), runtimes(threads) {}
+        R(dense ? size_t(p * q) : 0, 1e-9), A(dense ? size_t(p * q) : 0), runtimes(threads_) {}
   void gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a, int64_t rsa, int64_t csa,
             double *b, int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) {
     // Threads and BLIS path by shape, as src/exec_context.cpp (src/gemm_policy.hpp).
@@ -137,7 +139,58 @@ struct GemmLimit {
                  rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr,
                  runtimes.for_shape(dln::gemm_shape(ta, tb, double(m), double(n), double(k), rsa, csa, rsb, csb, csc)));
   }
+  // The dense block split over the threads (src/gemm_policy.hpp,
+  // formulation_dense_block.cpp): one part per thread, by columns through
+  // the chains, by rows for the gradients, each part on one thread by the
+  // path of the whole product, in the same two regions of two phases.
+  bool in_parts() const {
+    const double largest = double(w) * double(w) * double(p) * std::max(1.0, double(q) / double(w));
+    const double all = 3.0 * (2.0 * double(w) * double(w) + double(q) * double(w)) * double(p);
+    return dense && dln::step_runs_in_parts(threads, largest, all, p, q);
+  }
+  void part(const dln::GemmShape &whole, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha, double *a,
+            int64_t rsa, int64_t csa, double *b, int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc,
+            int64_t csc) {
+    bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a,
+                 rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr, runtimes.serial_for_shape(whole));
+  }
+  void run_in_parts() {
+    const int parts = int(threads);
+    auto span = [&](int64_t count, int k) { return std::pair<int64_t, int64_t>{count * k / parts, count * (k + 1) / parts}; };
+    using dln::gemm_shape;
+    const auto fwd = gemm_shape(false, false, double(w), double(p), double(w), w, 1, 1, w, w);
+    const auto bwd = gemm_shape(false, false, double(w), double(p), double(w), 1, w, 1, w, w);
+    const auto block = gemm_shape(false, false, double(q), double(p), double(w), w, 1, 1, w, q);
+    const auto first = gemm_shape(true, false, double(w), double(p), double(q), w, 1, 1, q, w);
+    const auto last = gemm_shape(false, true, double(q), double(w), double(p), 1, q, 1, w, 1);
+    const auto grad = gemm_shape(false, true, double(w), double(w), double(p), 1, w, 1, w, 1);
+    double *rows = X.data();
+#pragma omp parallel num_threads(parts)
+    {
+      const int k = omp_get_thread_num();
+      const auto [c0, c1] = span(p, k);
+      part(fwd, false, false, w, c1 - c0, w, 1.0, V2.data(), w, 1, F1.data() + c0 * w, 1, w, 0.0, F2.data() + c0 * w, 1, w);
+      part(fwd, false, false, w, c1 - c0, w, 1.0, V3.data(), w, 1, F2.data() + c0 * w, 1, w, 0.0, F3.data() + c0 * w, 1, w);
+#pragma omp barrier
+      part(block, false, false, q, c1 - c0, w, 1.0, rows, w, 1, F3.data() + c0 * w, 1, w, 0.0, A.data() + c0 * q, 1, q);
+    }
+#pragma omp parallel num_threads(parts)
+    {
+      const int k = omp_get_thread_num();
+      const auto [c0, c1] = span(p, k);
+      part(first, true, false, w, c1 - c0, q, 1.0, rows, w, 1, R.data() + c0 * q, 1, q, 0.0, B3.data() + c0 * w, 1, w);
+      part(bwd, false, false, w, c1 - c0, w, 1.0, V3.data(), 1, w, B3.data() + c0 * w, 1, w, 0.0, B2.data() + c0 * w, 1, w);
+      part(bwd, false, false, w, c1 - c0, w, 1.0, V2.data(), 1, w, B2.data() + c0 * w, 1, w, 0.0, B1.data() + c0 * w, 1, w);
+#pragma omp barrier
+      const auto [r0, r1] = span(w, k);
+      part(grad, false, true, r1 - r0, w, p, 1e-12, B3.data() + r0, 1, w, F2.data(), 1, w, 1.0, V3.data() + r0 * w, w, 1);
+      part(grad, false, true, r1 - r0, w, p, 1e-12, B2.data() + r0, 1, w, F1.data(), 1, w, 1.0, V2.data() + r0 * w, w, 1);
+      const auto [q0, q1] = span(q, k);
+      part(last, false, true, q1 - q0, w, p, 1.0, R.data() + q0, 1, q, F3.data(), 1, w, 0.0, rows + q0 * w, w, 1);
+    }
+  }
   void run() {
+    if (in_parts()) return run_in_parts();
     gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);
     gemm(false, false, w, p, w, 1.0, V3.data(), w, 1, F2.data(), 1, w, 0.0, F3.data(), 1, w);
     if (dense) {

@@ -10,14 +10,32 @@ void ExecContext::set_threads(int64_t threads) {
   threads_ = threads;
 }
 
+namespace {
+
+void run_gemm(rntm_t *runtime, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha,
+              const double *a, int64_t rsa, int64_t csa, const double *b, int64_t rsb, int64_t csb, double beta,
+              double *c, int64_t rsc, int64_t csc) {
+  bli_dgemm_ex(transpose_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transpose_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
+               dim_t(m), dim_t(n), dim_t(k), &alpha, const_cast<double *>(a), inc_t(rsa), inc_t(csa),
+               const_cast<double *>(b), inc_t(rsb), inc_t(csb), &beta, c, inc_t(rsc), inc_t(csc), nullptr, runtime);
+}
+
+}  // namespace
+
 void ExecContext::gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha,
                        const double *a, int64_t rsa, int64_t csa, const double *b, int64_t rsb, int64_t csb,
                        double beta, double *c, int64_t rsc, int64_t csc) const {
-  bli_dgemm_ex(transpose_a ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, transpose_b ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-               dim_t(m), dim_t(n), dim_t(k), &alpha, const_cast<double *>(a), inc_t(rsa), inc_t(csa),
-               const_cast<double *>(b), inc_t(rsb), inc_t(csb), &beta, c, inc_t(rsc), inc_t(csc), nullptr,
-               runtimes_.for_shape(
-                   gemm_shape(transpose_a, transpose_b, double(m), double(n), double(k), rsa, csa, rsb, csb, csc)));
+  const GemmShape shape =
+      gemm_shape(transpose_a, transpose_b, double(m), double(n), double(k), rsa, csa, rsb, csb, csc);
+  run_gemm(runtimes_.for_shape(shape), transpose_a, transpose_b, m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c,
+           rsc, csc);
+}
+
+void ExecContext::gemm_part(const GemmShape &whole, bool transpose_a, bool transpose_b, int64_t m, int64_t n,
+                            int64_t k, double alpha, const double *a, int64_t rsa, int64_t csa, const double *b,
+                            int64_t rsb, int64_t csb, double beta, double *c, int64_t rsc, int64_t csc) const {
+  run_gemm(runtimes_.serial_for_shape(whole), transpose_a, transpose_b, m, n, k, alpha, a, rsa, csa, b, rsb, csb,
+           beta, c, rsc, csc);
 }
 
 void ExecContext::gemv(int64_t m, int64_t n, double alpha, const double *a, int64_t rsa, int64_t csa,

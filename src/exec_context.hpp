@@ -11,7 +11,12 @@
 #include <vector>
 
 #include "blis.h"
+#include "fp_environment.hpp"
 #include "gemm_policy.hpp"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 struct dln_model;
 
@@ -28,6 +33,12 @@ class ExecContext {
   void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, double alpha, const double *a,
             int64_t rsa, int64_t csa, const double *b, int64_t rsb, int64_t csb, double beta, double *c,
             int64_t rsc, int64_t csc) const;
+  // The same on a part of the output of the product `whole`, on the calling
+  // thread, through the BLIS path `whole` takes: a part rounds each entry as
+  // the whole product would (for in_two_phases).
+  void gemm_part(const GemmShape &whole, bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k,
+                 double alpha, const double *a, int64_t rsa, int64_t csa, const double *b, int64_t rsb, int64_t csb,
+                 double beta, double *c, int64_t rsc, int64_t csc) const;
   // y ← alpha·A·x + beta·y, A m × n on general strides.
   void gemv(int64_t m, int64_t n, double alpha, const double *a, int64_t rsa, int64_t csa, const double *x,
             double beta, double *y) const;
@@ -42,6 +53,14 @@ class ExecContext {
   // thread cannot be started, the others take its parts.
   template <class Body>
   void parallel_parts(int64_t n, double work, Body body) const;
+  // first(k) for every part k < parts, then, once all of them are done,
+  // second(k): on `team` threads (at most threads()) of OpenMP's pool (libgomp, which
+  // BLIS runs on too; a step takes a few of these, where starting a
+  // std::thread costs tens of µs). Each part is done whole by one thread in
+  // the floating-point mode of the caller, so the results do not depend on
+  // how many threads the pool gives. The bodies must not throw.
+  template <class First, class Second>
+  void in_two_phases(int64_t parts, int64_t team, First first, Second second) const;
 
  private:
   GemmRuntimes runtimes_{1};  // for threads_ (gemm_policy.hpp)
@@ -78,6 +97,29 @@ void ExecContext::parallel_parts(int64_t n, double work, Body body) const {
   }
   take_parts();
   for (std::thread &t : pool) t.join();
+}
+
+template <class First, class Second>
+void ExecContext::in_two_phases(int64_t parts, int64_t team_size, First first, Second second) const {
+  const int64_t threads = std::min({team_size, threads_, parts});
+  if (threads <= 1) {  // the same parts in the same order, without a parallel region
+    for (int64_t k = 0; k < parts; ++k) first(k);
+    for (int64_t k = 0; k < parts; ++k) second(k);
+    return;
+  }
+  const FpControl caller = FpControl::current();
+#pragma omp parallel num_threads(int(threads))
+  {
+    const FpControl::Adopted mode(caller);  // the pool's threads keep the mode they were made in
+#ifdef _OPENMP
+    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
+#else
+    const int64_t team = 1, me = 0;
+#endif
+    for (int64_t k = me; k < parts; k += team) first(k);
+#pragma omp barrier
+    for (int64_t k = me; k < parts; k += team) second(k);
+  }
 }
 
 // The context of a handle, with the thread count of its options.

@@ -54,16 +54,82 @@ void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_
 
 double *block_of(StepPlan &p) { return p.Bl(p.L); }  // A_IJ, then R
 
+// On two threads or more, when every product of the step is too small for
+// BLIS's own threads (gemm_policy.hpp: nine 64³ products took longer on two
+// threads than on one), the step is split over the handle's threads instead,
+// one part per thread, each done whole by one: by the columns of J through
+// the chains (column c of every F_ℓ, A_IJ and Δ_ℓ depends on column c of F_1
+// and of R alone), by rows for the products summed over J (the gradients),
+// with one barrier between. BLIS's small-matrix kernels round a part of a
+// product otherwise than the whole product (64 × 32 of a 64 × 64 backward
+// product: 2890 of 4096 entries), so these steps repeat their bits for a
+// given thread count (math §8); the parts run on one thread would keep the
+// bits of two, at 10 % more time a step there (138 against 125 µs at 64 × 64).
+struct Span {
+  int64_t lo, hi;
+};
+Span part_of(int64_t count, int64_t k, int64_t parts) { return {count * k / parts, count * (k + 1) / parts}; }
+
+bool runs_in_parts(const StepPlan &p, int64_t P, int64_t Q) {
+  double all = 0.0, largest = double(Q) * double(P) * double(p.n(p.L - 1));
+  for (int64_t l = 2; l <= p.L - 1; ++l) largest = std::max(largest, double(p.n(l)) * double(p.n(l - 1)) * double(P));
+  for (int64_t l = 2; l <= p.L; ++l) all += 3.0 * double(p.n(l - 1)) * double(l == p.L ? Q : p.n(l)) * double(P);
+  return step_runs_in_parts(p.exec.threads(), largest, all, P, Q);
+}
+
+// The product of layer ℓ's chain on P columns (F_ℓ = s V_ℓ F_{ℓ-1}, or with
+// V_ℓᵀ for Δ_{ℓ-1}): the shape its parts are rounded as.
+GemmShape chain_shape(const StepPlan &p, int64_t l, bool backward, int64_t P) {
+  const int64_t rows = p.n(l), cols = p.n(l - 1);
+  return backward ? gemm_shape(false, false, double(cols), double(P), double(rows), 1, cols, 1, rows, cols)
+                  : gemm_shape(false, false, double(rows), double(P), double(cols), cols, 1, 1, cols, rows);
+}
+
+// F_1 … F_{L-1} and A_IJ on the columns of part k, W_L[I, :] on its rows.
+void forward_part(StepPlan &p, int64_t k, int64_t parts, double *rows) {
+  Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
+  const Span c = part_of(P, k, parts), r = part_of(Q, k, parts);
+  column_blocks(c.lo, c.hi, [&](int64_t j, int64_t width) {
+    gather_first_column_block(p, j, width, [&](int64_t i) { return w.distinct_cols[size_t(i)]; }, p.Fl(1));
+  });
+  const int64_t top = p.n(L - 1);
+  gather_last_rows(p, r.hi - r.lo, [&](int64_t i) { return w.distinct_rows[size_t(r.lo + i)]; }, rows + r.lo * top);
+  for (int64_t l = 2; l <= L - 1; ++l) {
+    const Layer &W = p.model.layer(l);
+    const int64_t in = p.n(l - 1), out = p.n(l);
+    p.exec.gemm_part(chain_shape(p, l, false, P), false, false, out, c.hi - c.lo, in, W.scale, W.v.data(), in, 1,
+                     p.Fl(l - 1) + c.lo * in, 1, in, 0.0, p.Fl(l) + c.lo * out, 1, out);
+  }
+}
+
 void residuals(StepPlan &p) {
   Workspace &w = p.model.work;
   const Observations &obs = p.model.train;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
   const int64_t top = p.n(L - 1);
-  gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));  // F_1 = W_1[:, J]
   double *rows = w.scaled.data();  // W_L[I, :], row-major q × n_{L-1}
+  double *A = block_of(p);         // A_IJ = W_L[I, :] F_{L-1}, q × p, column c at A + c q
+  const GemmShape block = gemm_shape(false, false, double(Q), double(P), double(top), top, 1, 1, top, Q);
+  if (runs_in_parts(p, P, Q)) {  // each part finds the residuals of its columns
+    const int64_t parts = p.exec.threads();
+    group_entries(p.b, w);
+    p.exec.in_two_phases(
+        parts, parts, [&](int64_t k) { forward_part(p, k, parts, rows); },
+        [&](int64_t k) {
+          const Span c = part_of(P, k, parts);
+          p.exec.gemm_part(block, false, false, Q, c.hi - c.lo, top, 1.0, rows, top, 1, p.Fl(L - 1) + c.lo * top, 1,
+                           top, 0.0, A + c.lo * Q, 1, Q);
+          for (int64_t e = w.col_start[size_t(c.lo)]; e < w.col_start[size_t(c.hi)]; ++e) {
+            const int64_t entry = w.col_order[size_t(e)];
+            p.g[entry] = A[w.col_from[size_t(e)] + w.col_slot[size_t(entry)] * Q] - obs.values[size_t(p.batch[entry])];
+          }
+        });
+    return;
+  }
+  gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));  // F_1 = W_1[:, J]
   gather_last_rows(p, Q, [&](int64_t r) { return w.distinct_rows[size_t(r)]; }, rows);
   forward_products(p, P);
-  double *A = block_of(p);  // A_IJ = W_L[I, :] F_{L-1}, q × p, column c at A + c q
   p.exec.gemm(false, false, Q, P, top, 1.0, rows, top, 1, p.Fl(L - 1), 1, top, 0.0, A, 1, Q);
   const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
   for (int64_t k = 0; k < p.b; ++k) p.g[k] = A[rs[k] + cs[k] * Q] - obs.values[size_t(p.batch[k])];
@@ -83,11 +149,92 @@ void bound(StepPlan &p, bool &risky) {
   check_bound(risky, product_bound(p.gsum, p.fmax[L - 1], 1.0, 1.0));  // R F_{L-1}ᵀ
 }
 
+// The update in the parts of residuals(): phase 1, Δ_{L-1} … Δ_1 on the
+// columns of part k and V_1's columns; phase 2, once every Δ_ℓ is whole, the
+// rows of part k of R F_{L-1}ᵀ (over W_L[I, :], which phase 1 has finished
+// reading), of the inner V_ℓ and of V_L[I, :].
+void backpropagate_part(StepPlan &p, int64_t k, int64_t parts, double *R, const double *X) {  // R and Δ_ℓ on part k's columns
+  const Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
+  const Span c = part_of(P, k, parts);
+  const int64_t width = c.hi - c.lo;
+  std::fill(R + c.lo * Q, R + c.hi * Q, 0.0);  // duplicates summed in batch order, as on one thread
+  for (int64_t e = w.col_start[size_t(c.lo)]; e < w.col_start[size_t(c.hi)]; ++e) {
+    const int64_t entry = w.col_order[size_t(e)];
+    R[w.col_from[size_t(e)] + w.col_slot[size_t(entry)] * Q] += p.g[entry];
+  }
+  const GemmShape first = gemm_shape(true, false, double(top), double(P), double(Q), top, 1, 1, Q, top);
+  p.exec.gemm_part(first, true, false, top, width, Q, 1.0, X, top, 1, R + c.lo * Q, 1, Q, 0.0,
+                   p.Bl(L - 1) + c.lo * top, 1, top);  // Δ_{L-1} = W_L[I,:]ᵀ R
+  for (int64_t l = L - 1; l >= 2; --l) {                // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
+    const Layer &W = p.model.layer(l);
+    const int64_t in = p.n(l - 1), out = p.n(l);
+    p.exec.gemm_part(chain_shape(p, l, true, P), false, false, in, width, out, W.scale, W.v.data(), 1, in,
+                     p.Bl(l) + c.lo * out, 1, out, 0.0, p.Bl(l - 1) + c.lo * in, 1, in);
+  }
+}
+
+void update_columns_of_part(StepPlan &p, int64_t k, int64_t parts) {  // V_1[:, J_c] += c_1 Δ_1[:, c]
+  const Workspace &w = p.model.work;
+  const Span c = part_of(count_of(w.distinct_cols), k, parts);
+  column_blocks(c.lo, c.hi, [&](int64_t j, int64_t n) { add_to_first_column_block(p, w.distinct_cols.data(), j, n, p.Bl(1)); });
+}
+
+void residual_products_of_part(StepPlan &p, int64_t k, int64_t parts, const double *R, double *X) {  // R F_{L-1}ᵀ
+  const Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
+  const GemmShape whole = gemm_shape(false, true, double(Q), double(top), double(P), 1, Q, 1, top, 1);
+  const Span r = part_of(Q, k, parts);
+  p.exec.gemm_part(whole, false, true, r.hi - r.lo, top, P, 1.0, R + r.lo, 1, Q, p.Fl(p.L - 1), 1, top, 0.0,
+                   X + r.lo * top, top, 1);
+}
+
+void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X) {  // inner V_ℓ, V_L[I, :]
+  const Workspace &w = p.model.work;
+  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
+  for (int64_t l = 2; l <= p.L - 1; ++l) {  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
+    Layer &W = p.model.layer(l);
+    const Span r = part_of(W.rows, k, parts);
+    const GemmShape whole = gemm_shape(false, true, double(W.rows), double(W.cols), double(P), 1, W.rows, 1, W.cols, 1);
+    p.exec.gemm_part(whole, false, true, r.hi - r.lo, W.cols, P, p.coefficient[l], p.Bl(l) + r.lo, 1, W.rows,
+                     p.Fl(l - 1), 1, W.cols, 1.0, W.v.data() + r.lo * W.cols, W.cols, 1);
+  }
+  const Span r = part_of(Q, k, parts);
+  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * top);
+}
+
+// After residuals() grouped the entries. The cautious path (math §7) runs
+// the same parts on one thread and checks every vector before any change.
+const char *update_in_parts(StepPlan &p, double *R, double *X, bool exact) {
+  const int64_t parts = p.exec.threads();
+  if (!exact) {
+    p.exec.in_two_phases(
+        parts, parts,
+        [&](int64_t k) {
+          backpropagate_part(p, k, parts, R, X);
+          update_columns_of_part(p, k, parts);
+        },
+        [&](int64_t k) {
+          residual_products_of_part(p, k, parts, R, X);
+          update_rows_of_part(p, k, parts, X);
+        });
+    return nullptr;
+  }
+  for (int64_t k = 0; k < parts; ++k) backpropagate_part(p, k, parts, R, X);
+  for (int64_t k = 0; k < parts; ++k) residual_products_of_part(p, k, parts, R, X);
+  if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
+  const int64_t Q = count_of(p.model.work.distinct_rows), top = p.n(p.L - 1);
+  if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
+  for (int64_t k = 0; k < parts; ++k) update_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
+  return nullptr;
+}
+
 const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
-  const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
   double *R = block_of(p), *X = w.scaled.data();
+  if (runs_in_parts(p, P, Q)) return update_in_parts(p, R, X, exact);
+  const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
   std::fill(R, R + Q * P, 0.0);
   for (int64_t k = 0; k < p.b; ++k) R[rs[k] + cs[k] * Q] += p.g[k];
   // Every Δ_ℓ and R F_{L-1}ᵀ from the weights at θ_t, before any changes.
@@ -100,7 +247,7 @@ const char *update(StepPlan &p, bool exact) {
   }
   update_inner_layers(p, P);  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
   add_to_first_columns(p, w.distinct_cols, p.Bl(1));  // V_1[:, J_c] += c_1 Δ_1[:, c]
-  add_to_last_rows(p, w.distinct_rows, X);            // V_L[I_r, :] += c_L (R F_{L-1}ᵀ)[r, :]
+  add_to_last_rows(p, Q, w.distinct_rows.data(), X);  // V_L[I_r, :] += c_L (R F_{L-1}ᵀ)[r, :]
   return nullptr;
 }
 

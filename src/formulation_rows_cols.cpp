@@ -178,7 +178,7 @@ const char *update(StepPlan &p, bool exact) {
   add_to_first_columns(p, w.distinct_cols, X);
   // W_L, rows I: V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
   sums_with_S(p, p.n(L - 1), Q, row_start, g_row, p.Fl(L - 1), row_from, X);
-  add_to_last_rows(p, w.distinct_rows, X);
+  add_to_last_rows(p, int64_t(w.distinct_rows.size()), w.distinct_rows.data(), X);
   return nullptr;
 }
 
@@ -226,24 +226,25 @@ void residuals_by_dots(StepPlan &p, int64_t n, const double *B, const double *F)
   for (int64_t k = 0; k < p.b; ++k) p.g[k] -= obs.values[size_t(p.batch[k])];
 }
 
-void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
+void add_to_first_column_block(StepPlan &p, const int64_t *J, int64_t k, int64_t width, const double *X) {
   Layer &W1 = p.model.layer(1);
   const double c = p.coefficient[1];
   const int64_t n1 = W1.rows, m = W1.cols;
-  // A block of columns at a time, row by row, as gather_first_columns (the
-  // blocks hold distinct columns).
-  for_column_blocks(p, int64_t(J.size()), n1, [&](int64_t k, int64_t width) {
-    for (int64_t q = 0; q < n1; ++q) {
-      double *row = W1.v.data() + q * m;
-      for (int64_t i = 0; i < width; ++i) row[J[size_t(k + i)]] += c * X[(k + i) * n1 + q];
-    }
-  });
+  for (int64_t q = 0; q < n1; ++q) {  // row by row, as gather_first_column_block
+    double *row = W1.v.data() + q * m;
+    for (int64_t i = 0; i < width; ++i) row[J[k + i]] += c * X[(k + i) * n1 + q];
+  }
 }
 
-void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *X) {
+void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
+  for_column_blocks(p, int64_t(J.size()), p.n(1),
+                    [&](int64_t k, int64_t width) { add_to_first_column_block(p, J.data(), k, width, X); });
+}
+
+void add_to_last_rows(StepPlan &p, int64_t count, const int64_t *I, const double *X) {
   Layer &WL = p.model.layer(p.L);
   const double c = p.coefficient[p.L];
-  for (size_t k = 0; k < I.size(); ++k) {
+  for (int64_t k = 0; k < count; ++k) {
     double *v = WL.v.data() + I[k] * WL.cols;
     const double *x = X + int64_t(k) * WL.cols;
     for (int64_t q = 0; q < WL.cols; ++q) v[q] += c * x[q];

@@ -94,7 +94,7 @@ const char *update(StepPlan &p, bool exact) {
   }
   update_inner_layers(p, P);                          // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
   add_to_first_columns(p, w.distinct_cols, p.Bl(1));  // V_1[:, J_c] += c_1 Δ_1[:, c]
-  add_to_last_rows(p, w.distinct_rows, X);            // V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
+  add_to_last_rows(p, count_of(w.distinct_rows), w.distinct_rows.data(), X);  // V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
   return nullptr;
 }
 

@@ -73,6 +73,29 @@ class FpEnvironmentGuard {
   uint16_t x87_control_, x87_status_;
 };
 
+// The SSE control bits of the thread running a step (the default mode plus
+// the step's flush-to-zero, step.hpp), carried to a helper thread of
+// ExecContext::in_two_phases: Adopted sets them there and puts the helper's
+// own back on the way out. Only SSE arithmetic runs on helpers.
+class FpControl {
+ public:
+  static FpControl current() noexcept { return FpControl(_mm_getcsr() & ~FpEnvironmentGuard::kFlags); }
+  class Adopted {
+   public:
+    explicit Adopted(const FpControl &c) noexcept : own_(_mm_getcsr()) { _mm_setcsr(c.mxcsr_ | (own_ & FpEnvironmentGuard::kFlags)); }
+    ~Adopted() { _mm_setcsr(own_); }
+    Adopted(const Adopted &) = delete;
+    Adopted &operator=(const Adopted &) = delete;
+
+   private:
+    unsigned own_;
+  };
+
+ private:
+  explicit FpControl(unsigned mxcsr) : mxcsr_(mxcsr) {}
+  unsigned mxcsr_;
+};
+
 #else
 
 class FpEnvironmentGuard {
@@ -87,6 +110,31 @@ class FpEnvironmentGuard {
 
  private:
   std::fenv_t saved_;
+};
+
+class FpControl {
+ public:
+  static FpControl current() noexcept {
+    FpControl c;
+    std::fegetenv(&c.env_);
+    return c;
+  }
+  class Adopted {
+   public:
+    explicit Adopted(const FpControl &c) noexcept {
+      std::fegetenv(&own_);
+      std::fesetenv(&c.env_);
+    }
+    ~Adopted() { std::fesetenv(&own_); }
+    Adopted(const Adopted &) = delete;
+    Adopted &operator=(const Adopted &) = delete;
+
+   private:
+    std::fenv_t own_;
+  };
+
+ private:
+  std::fenv_t env_;
 };
 
 #endif

@@ -22,6 +22,19 @@ constexpr double kParallelGemmMin = 8388608.0;
 
 inline bool gemm_runs_parallel(double m, double n, double k) { return m * n * k >= kParallelGemmMin; }
 
+// A step whose products are each too small for that, but that has this many
+// multiply-adds in all (~6 µs on one core: a part must outweigh waking a
+// thread of OpenMP's pool), is split over the handle's threads by the
+// formulation itself, in one part per thread (the dense block, math §8;
+// full-batch GD at 64 × 64 on two threads: 125 → 94 µs a step).
+constexpr double kSplitStepMin = 262144.0;
+
+inline bool step_runs_in_parts(int64_t threads, double largest_product, double all_products, int64_t columns,
+                               int64_t rows) {
+  return threads >= 2 && columns >= threads && rows >= threads && all_products >= kSplitStepMin &&
+         largest_product < kParallelGemmMin;
+}
+
 // BLIS 0.9 sends a product with a small dimension to its "sup" (small,
 // unpacked) kernels, and those of the zen3 and haswell sub-configurations are
 // much slower than its packed path on some of the shapes the formulations
@@ -68,6 +81,8 @@ class GemmRuntimes {
       }
   }
   rntm_t *for_shape(const GemmShape &s) const { return entry(gemm_runs_parallel(s.m, s.n, s.k), gemm_prefers_packed(s)); }
+  // One thread, the path of the shape.
+  rntm_t *serial_for_shape(const GemmShape &s) const { return entry(false, gemm_prefers_packed(s)); }
   // All threads, sup allowed: for BLIS's level-2 calls.
   rntm_t *all_threads() const { return entry(true, false); }
 

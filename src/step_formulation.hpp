@@ -102,34 +102,42 @@ inline void check_bound(bool &risky, double bound) {
   if (!(bound < kSafeWeight)) risky = true;
 }
 // body(k, width) for the blocks [k, k + width) of kColumnBlock consecutive
-// indices of [0, count), the last one shorter, split over the handle's
-// threads, each block done whole by one (for passes over W_1's columns,
-// `rows` numbers each: every number is computed alike whatever the split).
+// indices of [lo, hi), the last one shorter, in order.
 constexpr int64_t kColumnBlock = 32;
+template <class Body>
+void column_blocks(int64_t lo, int64_t hi, Body body) {
+  for (int64_t k = lo; k < hi; k += kColumnBlock) body(k, std::min(kColumnBlock, hi - k));
+}
+// The same over [0, count), split over the handle's threads, each block done
+// whole by one (for passes over W_1's columns, `rows` numbers each: every
+// number is computed alike whatever the split).
 template <class Body>
 void for_column_blocks(const StepPlan &p, int64_t count, int64_t rows, Body body) {
   const int64_t blocks = (count + kColumnBlock - 1) / kColumnBlock;
   p.exec.parallel_parts(blocks, double(count) * double(rows), [&](int64_t lo, int64_t hi) {
-    for (int64_t k = lo * kColumnBlock; k < std::min(count, hi * kColumnBlock); k += kColumnBlock)
-      body(k, std::min(kColumnBlock, count - k));
+    column_blocks(lo * kColumnBlock, std::min(count, hi * kColumnBlock), body);
   });
 }
-// Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count. 32 columns at
-// a time, row by row: V_1 is row-major, and a column at a time touched a
-// cache line per row for one entry (full-batch GD on 10⁵ × 10⁵: 41 → 25 ms
-// for this gather and W_L's rows, 8 columns at a time did not help).
+// Columns k … k + width - 1 of dst (n_1 long each) = s_1 V_1[:, col(k)],
+// row by row: V_1 is row-major, and a column at a time touched a cache line
+// per row for one entry (full-batch GD on 10⁵ × 10⁵: 41 → 25 ms for this
+// gather and W_L's rows, 8 columns at a time did not help).
 template <class Col>
-void gather_first_columns(StepPlan &p, int64_t count, Col col, double *dst) {
+void gather_first_column_block(const StepPlan &p, int64_t k, int64_t width, Col col, double *dst) {
   const Layer &W1 = p.model.layer(1);
   const int64_t n1 = p.n(1), m = p.n(0);
-  for_column_blocks(p, count, n1, [&](int64_t k, int64_t width) {
-    int64_t j[kColumnBlock];
-    for (int64_t i = 0; i < width; ++i) j[i] = col(k + i);
-    for (int64_t q = 0; q < n1; ++q) {
-      const double *row = W1.v.data() + q * m;
-      for (int64_t i = 0; i < width; ++i) dst[(k + i) * n1 + q] = W1.scale * row[j[i]];
-    }
-  });
+  int64_t j[kColumnBlock];
+  for (int64_t i = 0; i < width; ++i) j[i] = col(k + i);
+  for (int64_t q = 0; q < n1; ++q) {
+    const double *row = W1.v.data() + q * m;
+    for (int64_t i = 0; i < width; ++i) dst[(k + i) * n1 + q] = W1.scale * row[j[i]];
+  }
+}
+// Column k of dst (n_1 long) = s_1 V_1[:, col(k)], k < count.
+template <class Col>
+void gather_first_columns(StepPlan &p, int64_t count, Col col, double *dst) {
+  for_column_blocks(p, count, p.n(1),
+                    [&](int64_t k, int64_t width) { gather_first_column_block(p, k, width, col, dst); });
 }
 // Column k of dst (n_{L-1} long) = s_L V_L[row(k), :]ᵀ, k < count.
 template <class Row>
@@ -150,9 +158,11 @@ void gather_outer(StepPlan &p, int64_t count_cols, Col col, int64_t count_rows, 
   gather_last_rows(p, count_rows, row, p.Bl(p.L - 1));
 }
 // The updates of the distinct columns J of V_1 and rows I of V_L:
-// V_1[:, J_c] += c_1 X[:, c] (X n_1 × |J|), V_L[I_r, :] += c_L X[:, r]ᵀ (X n_{L-1} × |I|).
+// V_1[:, J_c] += c_1 X[:, c] (X n_1 × |J|), V_L[I_r, :] += c_L X[:, r]ᵀ (X n_{L-1} × count).
 void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X);
-void add_to_last_rows(StepPlan &p, const std::vector<int64_t> &I, const double *X);
+// The columns k … k + width - 1 of that update (the columns J_k … are distinct).
+void add_to_first_column_block(StepPlan &p, const int64_t *J, int64_t k, int64_t width, const double *X);
+void add_to_last_rows(StepPlan &p, int64_t count, const int64_t *I, const double *X);
 // The distinct columns J and rows I of the batch into the workspace
 // (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
 // in increasing order; returns p = |J| and q = |I|. O(b + min(m, p log p)). L ≥ 2.

@@ -223,3 +223,28 @@ TEST_CASE("the fused batch loops split over two threads give the bits of one thr
   };
   check_two_threads_give_the_bits_of_one(make, 3, DLN_FORMULATION_FUSED_BATCH);
 }
+
+TEST_CASE("the dense block split over two threads repeats its bits and agrees with one thread to rounding") {
+  // Full-batch GD with every product under the size from which BLIS runs on
+  // two threads: on two threads the dense block splits the step itself, by
+  // columns through the chains and by rows for the gradients
+  // (src/formulation_dense_block.cpp). BLIS rounds a part of a product
+  // otherwise than the whole, so the bits are those of the thread count:
+  // two runs on two threads agree bit for bit, and with one thread to
+  // rounding. 64 × 64 with 2000 entries (parts of 32), and uneven widths
+  // with parts of odd sizes.
+  for (auto make : {+[] { return full_batch_model({64, 64, 64, 64, 64}, 2000); },
+                    +[] { return full_batch_model({45, 61, 37, 50, 59}, 1500); }}) {
+    const auto one = weights_after(1, make, 20, DLN_FORMULATION_DENSE_BLOCK);
+    const auto two = weights_after(2, make, 20, DLN_FORMULATION_DENSE_BLOCK);
+    CHECK(weights_after(2, make, 20, DLN_FORMULATION_DENSE_BLOCK) == two);
+    CHECK(one != two);  // the split ran (were they equal, this test would not show it)
+    double largest = 0.0, difference = 0.0;
+    for (size_t l = 0; l < one.size(); ++l)
+      for (size_t i = 0; i < one[l].size(); ++i) {
+        largest = std::max(largest, std::abs(one[l][i]));
+        difference = std::max(difference, std::abs(one[l][i] - two[l][i]));
+      }
+    CHECK(difference <= 1e-12 * largest);
+  }
+}
