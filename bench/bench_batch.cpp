@@ -27,7 +27,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
-#include <omp.h>
+#include <utility>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,6 +36,7 @@
 #include <omp.h>
 #include "dlnsgd.h"
 #include "gemm_policy.hpp"
+#include "helper_team.hpp"
 
 namespace {
 
@@ -126,6 +127,7 @@ struct GemmLimit {
   bool dense, sparse;
   std::vector<double> V2, V3, F1, F2, F3, B3, B2, B1, X, R, A;
   dln::GemmRuntimes runtimes;  // as src/exec_context.cpp
+  std::unique_ptr<dln::HelperTeam> team;  // started on the first split run
   GemmLimit(int64_t width, int64_t p_, int64_t q_, int64_t threads_, int formulation)
       : w(width), p(p_), q(q_), threads(threads_), dense(formulation == DLN_FORMULATION_DENSE_BLOCK),
         sparse(formulation == DLN_FORMULATION_SPARSE_BLOCK), V2(size_t(w * w), 0.01), V3(size_t(w * w), -0.01),
@@ -142,7 +144,8 @@ struct GemmLimit {
   // The dense block split over the threads (src/gemm_policy.hpp,
   // formulation_dense_block.cpp): one part per thread, by columns through
   // the chains, by rows for the gradients, each part on one thread by the
-  // path of the whole product, in the same two regions of two phases.
+  // path of the whole product, in the same two runs of two phases on the
+  // library's kind of helper threads (src/helper_team.cpp).
   bool in_parts() const {
     const double largest = double(w) * double(w) * double(p) * std::max(1.0, double(q) / double(w));
     const double all = 3.0 * (2.0 * double(w) * double(w) + double(q) * double(w)) * double(p);
@@ -154,40 +157,53 @@ struct GemmLimit {
     bli_dgemm_ex(ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, m, n, k, &alpha, a,
                  rsa, csa, b, rsb, csb, &beta, c, rsc, csc, nullptr, runtimes.serial_for_shape(whole));
   }
+  std::pair<int64_t, int64_t> span(int64_t count, int64_t k) const {
+    return {count * k / threads, count * (k + 1) / threads};
+  }
+  void forward_part(int64_t k) {
+    const auto fwd = dln::gemm_shape(false, false, double(w), double(p), double(w), w, 1, 1, w, w);
+    const auto [c0, c1] = span(p, k);
+    part(fwd, false, false, w, c1 - c0, w, 1.0, V2.data(), w, 1, F1.data() + c0 * w, 1, w, 0.0, F2.data() + c0 * w, 1, w);
+    part(fwd, false, false, w, c1 - c0, w, 1.0, V3.data(), w, 1, F2.data() + c0 * w, 1, w, 0.0, F3.data() + c0 * w, 1, w);
+  }
+  void block_part(int64_t k) {
+    const auto block = dln::gemm_shape(false, false, double(q), double(p), double(w), w, 1, 1, w, q);
+    const auto [c0, c1] = span(p, k);
+    part(block, false, false, q, c1 - c0, w, 1.0, X.data(), w, 1, F3.data() + c0 * w, 1, w, 0.0, A.data() + c0 * q, 1, q);
+  }
+  void backward_part(int64_t k) {
+    const auto bwd = dln::gemm_shape(false, false, double(w), double(p), double(w), 1, w, 1, w, w);
+    const auto first = dln::gemm_shape(true, false, double(w), double(p), double(q), w, 1, 1, q, w);
+    const auto [c0, c1] = span(p, k);
+    part(first, true, false, w, c1 - c0, q, 1.0, X.data(), w, 1, R.data() + c0 * q, 1, q, 0.0, B3.data() + c0 * w, 1, w);
+    part(bwd, false, false, w, c1 - c0, w, 1.0, V3.data(), 1, w, B3.data() + c0 * w, 1, w, 0.0, B2.data() + c0 * w, 1, w);
+    part(bwd, false, false, w, c1 - c0, w, 1.0, V2.data(), 1, w, B2.data() + c0 * w, 1, w, 0.0, B1.data() + c0 * w, 1, w);
+  }
+  void gradient_part(int64_t k) {
+    const auto grad = dln::gemm_shape(false, true, double(w), double(w), double(p), 1, w, 1, w, 1);
+    const auto last = dln::gemm_shape(false, true, double(q), double(w), double(p), 1, q, 1, w, 1);
+    const auto [r0, r1] = span(w, k);
+    part(grad, false, true, r1 - r0, w, p, 1e-12, B3.data() + r0, 1, w, F2.data(), 1, w, 1.0, V3.data() + r0 * w, w, 1);
+    part(grad, false, true, r1 - r0, w, p, 1e-12, B2.data() + r0, 1, w, F1.data(), 1, w, 1.0, V2.data() + r0 * w, w, 1);
+    const auto [q0, q1] = span(q, k);
+    part(last, false, true, q1 - q0, w, p, 1.0, R.data() + q0, 1, q, F3.data(), 1, w, 0.0, X.data() + q0 * w, w, 1);
+  }
   void run_in_parts() {
-    const int parts = int(threads);
-    auto span = [&](int64_t count, int k) { return std::pair<int64_t, int64_t>{count * k / parts, count * (k + 1) / parts}; };
-    using dln::gemm_shape;
-    const auto fwd = gemm_shape(false, false, double(w), double(p), double(w), w, 1, 1, w, w);
-    const auto bwd = gemm_shape(false, false, double(w), double(p), double(w), 1, w, 1, w, w);
-    const auto block = gemm_shape(false, false, double(q), double(p), double(w), w, 1, 1, w, q);
-    const auto first = gemm_shape(true, false, double(w), double(p), double(q), w, 1, 1, q, w);
-    const auto last = gemm_shape(false, true, double(q), double(w), double(p), 1, q, 1, w, 1);
-    const auto grad = gemm_shape(false, true, double(w), double(w), double(p), 1, w, 1, w, 1);
-    double *rows = X.data();
-#pragma omp parallel num_threads(parts)
-    {
-      const int k = omp_get_thread_num();
-      const auto [c0, c1] = span(p, k);
-      part(fwd, false, false, w, c1 - c0, w, 1.0, V2.data(), w, 1, F1.data() + c0 * w, 1, w, 0.0, F2.data() + c0 * w, 1, w);
-      part(fwd, false, false, w, c1 - c0, w, 1.0, V3.data(), w, 1, F2.data() + c0 * w, 1, w, 0.0, F3.data() + c0 * w, 1, w);
-#pragma omp barrier
-      part(block, false, false, q, c1 - c0, w, 1.0, rows, w, 1, F3.data() + c0 * w, 1, w, 0.0, A.data() + c0 * q, 1, q);
-    }
-#pragma omp parallel num_threads(parts)
-    {
-      const int k = omp_get_thread_num();
-      const auto [c0, c1] = span(p, k);
-      part(first, true, false, w, c1 - c0, q, 1.0, rows, w, 1, R.data() + c0 * q, 1, q, 0.0, B3.data() + c0 * w, 1, w);
-      part(bwd, false, false, w, c1 - c0, w, 1.0, V3.data(), 1, w, B3.data() + c0 * w, 1, w, 0.0, B2.data() + c0 * w, 1, w);
-      part(bwd, false, false, w, c1 - c0, w, 1.0, V2.data(), 1, w, B2.data() + c0 * w, 1, w, 0.0, B1.data() + c0 * w, 1, w);
-#pragma omp barrier
-      const auto [r0, r1] = span(w, k);
-      part(grad, false, true, r1 - r0, w, p, 1e-12, B3.data() + r0, 1, w, F2.data(), 1, w, 1.0, V3.data() + r0 * w, w, 1);
-      part(grad, false, true, r1 - r0, w, p, 1e-12, B2.data() + r0, 1, w, F1.data(), 1, w, 1.0, V2.data() + r0 * w, w, 1);
-      const auto [q0, q1] = span(q, k);
-      part(last, false, true, q1 - q0, w, p, 1.0, R.data() + q0, 1, q, F3.data(), 1, w, 0.0, rows + q0 * w, w, 1);
-    }
+    if (!team) team = std::make_unique<dln::HelperTeam>(threads - 1);
+    struct Job {
+      GemmLimit &limit;
+      bool backward;
+    };
+    auto phases = [](void *context, int64_t me) {
+      Job &j = *static_cast<Job *>(context);
+      const int64_t size = j.limit.team->size();
+      for (int64_t k = me; k < j.limit.threads; k += size) j.backward ? j.limit.backward_part(k) : j.limit.forward_part(k);
+      j.limit.team->barrier();
+      for (int64_t k = me; k < j.limit.threads; k += size) j.backward ? j.limit.gradient_part(k) : j.limit.block_part(k);
+    };
+    Job forward{*this, false}, backward{*this, true};
+    team->run(phases, &forward);
+    team->run(phases, &backward);
   }
   void run() {
     if (in_parts()) return run_in_parts();

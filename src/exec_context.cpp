@@ -8,6 +8,12 @@ void ExecContext::set_threads(int64_t threads) {
   if (threads == threads_) return;
   runtimes_ = GemmRuntimes(threads);
   threads_ = threads;
+  team_.reset();
+}
+
+HelperTeam &ExecContext::team() const {
+  if (!team_) team_ = std::make_unique<HelperTeam>(threads_ - 1);
+  return *team_;
 }
 
 namespace {

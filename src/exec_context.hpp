@@ -10,13 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include <memory>
+
 #include "blis.h"
 #include "fp_environment.hpp"
 #include "gemm_policy.hpp"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "helper_team.hpp"
 
 struct dln_model;
 
@@ -25,6 +24,14 @@ namespace dln {
 class ExecContext {
  public:
   ExecContext() = default;
+  // A copy (a cloned handle) has the thread count, not the helper threads.
+  ExecContext(const ExecContext &other) : runtimes_(other.runtimes_), threads_(other.threads_) {}
+  ExecContext &operator=(const ExecContext &other) {
+    runtimes_ = other.runtimes_;
+    threads_ = other.threads_;
+    team_.reset();
+    return *this;
+  }
   void set_threads(int64_t threads);
   int64_t threads() const { return threads_; }
 
@@ -54,17 +61,20 @@ class ExecContext {
   template <class Body>
   void parallel_parts(int64_t n, double work, Body body) const;
   // first(k) for every part k < parts, then, once all of them are done,
-  // second(k): on `team` threads (at most threads()) of OpenMP's pool (libgomp, which
-  // BLIS runs on too; a step takes a few of these, where starting a
-  // std::thread costs tens of µs). Each part is done whole by one thread in
+  // second(k): on the calling thread and the handle's helper threads
+  // (helper_team.hpp) when `team` and threads() are 2 or more, else on the
+  // caller alone in the same order. Each part is done whole by one thread in
   // the floating-point mode of the caller, so the results do not depend on
-  // how many threads the pool gives. The bodies must not throw.
+  // how many helpers could be started. The bodies must not throw.
   template <class First, class Second>
   void in_two_phases(int64_t parts, int64_t team, First first, Second second) const;
 
  private:
+  HelperTeam &team() const;  // threads_ − 1 helpers, started on first use
+
   GemmRuntimes runtimes_{1};  // for threads_ (gemm_policy.hpp)
   int64_t threads_ = 1;
+  mutable std::unique_ptr<HelperTeam> team_;
 };
 
 // Scattered passes (products with S, residual dots) are memory-latency
@@ -101,25 +111,28 @@ void ExecContext::parallel_parts(int64_t n, double work, Body body) const {
 
 template <class First, class Second>
 void ExecContext::in_two_phases(int64_t parts, int64_t team_size, First first, Second second) const {
-  const int64_t threads = std::min({team_size, threads_, parts});
-  if (threads <= 1) {  // the same parts in the same order, without a parallel region
+  if (std::min({team_size, threads_, parts}) <= 1) {  // the same parts in the same order
     for (int64_t k = 0; k < parts; ++k) first(k);
     for (int64_t k = 0; k < parts; ++k) second(k);
     return;
   }
-  const FpControl caller = FpControl::current();
-#pragma omp parallel num_threads(int(threads))
-  {
-    const FpControl::Adopted mode(caller);  // the pool's threads keep the mode they were made in
-#ifdef _OPENMP
-    const int64_t team = omp_get_num_threads(), me = omp_get_thread_num();
-#else
-    const int64_t team = 1, me = 0;
-#endif
-    for (int64_t k = me; k < parts; k += team) first(k);
-#pragma omp barrier
-    for (int64_t k = me; k < parts; k += team) second(k);
-  }
+  struct Job {
+    First &first;
+    Second &second;
+    int64_t parts;
+    HelperTeam &team;
+    FpControl caller;
+  } job{first, second, parts, team(), FpControl::current()};
+  job.team.run(
+      [](void *context, int64_t me) {
+        Job &j = *static_cast<Job *>(context);
+        const FpControl::Adopted mode(j.caller);  // helpers keep the mode they were started in
+        const int64_t size = j.team.size();
+        for (int64_t k = me; k < j.parts; k += size) j.first(k);
+        j.team.barrier();
+        for (int64_t k = me; k < j.parts; k += size) j.second(k);
+      },
+      &job);
 }
 
 // The context of a handle, with the thread count of its options.

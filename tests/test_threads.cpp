@@ -248,3 +248,26 @@ TEST_CASE("the dense block split over two threads repeats its bits and agrees wi
     CHECK(difference <= 1e-12 * largest);
   }
 }
+
+TEST_CASE("a clone of a handle that split its steps over helper threads steps as the original") {
+  // The clone gets the thread count, not the helpers (src/exec_context.hpp):
+  // both go on splitting their steps, each on threads of its own, and agree
+  // bit for bit with a handle that took all the steps.
+  auto make = [] { return full_batch_model({64, 64, 64, 64, 64}, 2000); };
+  ModelPtr whole = make(), original = make();
+  for (dln_model *m : {whole.get(), original.get()}) REQUIRE_OK(dln_set_param(m, DLN_PARAM_THREADS, 2.0));
+  REQUIRE_OK(dln_step(whole.get(), 10));
+  REQUIRE_OK(dln_step(original.get(), 5));
+  dln_model *raw = nullptr;
+  REQUIRE_OK(dln_clone(original.get(), &raw));
+  ModelPtr clone(raw);
+  REQUIRE_OK(dln_step(original.get(), 5));
+  REQUIRE_OK(dln_step(clone.get(), 5));
+  int formulation = -1;
+  REQUIRE_OK(dln_last_step_formulation(clone.get(), &formulation));
+  CHECK(formulation == DLN_FORMULATION_DENSE_BLOCK);
+  original.reset();  // its helpers stop; the clone's go on
+  REQUIRE_OK(dln_step(clone.get(), 1));
+  REQUIRE_OK(dln_step(whole.get(), 1));
+  CHECK(all_weights(clone.get()) == all_weights(whole.get()));
+}

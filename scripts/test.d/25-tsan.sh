@@ -19,14 +19,14 @@ if ! cmake --build "$build" -j"$jobs" --target dln_tests >"$log" 2>&1; then
   tail -n 40 "$log"; echo "tsan: build failed"; finish 0 1
 fi
 
-# BLIS runs its products on OpenMP (libgomp), and so does the dense block's
-# split step (ExecContext::in_two_phases); libgomp is not built with TSan:
+# BLIS runs its products on OpenMP (libgomp), which is not built with TSan:
 # its barriers would be invisible to TSan and could show up as false races.
 # OpenMP is limited to one thread (OMP_THREAD_LIMIT caps even an explicit
-# num_threads), so no parallel region runs on more than one thread: the split
-# step's parts then run one after the other, with the same bits. The
-# std::threads of the library (scattered passes, fused loops) stay visible to
-# TSan. No suppression is needed (none is used): any report fails the stage.
+# num_threads), so none of BLIS's parallel regions runs on more than one
+# thread. The library's own threads (scattered passes and fused loops on
+# std::threads, the dense block's split step on its helper threads,
+# src/helper_team.cpp) are plain std::threads, which TSan sees. No
+# suppression is needed (none is used): any report fails the stage.
 export OMP_NUM_THREADS=1 OMP_THREAD_LIMIT=1 BLIS_NUM_THREADS=1
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 ctest --test-dir "$build" --output-on-failure -R '^test_threads$' 2>&1 | tee "$log"

@@ -1,0 +1,86 @@
+#include "helper_team.hpp"
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define DLN_PAUSE() _mm_pause()
+#else
+#define DLN_PAUSE() std::this_thread::yield()
+#endif
+
+namespace dln {
+
+namespace {
+
+// Spins of a waiting member before it sleeps: ~100 µs, beyond the serial
+// part of a step between two runs (~10 µs at 64 × 64), short of a busy core's
+// time slice.
+constexpr std::chrono::microseconds kSpinTime{200};
+
+}  // namespace
+
+HelperTeam::HelperTeam(int64_t helpers) {
+  try {
+    threads_.reserve(size_t(helpers));
+    for (int64_t me = 1; me <= helpers; ++me) threads_.emplace_back([this, me] { serve(me); });
+  } catch (...) {  // no (more) threads: the ones started are the team
+  }
+}
+
+HelperTeam::~HelperTeam() {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    stopping_.store(true, std::memory_order_release);
+    epoch_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (std::thread &t : threads_) t.join();
+}
+
+void HelperTeam::run(void (*job)(void *, int64_t), void *context) {
+  job_ = job;
+  context_ = context;
+  finished_.store(0, std::memory_order_relaxed);
+  {
+    // Under the mutex, so that a member about to sleep either sees the new
+    // epoch or is woken.
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    epoch_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  job(context, 0);
+  const int64_t helpers = int64_t(threads_.size());
+  while (finished_.load(std::memory_order_acquire) < helpers) DLN_PAUSE();
+}
+
+void HelperTeam::barrier() {
+  const uint64_t epoch = barrier_epoch_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) == size() - 1) {
+    arrived_.store(0, std::memory_order_relaxed);
+    barrier_epoch_.fetch_add(1, std::memory_order_acq_rel);
+    return;
+  }
+  while (barrier_epoch_.load(std::memory_order_acquire) == epoch) DLN_PAUSE();
+}
+
+void HelperTeam::serve(int64_t me) {
+  uint64_t seen = 0;
+  for (;;) {
+    const auto give_up = std::chrono::steady_clock::now() + kSpinTime;
+    for (int spin = 0; epoch_.load(std::memory_order_acquire) == seen; ++spin) {
+      if (spin % 64 != 0 || std::chrono::steady_clock::now() < give_up) {
+        DLN_PAUSE();
+        continue;
+      }
+      std::unique_lock<std::mutex> lock(sleep_mutex_);
+      wake_.wait(lock, [&] { return epoch_.load(std::memory_order_acquire) != seen; });
+    }
+    seen = epoch_.load(std::memory_order_acquire);
+    if (stopping_.load(std::memory_order_acquire)) return;
+    job_(context_, me);
+    finished_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace dln
