@@ -101,6 +101,22 @@ void forward_part(StepPlan &p, int64_t k, int64_t parts, double *rows) {
     p.exec.gemm_part(chain_shape(p, l, false, P), false, false, out, c.hi - c.lo, in, W.scale, W.v.data(), in, 1,
                      p.Fl(l - 1) + c.lo * in, 1, in, 0.0, p.Fl(l) + c.lo * out, 1, out);
   }
+  // The maxima of bound(), measured here by each part (max is exact: the
+  // same numbers as over the whole blocks), to spare the step a serial pass.
+  double *maxima = w.part_maxima.data() + k * (L + 1);
+  for (int64_t l = 1; l < L; ++l) maxima[l] = max_magnitude(p.Fl(l) + c.lo * p.n(l), (c.hi - c.lo) * p.n(l));
+  maxima[L] = max_magnitude(rows + r.lo * top, (r.hi - r.lo) * top);
+}
+
+// The largest of the parts' maxima (NaN if one is).
+double largest_of_parts(const Workspace &w, int64_t index, int64_t stride, int64_t parts) {
+  double m = 0.0;
+  for (int64_t k = 0; k < parts; ++k) {
+    const double x = w.part_maxima[size_t(k * stride + index)];
+    if (x != x) return x;
+    m = x > m ? x : m;
+  }
+  return m;
 }
 
 void residuals(StepPlan &p) {
@@ -114,6 +130,7 @@ void residuals(StepPlan &p) {
   if (runs_in_parts(p, P, Q)) {  // each part finds the residuals of its columns
     const int64_t parts = p.exec.threads();
     group_entries(p.b, w);
+    w.part_maxima.resize(size_t(parts * (L + 1)));
     p.exec.in_two_phases(
         parts, parts, [&](int64_t k) { forward_part(p, k, parts, rows); },
         [&](int64_t k) {
@@ -138,8 +155,13 @@ void residuals(StepPlan &p) {
 void bound(StepPlan &p, bool &risky) {
   const Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
-  for (int64_t l = 1; l < L; ++l) p.fmax[l] = max_magnitude(p.Fl(l), p.n(l) * P);
-  p.bmax[L - 1] = max_magnitude(w.scaled.data(), Q * p.n(L - 1));
+  if (runs_in_parts(p, P, Q)) {
+    for (int64_t l = 1; l < L; ++l) p.fmax[l] = largest_of_parts(w, l, L + 1, p.exec.threads());
+    p.bmax[L - 1] = largest_of_parts(w, L, L + 1, p.exec.threads());
+  } else {
+    for (int64_t l = 1; l < L; ++l) p.fmax[l] = max_magnitude(p.Fl(l), p.n(l) * P);
+    p.bmax[L - 1] = max_magnitude(w.scaled.data(), Q * p.n(L - 1));
+  }
   for (int64_t l = L - 1; l >= 2; --l) {
     const Layer &W = p.model.layer(l);
     p.bmax[l - 1] = product_bound(double(W.rows), W.scale, W.max_abs_bound, p.bmax[l]);

@@ -72,6 +72,7 @@ struct Workspace {
   std::vector<double> backward;  // B_ℓ = W_{>ℓ}^T E_I, n_ℓ × (b or q) column blocks
   std::vector<double> scaled;    // B_ℓ diag(g), B_ℓ S or F_ℓ Sᵀ for the batched updates
   std::vector<double> residual;  // g_k = 2 r_k / b
+  std::vector<double> part_maxima;  // a step split over threads: each part's max |F_ℓ|, max |W_L[I, :]|
   std::vector<int64_t> batch;
   std::vector<int64_t> permutation;  // current epoch of the without-replacement sampler
   int64_t permutation_epoch = -1;

@@ -141,6 +141,7 @@ struct Case {
   std::vector<int64_t> batch;  // empty: the full batch 0 … count−1
   int expected;                // DLN_FORMULATION_* the cost model picks
   bool distinct = false;       // observations (k, 7k mod count): no shared row or column
+  int64_t threads = 1;         // DLN_PARAM_THREADS
 };
 
 // One case (at least) per formulation: small batches at small widths through
@@ -183,6 +184,12 @@ const Case kCases[] = {
     {"depth 3, full batch of 500 on a 24 x 24 target, width 48", {24, 48, 48, 24}, 500, {}, DLN_FORMULATION_DENSE_BLOCK},
     {"depth 4, full batch of 400 on a 16 x 16 target, width 48", {16, 48, 48, 48, 16}, 400, {},
      DLN_FORMULATION_DENSE_BLOCK},
+    // On two threads, products too small for BLIS's threads: the dense block
+    // splits the step over the threads (src/formulation_dense_block.cpp).
+    {"depth 4, full batch of 2000 on a 64 x 64 target, width 64, two threads", {64, 64, 64, 64, 64}, 2000, {},
+     DLN_FORMULATION_DENSE_BLOCK, false, 2},
+    {"depth 4, full batch of 1500 on a 59 x 45 target, uneven widths, two threads", {45, 61, 37, 50, 59}, 1500, {},
+     DLN_FORMULATION_DENSE_BLOCK, false, 2},
     // Products wide enough for BLIS's packed path (src/gemm_policy.hpp).
     {"depth 3, full batch of 3000 on a 40 x 300 target, width 256", {300, 256, 256, 40}, 3000, {},
      DLN_FORMULATION_ROWS_COLS},
@@ -207,6 +214,7 @@ std::vector<int64_t> batch_of(const Case &c) {
 ModelPtr case_model(const Case &c, const Problem &obs, double scale) {
   ModelPtr m = make_model(c.widths, 5);
   REQUIRE_OK(dln_set_observations(m.get(), c.count, obs.rows.data(), obs.cols.data(), obs.values.data()));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_THREADS, double(c.threads)));
   double init = 1.0;
   REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_END_TO_END, 1, &init));
   const double per_layer = std::pow(scale, 1.0 / double(c.widths.size() - 1));
