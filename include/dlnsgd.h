@@ -27,7 +27,10 @@
  *   One handle must not be used by two threads at the same time, not even for
  *   const queries (they record the last-error string). dln_status_string,
  *   dln_status_name, dln_param_name, dln_param_bounds and the version calls
- *   are safe from any thread at any time.
+ *   are safe from any thread at any time. A handle whose DLN_PARAM_THREADS
+ *   is 2 or more may keep that many - 1 helper threads of its own, started
+ *   by the first step it splits over them and ended when it is destroyed or
+ *   the count changes; they sleep while the handle is idle.
  *
  * Reproducibility (§4)
  *   Sampling and random initialisation are pure functions of (seed, step)

@@ -8,12 +8,21 @@ void ExecContext::set_threads(int64_t threads) {
   if (threads == threads_) return;
   runtimes_ = GemmRuntimes(threads);
   threads_ = threads;
-  team_.reset();
+  drop_team();
 }
 
 HelperTeam &ExecContext::team() const {
+  if (team_ && !team_->in_this_process()) drop_team();
   if (!team_) team_ = std::make_unique<HelperTeam>(threads_ - 1);
   return *team_;
+}
+
+void ExecContext::drop_team() const {
+  if (team_ && !team_->in_this_process()) {
+    (void)team_.release();  // a forked child: the object stays, its threads were never here
+    return;
+  }
+  team_.reset();
 }
 
 namespace {

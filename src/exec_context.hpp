@@ -29,9 +29,10 @@ class ExecContext {
   ExecContext &operator=(const ExecContext &other) {
     runtimes_ = other.runtimes_;
     threads_ = other.threads_;
-    team_.reset();
+    drop_team();
     return *this;
   }
+  ~ExecContext() { drop_team(); }
   void set_threads(int64_t threads);
   int64_t threads() const { return threads_; }
 
@@ -71,6 +72,9 @@ class ExecContext {
 
  private:
   HelperTeam &team() const;  // threads_ − 1 helpers, started on first use
+  // Ends the team; in a process forked from the one that started it, leaves
+  // it behind unjoined (its threads are not in this process).
+  void drop_team() const;
 
   GemmRuntimes runtimes_{1};  // for threads_ (gemm_policy.hpp)
   int64_t threads_ = 1;

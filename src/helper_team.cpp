@@ -1,5 +1,7 @@
 #include "helper_team.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,7 +22,7 @@ constexpr std::chrono::microseconds kSpinTime{200};
 
 }  // namespace
 
-HelperTeam::HelperTeam(int64_t helpers) {
+HelperTeam::HelperTeam(int64_t helpers) : process_(long(getpid())) {
   try {
     threads_.reserve(size_t(helpers));
     for (int64_t me = 1; me <= helpers; ++me) threads_.emplace_back([this, me] { serve(me); });
@@ -37,6 +39,8 @@ HelperTeam::~HelperTeam() {
   wake_.notify_all();
   for (std::thread &t : threads_) t.join();
 }
+
+bool HelperTeam::in_this_process() const { return long(getpid()) == process_; }
 
 void HelperTeam::run(void (*job)(void *, int64_t), void *context) {
   job_ = job;

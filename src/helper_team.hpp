@@ -25,6 +25,10 @@ class HelperTeam {
   HelperTeam &operator=(const HelperTeam &) = delete;
 
   int64_t size() const { return int64_t(threads_.size()) + 1; }  // with the caller
+  // False in a child process forked after the team started: its threads are
+  // not there (fork copies the calling thread only), so the team can be
+  // neither used nor joined, only left behind.
+  bool in_this_process() const;
   // job(context, me) on every member, me = 0 on the calling thread; returns
   // once all are done. job must not throw.
   void run(void (*job)(void *context, int64_t me), void *context);
@@ -35,6 +39,7 @@ class HelperTeam {
   void serve(int64_t me);
 
   std::vector<std::thread> threads_;
+  long process_;  // getpid() when started
   void (*job_)(void *, int64_t) = nullptr;
   void *context_ = nullptr;
   std::atomic<uint64_t> epoch_{0};  // one more per run
