@@ -72,16 +72,9 @@ DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t e0, int64_t e1, 
 DLN_MULTIVERSION
 double max_magnitude(const double *__restrict x, int64_t n) {
   typedef long long Mask8 __attribute__((vector_size(64)));
-  Lanes8 lane = {}, other = {};  // two chains: one was bound by the max's latency
+  Lanes8 lane = {};
   Mask8 nan = {};
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const Lanes8 v = load8(x + i), a = v < 0.0 ? -v : v, u = load8(x + i + 8), b = u < 0.0 ? -u : u;
-    nan |= (a != a) | (b != b);
-    lane = a > lane ? a : lane;
-    other = b > other ? b : other;
-  }
-  lane = other > lane ? other : lane;
   for (; i + 8 <= n; i += 8) {
     const Lanes8 v = load8(x + i), a = v < 0.0 ? -v : v;
     nan |= a != a;
