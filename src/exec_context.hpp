@@ -128,7 +128,7 @@ void ExecContext::in_two_phases(int64_t parts, int64_t team_size, First first, S
     FpControl caller;
   } job{first, second, parts, team(), FpControl::current()};
   job.team.run(
-      [](void *context, int64_t me) {
+      [](void *context, int64_t me) noexcept {  // a throw here would leave the others in the barrier
         Job &j = *static_cast<Job *>(context);
         const FpControl::Adopted mode(j.caller);  // helpers keep the mode they were started in
         const int64_t size = j.team.size();

@@ -217,6 +217,7 @@ void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X)
   for (int64_t l = 2; l <= p.L - 1; ++l) {  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
     Layer &W = p.model.layer(l);
     const Span r = part_of(W.rows, k, parts);
+    if (r.hi == r.lo) continue;  // a layer narrower than the thread count
     const GemmShape whole = gemm_shape(false, true, double(W.rows), double(W.cols), double(P), 1, W.rows, 1, W.cols, 1);
     p.exec.gemm_part(whole, false, true, r.hi - r.lo, W.cols, P, p.coefficient[l], p.Bl(l) + r.lo, 1, W.rows,
                      p.Fl(l - 1), 1, W.cols, 1.0, W.v.data() + r.lo * W.cols, W.cols, 1);

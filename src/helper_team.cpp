@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -15,14 +16,31 @@ namespace dln {
 
 namespace {
 
-// Spins of a waiting member before it sleeps: ~100 µs, beyond the serial
-// part of a step between two runs (~10 µs at 64 × 64), short of a busy core's
-// time slice.
+// How long a waiting member spins before it sleeps (between runs) or yields
+// its core (inside a run): beyond the serial part of a step between two
+// runs (~10 µs at 64 × 64), short of a busy core's time slice. With more
+// members than free cores, the yields let a descheduled one finish.
 constexpr std::chrono::microseconds kSpinTime{200};
+
+// Spins until done() holds: pause, then yield once kSpinTime has passed.
+template <class Done>
+void wait_until(Done done) {
+  const auto yield_from = std::chrono::steady_clock::now() + kSpinTime;
+  for (int spin = 1; !done(); ++spin) {
+    if (spin % 64 == 0 && std::chrono::steady_clock::now() >= yield_from)
+      std::this_thread::yield();
+    else
+      DLN_PAUSE();
+  }
+}
 
 }  // namespace
 
 HelperTeam::HelperTeam(int64_t helpers) : process_(long(getpid())) {
+  // No more members than cores: the parts are fixed by the handle's thread
+  // count, and members take several when they are fewer.
+  const unsigned cores = std::thread::hardware_concurrency();
+  if (cores > 0) helpers = std::min<int64_t>(helpers, int64_t(cores) - 1);
   try {
     threads_.reserve(size_t(helpers));
     for (int64_t me = 1; me <= helpers; ++me) threads_.emplace_back([this, me] { serve(me); });
@@ -55,7 +73,7 @@ void HelperTeam::run(void (*job)(void *, int64_t), void *context) {
   wake_.notify_all();
   job(context, 0);
   const int64_t helpers = int64_t(threads_.size());
-  while (finished_.load(std::memory_order_acquire) < helpers) DLN_PAUSE();
+  wait_until([&] { return finished_.load(std::memory_order_acquire) >= helpers; });
 }
 
 void HelperTeam::barrier() {
@@ -65,7 +83,7 @@ void HelperTeam::barrier() {
     barrier_epoch_.fetch_add(1, std::memory_order_acq_rel);
     return;
   }
-  while (barrier_epoch_.load(std::memory_order_acquire) == epoch) DLN_PAUSE();
+  wait_until([&] { return barrier_epoch_.load(std::memory_order_acquire) != epoch; });
 }
 
 void HelperTeam::serve(int64_t me) {

@@ -190,6 +190,10 @@ const Case kCases[] = {
      DLN_FORMULATION_DENSE_BLOCK, false, 2},
     {"depth 4, full batch of 1500 on a 59 x 45 target, uneven widths, two threads", {45, 61, 37, 50, 59}, 1500, {},
      DLN_FORMULATION_DENSE_BLOCK, false, 2},
+    // Four threads (more than this machine's cores: members take several
+    // parts) and inner layers of 3 rows: some row parts are empty.
+    {"depth 4, full batch of 20000 on a 64 x 512 target, inner widths 3, four threads", {512, 3, 3, 3, 64}, 20000, {},
+     DLN_FORMULATION_DENSE_BLOCK, false, 4},
     // Products wide enough for BLIS's packed path (src/gemm_policy.hpp).
     {"depth 3, full batch of 3000 on a 40 x 300 target, width 256", {300, 256, 256, 40}, 3000, {},
      DLN_FORMULATION_ROWS_COLS},
