@@ -190,20 +190,12 @@ struct GemmLimit {
   }
   void run_in_parts() {
     if (!team) team = std::make_unique<dln::HelperTeam>(threads - 1);
-    struct Job {
-      GemmLimit &limit;
-      bool backward;
-    };
-    auto phases = [](void *context, int64_t me) {
-      Job &j = *static_cast<Job *>(context);
-      const int64_t size = j.limit.team->size();
-      for (int64_t k = me; k < j.limit.threads; k += size) j.backward ? j.limit.backward_part(k) : j.limit.forward_part(k);
-      j.limit.team->barrier();
-      for (int64_t k = me; k < j.limit.threads; k += size) j.backward ? j.limit.gradient_part(k) : j.limit.block_part(k);
-    };
-    Job forward{*this, false}, backward{*this, true};
-    team->run(phases, &forward);
-    team->run(phases, &backward);
+    auto forward = [&](int64_t k) { forward_part(k); };
+    auto block = [&](int64_t k) { block_part(k); };
+    auto backward = [&](int64_t k) { backward_part(k); };
+    auto gradient = [&](int64_t k) { gradient_part(k); };
+    team->in_two_phases(threads, forward, block);
+    team->in_two_phases(threads, backward, gradient);
   }
   void run() {
     if (in_parts()) return run_in_parts();

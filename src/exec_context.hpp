@@ -7,13 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <vector>
 
-#include <memory>
-
 #include "blis.h"
-#include "fp_environment.hpp"
 #include "gemm_policy.hpp"
 #include "helper_team.hpp"
 
@@ -63,12 +61,12 @@ class ExecContext {
   void parallel_parts(int64_t n, double work, Body body) const;
   // first(k) for every part k < parts, then, once all of them are done,
   // second(k): on the calling thread and the handle's helper threads
-  // (helper_team.hpp) when `team` and threads() are 2 or more, else on the
-  // caller alone in the same order. Each part is done whole by one thread in
-  // the floating-point mode of the caller, so the results do not depend on
-  // how many helpers could be started. The bodies must not throw.
+  // (helper_team.hpp) when threads() is 2 or more, else on the caller alone
+  // in the same order. Each part is done whole by one thread in the
+  // floating-point mode of the caller, so the results do not depend on how
+  // many helpers could be started. The bodies must not throw.
   template <class First, class Second>
-  void in_two_phases(int64_t parts, int64_t team, First first, Second second) const;
+  void in_two_phases(int64_t parts, First first, Second second) const;
 
  private:
   HelperTeam &team() const;  // threads_ − 1 helpers, started on first use
@@ -114,29 +112,13 @@ void ExecContext::parallel_parts(int64_t n, double work, Body body) const {
 }
 
 template <class First, class Second>
-void ExecContext::in_two_phases(int64_t parts, int64_t team_size, First first, Second second) const {
-  if (std::min({team_size, threads_, parts}) <= 1) {  // the same parts in the same order
+void ExecContext::in_two_phases(int64_t parts, First first, Second second) const {
+  if (std::min(threads_, parts) <= 1) {  // the same parts in the same order
     for (int64_t k = 0; k < parts; ++k) first(k);
     for (int64_t k = 0; k < parts; ++k) second(k);
     return;
   }
-  struct Job {
-    First &first;
-    Second &second;
-    int64_t parts;
-    HelperTeam &team;
-    FpControl caller;
-  } job{first, second, parts, team(), FpControl::current()};
-  job.team.run(
-      [](void *context, int64_t me) noexcept {  // a throw here would leave the others in the barrier
-        Job &j = *static_cast<Job *>(context);
-        const FpControl::Adopted mode(j.caller);  // helpers keep the mode they were started in
-        const int64_t size = j.team.size();
-        for (int64_t k = me; k < j.parts; k += size) j.first(k);
-        j.team.barrier();
-        for (int64_t k = me; k < j.parts; k += size) j.second(k);
-      },
-      &job);
+  team().in_two_phases(parts, first, second);
 }
 
 // The context of a handle, with the thread count of its options.

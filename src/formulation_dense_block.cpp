@@ -132,7 +132,7 @@ void residuals(StepPlan &p) {
     group_entries(p.b, w);
     w.part_maxima.resize(size_t(parts * (L + 1)));
     p.exec.in_two_phases(
-        parts, parts, [&](int64_t k) { forward_part(p, k, parts, rows); },
+        parts, [&](int64_t k) { forward_part(p, k, parts, rows); },
         [&](int64_t k) {
           const Span c = part_of(P, k, parts);
           p.exec.gemm_part(block, false, false, Q, c.hi - c.lo, top, 1.0, rows, top, 1, p.Fl(L - 1) + c.lo * top, 1,
@@ -232,7 +232,7 @@ const char *update_in_parts(StepPlan &p, double *R, double *X, bool exact) {
   const int64_t parts = p.exec.threads();
   if (!exact) {
     p.exec.in_two_phases(
-        parts, parts,
+        parts,
         [&](int64_t k) {
           backpropagate_part(p, k, parts, R, X);
           update_columns_of_part(p, k, parts);

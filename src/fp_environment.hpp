@@ -75,9 +75,9 @@ class FpEnvironmentGuard {
 
 // The SSE control bits of the thread running a step (the default mode plus
 // the step's flush-to-zero, step.hpp), carried to a helper thread of
-// ExecContext::in_two_phases (a helper is started once and keeps the mode it
-// was started in): Adopted sets them there and puts the helper's own back on
-// the way out. Only SSE arithmetic runs on helpers.
+// HelperTeam::run (a helper is started once and keeps the mode it was
+// started in): Adopted sets them there and puts the helper's own back on the
+// way out. Only SSE arithmetic runs on helpers.
 class FpControl {
  public:
   static FpControl current() noexcept { return FpControl(_mm_getcsr() & ~FpEnvironmentGuard::kFlags); }

@@ -63,6 +63,7 @@ bool HelperTeam::in_this_process() const { return long(getpid()) == process_; }
 void HelperTeam::run(void (*job)(void *, int64_t), void *context) {
   job_ = job;
   context_ = context;
+  caller_mode_ = FpControl::current();
   finished_.store(0, std::memory_order_relaxed);
   {
     // Under the mutex, so that a member about to sleep either sees the new
@@ -100,7 +101,10 @@ void HelperTeam::serve(int64_t me) {
     }
     seen = epoch_.load(std::memory_order_acquire);
     if (stopping_.load(std::memory_order_acquire)) return;
-    job_(context_, me);
+    {
+      const FpControl::Adopted mode(caller_mode_);
+      job_(context_, me);
+    }
     finished_.fetch_add(1, std::memory_order_acq_rel);
   }
 }

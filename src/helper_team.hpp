@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "fp_environment.hpp"
+
 namespace dln {
 
 class HelperTeam {
@@ -30,11 +32,16 @@ class HelperTeam {
   // not there (fork copies the calling thread only), so the team can be
   // neither used nor joined, only left behind.
   bool in_this_process() const;
-  // job(context, me) on every member, me = 0 on the calling thread; returns
-  // once all are done. job must not throw.
+  // job(context, me) on every member, me = 0 on the calling thread, the
+  // helpers in the caller's floating-point mode (they keep the mode they were
+  // started in otherwise); returns once all are done. job must not throw.
   void run(void (*job)(void *context, int64_t me), void *context);
   // Inside a job: returns once every member has reached it.
   void barrier();
+  // first(k) for every part k < parts, then, once all of them are done,
+  // second(k); member m takes the parts m, m + size(), … in both.
+  template <class First, class Second>
+  void in_two_phases(int64_t parts, First &first, Second &second);
 
  private:
   void serve(int64_t me);
@@ -43,6 +50,7 @@ class HelperTeam {
   long process_;  // getpid() when started
   void (*job_)(void *, int64_t) = nullptr;
   void *context_ = nullptr;
+  FpControl caller_mode_ = FpControl::current();
   std::atomic<uint64_t> epoch_{0};  // one more per run
   std::atomic<int64_t> finished_{0};
   std::atomic<int64_t> arrived_{0};
@@ -51,5 +59,24 @@ class HelperTeam {
   std::mutex sleep_mutex_;
   std::condition_variable wake_;
 };
+
+template <class First, class Second>
+void HelperTeam::in_two_phases(int64_t parts, First &first, Second &second) {
+  struct Job {
+    First &first;
+    Second &second;
+    int64_t parts;
+    HelperTeam &team;
+  } job{first, second, parts, *this};
+  run(
+      [](void *context, int64_t me) noexcept {  // a throw here would leave the others in the barrier
+        Job &j = *static_cast<Job *>(context);
+        const int64_t size = j.team.size();
+        for (int64_t k = me; k < j.parts; k += size) j.first(k);
+        j.team.barrier();
+        for (int64_t k = me; k < j.parts; k += size) j.second(k);
+      },
+      &job);
+}
 
 }  // namespace dln
