@@ -129,7 +129,7 @@ void residuals(StepPlan &p) {
   const GemmShape block = gemm_shape(false, false, double(Q), double(P), double(top), top, 1, 1, top, Q);
   if (runs_in_parts(p, P, Q)) {  // each part finds the residuals of its columns
     const int64_t parts = p.exec.threads();
-    group_entries(p.b, w);
+    group_entries(p.b, w, 0);  // one tile: the parts take ranges of columns
     w.part_maxima.resize(size_t(parts * (L + 1)));
     p.exec.in_two_phases(
         parts, [&](int64_t k) { forward_part(p, k, parts, rows); },

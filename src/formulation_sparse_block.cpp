@@ -44,7 +44,7 @@ int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
   const int64_t Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
   layout_backpropagated(p, w, top * Q, forward_size, backward_size);
-  group_entries(p.b, w);
+  group_entries(p.b, w, top);  // the passes read columns of W_L[I, :]ᵀ and F_{L-1}
 }
 
 double *last_rows(StepPlan &p) { return p.Bl(p.L); }  // W_L[I, :]ᵀ, column r = row I_r
@@ -60,8 +60,8 @@ void residuals(StepPlan &p) {
   w.y_by_col.resize(size_t(b));
   w.g_by_col.resize(size_t(b));
   for (int64_t e = 0; e < b; ++e) w.y_by_col[size_t(e)] = p.model.train.values[size_t(p.batch[w.col_order[size_t(e)]])];
-  residual_sums_with_S(p, p.n(p.L - 1), P, w.col_start.data(), last_rows(p), w.col_from.data(), p.Fl(p.L - 1),
-                        w.y_by_col.data(), 2.0 / double(b), w.g_by_col.data(), p.Bl(p.L - 1));
+  residual_sums_with_S(p, p.n(p.L - 1), column_groups(w), last_rows(p), p.Fl(p.L - 1), w.y_by_col.data(),
+                       2.0 / double(b), w.g_by_col.data(), p.Bl(p.L - 1));
   for (int64_t e = 0; e < b; ++e) p.g[w.col_order[size_t(e)]] = w.g_by_col[size_t(e)];
 }
 
@@ -87,7 +87,7 @@ const char *update(StepPlan &p, bool exact) {
   // Every Δ_ℓ (Δ_{L-1} came with the residuals) and F_{L-1} Sᵀ from the
   // weights at θ_t, before any changes.
   backward_products(p, P);  // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
-  sums_with_S(p, top, Q, w.row_start.data(), w.g_by_row.data(), p.Fl(L - 1), w.row_from.data(), X);
+  sums_with_S(p, top, row_groups(w), w.g_by_row.data(), p.Fl(L - 1), X);
   if (exact) {
     if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
     if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";

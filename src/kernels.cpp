@@ -55,9 +55,9 @@ DLN_INLINE double dot8(const double *__restrict a, const double *__restrict b, i
 template <int V>
 DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t e0, int64_t e1, const double *__restrict g,
                               const double *__restrict source, const int64_t *__restrict from,
-                              double *__restrict x) {
+                              double *__restrict x, bool accumulate) {
   Lanes8 acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = Lanes8{};
+  for (int v = 0; v < V; ++v) acc[v] = accumulate ? load8(x + r0 + 8 * v) : Lanes8{};
   for (int64_t e = e0; e < e1; ++e) {
     const double ge = g[e], *__restrict s = source + from[e] * rows + r0;
     for (int v = 0; v < V; ++v) acc[v] += ge * load8(s + 8 * v);
@@ -96,7 +96,8 @@ double max_magnitude(const double *__restrict x, int64_t n) {
 // cache for the next.
 DLN_MULTIVERSION
 void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict g,
-                  const double *__restrict source, const int64_t *__restrict from, double *__restrict X) {
+                  const double *__restrict source, const int64_t *__restrict from, double *__restrict X,
+                  bool accumulate) {
   const int64_t end = start[last];
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
@@ -104,10 +105,10 @@ void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__re
     prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;
-    for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x);
-    for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x);
+    for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x, accumulate);
+    for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x, accumulate);
     for (; r0 < rows; ++r0) {
-      double acc = 0.0;
+      double acc = accumulate ? x[r0] : 0.0;
       for (int64_t e = e0; e < e1; ++e) acc += g[e] * source[from[e] * rows + r0];
       x[r0] = acc;
     }
@@ -138,7 +139,7 @@ void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *__re
 DLN_MULTIVERSION
 void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict A,
                            const int64_t *__restrict from, const double *__restrict T, const double *__restrict y,
-                           double scale, double *__restrict r, double *__restrict X) {
+                           double scale, double *__restrict r, double *__restrict X, bool accumulate) {
   const int64_t end = start[last];
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
@@ -146,7 +147,8 @@ void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int6
     prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
     const double *__restrict b = T + t * rows;
     double *__restrict x = X + t * rows;
-    for (int64_t q = 0; q < rows; ++q) x[q] = 0.0;
+    if (!accumulate)
+      for (int64_t q = 0; q < rows; ++q) x[q] = 0.0;
     for (int64_t e = start[t]; e < e1; ++e) {
       const double *__restrict a = A + from[e] * rows;
       r[e] = dot8(a, b, rows) - y[e];

@@ -23,16 +23,19 @@ double max_magnitude(const double *x, int64_t n);
 // the entries of target t being e = start[t] … start[t+1]-1 with their
 // coefficients g[e] and source columns from[e] in that order:
 // X[:, t] = Σ_e g[e] · source[:, from[e]], first ≤ t < last, summed in order
-// of e (X = B S when the groups are columns, F Sᵀ when rows).
+// of e (X = B S when the groups are columns, F Sᵀ when rows); with
+// `accumulate` the sum starts from X[:, t] instead of 0 (one tile of S after
+// another, formulation_rows_cols.cpp).
 void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *g, const double *source,
-                  const int64_t *from, double *X);
+                  const int64_t *from, double *X, bool accumulate);
 // out[e] = <A[:, from[e]], T[:, t]> for the entries e of the targets first ≤ t < last.
 void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *A, const int64_t *from,
                   const double *T, double *out);
 // r[e] = <A[:, from[e]], T[:, t]> − y[e] as grouped_dots, and
-// X[:, t] = Σ_e (r[e] · scale) · A[:, from[e]] summed in order of e.
+// X[:, t] = Σ_e (r[e] · scale) · A[:, from[e]] summed in order of e (from
+// X[:, t] with `accumulate`).
 void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *A, const int64_t *from,
-                           const double *T, const double *y, double scale, double *r, double *X);
+                           const double *T, const double *y, double scale, double *r, double *X, bool accumulate);
 
 // Kernels of the fused small-batch formulation: the single-entry kernels for
 // b columns at once, each row of V read once per call.

@@ -98,6 +98,8 @@ struct Workspace {
   // other side, g and y of each, in group order, so the kernels read them
   // sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
+  int64_t col_tiles = 1, row_tiles = 1;  // tiles of the column / row groups (Groups, step_formulation.hpp)
+  int64_t grouped_width = -1;            // the width group_entries tiled them for
   std::vector<double> g_by_col, g_by_row, y_by_col;
   // Whether the distinct sets and slots above are complete (for the batch
   // they can be read back as), and whether the groups are of them too.

@@ -167,28 +167,52 @@ void add_to_last_rows(StepPlan &p, int64_t count, const int64_t *I, const double
 // (distinct_cols / distinct_rows, each entry's slots in col_slot / row_slot),
 // in increasing order; returns p = |J| and q = |I|. O(b + min(m, p log p)). L ≥ 2.
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q);
-// The grouped kernels of kernels.hpp over all `targets`, split over the
-// handle's threads (each target done whole by one: the same sums).
-inline void sums_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start, const double *g,
-                        const double *source, const int64_t *from, double *X) {
-  p.exec.parallel_parts(targets, double(start[targets]) * double(rows),
-                        [&](int64_t lo, int64_t hi) { grouped_sums(rows, lo, hi, start, g, source, from, X); });
+// The batch entries grouped by target, as group_entries leaves them: the
+// column groups (targets: column slots; from: row slots) or the row groups.
+// They are in `tiles` tiles of the slots on the other side, so that the
+// vectors a pass over one tile reads at random stay in cache: the entries of
+// target t in tile h are e = start[h · targets + t] … start[h · targets + t + 1] − 1.
+struct Groups {
+  int64_t targets, tiles;
+  const int64_t *start, *from;
+};
+Groups column_groups(const Workspace &w);
+Groups row_groups(const Workspace &w);
+// kernel(start, lo, hi, accumulate) over every tile in order, the targets of
+// each split over the handle's threads (each target done whole by one, so
+// the sums do not depend on the thread count), accumulating from the second.
+template <class Kernel>
+void over_tiles(const StepPlan &p, const Groups &G, double per_entry, Kernel kernel) {
+  for (int64_t h = 0; h < G.tiles; ++h) {
+    const int64_t *start = G.start + h * G.targets;
+    p.exec.parallel_parts(G.targets, double(start[G.targets] - start[0]) * per_entry,
+                          [&](int64_t lo, int64_t hi) { kernel(start, lo, hi, h > 0); });
+  }
 }
-inline void dots_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start, const double *A,
-                        const int64_t *from, const double *T, double *out) {
-  p.exec.parallel_parts(targets, double(start[targets]) * double(rows),
-                        [&](int64_t lo, int64_t hi) { grouped_dots(rows, lo, hi, start, A, from, T, out); });
+// The grouped kernels of kernels.hpp over all targets of G.
+inline void sums_with_S(const StepPlan &p, int64_t rows, const Groups &G, const double *g, const double *source,
+                        double *X) {
+  over_tiles(p, G, double(rows), [&](const int64_t *start, int64_t lo, int64_t hi, bool accumulate) {
+    grouped_sums(rows, lo, hi, start, g, source, G.from, X, accumulate);
+  });
 }
-inline void residual_sums_with_S(const StepPlan &p, int64_t rows, int64_t targets, const int64_t *start,
-                                 const double *A, const int64_t *from, const double *T, const double *y, double scale,
-                                 double *r, double *X) {
-  p.exec.parallel_parts(targets, 2.0 * double(start[targets]) * double(rows), [&](int64_t lo, int64_t hi) {
-    grouped_residual_sums(rows, lo, hi, start, A, from, T, y, scale, r, X);
+inline void dots_with_S(const StepPlan &p, int64_t rows, const Groups &G, const double *A, const double *T,
+                        double *out) {
+  over_tiles(p, G, double(rows), [&](const int64_t *start, int64_t lo, int64_t hi, bool) {
+    grouped_dots(rows, lo, hi, start, A, G.from, T, out);
+  });
+}
+inline void residual_sums_with_S(const StepPlan &p, int64_t rows, const Groups &G, const double *A, const double *T,
+                                 const double *y, double scale, double *r, double *X) {
+  over_tiles(p, G, 2.0 * double(rows), [&](const int64_t *start, int64_t lo, int64_t hi, bool accumulate) {
+    grouped_residual_sums(rows, lo, hi, start, A, G.from, T, y, scale, r, X, accumulate);
   });
 }
 // The batch entries grouped by column slot and by row slot (CSR of S and
-// Sᵀ: col_start, col_order, col_from, row_…), after find_distinct. O(b + p + q).
-void group_entries(int64_t b, Workspace &w);
+// Sᵀ: col_start, col_order, col_from, row_…), after find_distinct, tiled for
+// passes that read vectors `width` long at random (Groups; 0: one tile, as
+// the dense block's column parts need). O(b + tiles · (p + q)).
+void group_entries(int64_t b, Workspace &w, int64_t width);
 // out[e] = g[order[e]], e < b: g in the order of a grouping (col_order or
 // row_order of group_entries).
 void gather_g(int64_t b, const double *g, const std::vector<int64_t> &order, std::vector<double> &out);
