@@ -199,7 +199,9 @@ struct GemmLimit {
   }
   void run() {
     if (in_parts()) return run_in_parts();
-    gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), 1, w, 0.0, F2.data(), 1, w);
+    // The sparse block keeps F_1 and Δ_1 by rows (StepPlan::first_rows).
+    const int64_t first_rs = sparse ? p : 1, first_cs = sparse ? 1 : w;
+    gemm(false, false, w, p, w, 1.0, V2.data(), w, 1, F1.data(), first_rs, first_cs, 0.0, F2.data(), 1, w);
     gemm(false, false, w, p, w, 1.0, V3.data(), w, 1, F2.data(), 1, w, 0.0, F3.data(), 1, w);
     if (dense) {
       double *rows = X.data();  // W_4[I, :], q × w row-major; then R F_3ᵀ
@@ -214,9 +216,9 @@ struct GemmLimit {
     }
     if (sparse) {  // the residuals backpropagated over the p columns
       gemm(false, false, w, p, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);
-      gemm(false, false, w, p, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), 1, w);
+      gemm(false, false, w, p, w, 1.0, V2.data(), 1, w, B2.data(), 1, w, 0.0, B1.data(), first_rs, first_cs);
       gemm(false, true, w, w, p, 1e-12, B3.data(), 1, w, F2.data(), 1, w, 1.0, V3.data(), w, 1);
-      gemm(false, true, w, w, p, 1e-12, B2.data(), 1, w, F1.data(), 1, w, 1.0, V2.data(), w, 1);
+      gemm(false, true, w, w, p, 1e-12, B2.data(), 1, w, F1.data(), first_rs, first_cs, 1.0, V2.data(), w, 1);
       return;
     }
     gemm(false, false, w, q, w, 1.0, V3.data(), 1, w, B3.data(), 1, w, 0.0, B2.data(), 1, w);

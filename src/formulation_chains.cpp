@@ -14,33 +14,47 @@
 
 namespace dln {
 
+namespace {
+// Row and column strides of F_ℓ / B_ℓ (n_ℓ × columns): by columns, or by rows
+// for ℓ = 1 when the plan says so.
+struct Strides {
+  int64_t row, col;
+};
+Strides strides_of(const StepPlan &p, int64_t l, int64_t columns) {
+  return l == 1 && p.first_rows ? Strides{columns, 1} : Strides{1, p.n(l)};
+}
+}  // namespace
+
 void forward_products(StepPlan &p, int64_t columns) {
   for (int64_t l = 2; l <= p.L - 1; ++l) {  // F_ℓ = s_ℓ V_ℓ F_{ℓ-1}
     const Layer &W = p.model.layer(l);
+    const Strides in = strides_of(p, l - 1, columns);
     if (columns == 1)
       p.exec.gemv(p.n(l), p.n(l - 1), W.scale, W.v.data(), p.n(l - 1), 1, p.Fl(l - 1), 0.0, p.Fl(l));
     else
-      p.exec.gemm(false, false, p.n(l), columns, p.n(l - 1), W.scale, W.v.data(), p.n(l - 1), 1, p.Fl(l - 1), 1,
-                  p.n(l - 1), 0.0, p.Fl(l), 1, p.n(l));
+      p.exec.gemm(false, false, p.n(l), columns, p.n(l - 1), W.scale, W.v.data(), p.n(l - 1), 1, p.Fl(l - 1), in.row,
+                  in.col, 0.0, p.Fl(l), 1, p.n(l));
   }
 }
 
 void backward_products(StepPlan &p, int64_t columns) {
   for (int64_t l = p.L - 1; l >= 2; --l) {  // B_{ℓ-1} = s_ℓ V_ℓᵀ B_ℓ
     const Layer &W = p.model.layer(l);
+    const Strides out = strides_of(p, l - 1, columns);
     if (columns == 1)
       p.exec.gemv(p.n(l - 1), p.n(l), W.scale, W.v.data(), 1, p.n(l - 1), p.Bl(l), 0.0, p.Bl(l - 1));
     else
       p.exec.gemm(false, false, p.n(l - 1), columns, p.n(l), W.scale, W.v.data(), 1, p.n(l - 1), p.Bl(l), 1,
-                  p.n(l), 0.0, p.Bl(l - 1), 1, p.n(l - 1));
+                  p.n(l), 0.0, p.Bl(l - 1), out.row, out.col);
   }
 }
 
 void update_inner_layers(StepPlan &p, int64_t columns) {
   for (int64_t l = 2; l <= p.L - 1; ++l) {  // V_ℓ += c_ℓ B_ℓ F_{ℓ-1}ᵀ
     Layer &W = p.model.layer(l);
-    p.exec.gemm(false, true, W.rows, W.cols, columns, p.coefficient[l], p.Bl(l), 1, W.rows, p.Fl(l - 1), 1, W.cols,
-                1.0, W.v.data(), W.cols, 1);
+    const Strides in = strides_of(p, l - 1, columns);
+    p.exec.gemm(false, true, W.rows, W.cols, columns, p.coefficient[l], p.Bl(l), 1, W.rows, p.Fl(l - 1), in.row,
+                in.col, 1.0, W.v.data(), W.cols, 1);
   }
 }
 

@@ -208,6 +208,7 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
     return;
   }
   w.found = w.grouped = false;  // until the sets below are complete
+  w.y_batch.clear();
   if (int64_t(w.col_mark.size()) != model.cols()) w.col_mark.assign(size_t(model.cols()), -1);
   if (int64_t(w.row_mark.size()) != model.rows()) w.row_mark.assign(size_t(model.rows()), -1);
   p = distinct(b, [&](int64_t k) { return obs.cols[size_t(batch[k])]; }, w.col_mark, w.distinct_cols, w.col_slot);
@@ -220,6 +221,7 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
 void group_entries(int64_t b, Workspace &w, int64_t width) {
   if (w.grouped && w.grouped_width == width) return;  // the same entries as when they were grouped (find_distinct)
   w.grouped = false;
+  w.y_batch.clear();
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
   w.col_tiles = tiles_for(Q, width);  // the column groups read vectors of the rows
   w.row_tiles = tiles_for(P, width);
@@ -267,6 +269,31 @@ void add_to_first_column_block(StepPlan &p, const int64_t *J, int64_t k, int64_t
 void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
   for_column_blocks(p, int64_t(J.size()), p.n(1),
                     [&](int64_t k, int64_t width) { add_to_first_column_block(p, J.data(), k, width, X); });
+}
+
+void gather_first_rows(StepPlan &p, const std::vector<int64_t> &J, double *dst) {
+  const Layer &W1 = p.model.layer(1);
+  const int64_t count = int64_t(J.size()), m = W1.cols;
+  p.exec.parallel_parts(W1.rows, double(W1.rows) * double(count), [&](int64_t lo, int64_t hi) {
+    for (int64_t q = lo; q < hi; ++q) {
+      const double *row = W1.v.data() + q * m;
+      double *out = dst + q * count;
+      for (int64_t c = 0; c < count; ++c) out[c] = W1.scale * row[J[size_t(c)]];
+    }
+  });
+}
+
+void add_to_first_rows(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
+  Layer &W1 = p.model.layer(1);
+  const int64_t count = int64_t(J.size()), m = W1.cols;
+  const double c1 = p.coefficient[1];
+  p.exec.parallel_parts(W1.rows, double(W1.rows) * double(count), [&](int64_t lo, int64_t hi) {
+    for (int64_t q = lo; q < hi; ++q) {
+      double *row = W1.v.data() + q * m;
+      const double *x = X + q * count;
+      for (int64_t c = 0; c < count; ++c) row[J[size_t(c)]] += c1 * x[c];
+    }
+  });
 }
 
 void add_to_last_rows(StepPlan &p, int64_t count, const int64_t *I, const double *X) {

@@ -15,6 +15,8 @@
 // sparse in its q × p block and p ≤ q (otherwise rows/columns, which can put
 // S on the q side, costs less). Its bound: the vectors it computed, and for
 // the Δ_ℓ it never forms as B_ℓ the chain n_ℓ s_ℓ max|V_ℓ| of the dense block.
+// F_1 and Δ_1 are kept by rows (StepPlan::first_rows) from depth 3 on, where
+// only gemms read them.
 #include <algorithm>
 
 #include "errors.hpp"
@@ -44,6 +46,7 @@ int64_t count_of(const std::vector<int64_t> &v) { return int64_t(v.size()); }
 void layout(StepPlan &p, Workspace &w, int64_t &forward_size, int64_t &backward_size) {
   const int64_t Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
   layout_backpropagated(p, w, top * Q, forward_size, backward_size);
+  p.first_rows = p.L >= 3;  // F_1 and Δ_1 only go through gemms (at L = 2 the dots read F_1's columns)
   group_entries(p.b, w, top);  // the passes read columns of W_L[I, :]ᵀ and F_{L-1}
 }
 
@@ -54,12 +57,21 @@ double *last_rows(StepPlan &p) { return p.Bl(p.L); }  // W_L[I, :]ᵀ, column r 
 void residuals(StepPlan &p) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), b = p.b;
-  gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));
+  if (p.first_rows)
+    gather_first_rows(p, w.distinct_cols, p.Fl(1));
+  else
+    gather_first_columns(p, P, [&](int64_t c) { return w.distinct_cols[size_t(c)]; }, p.Fl(1));
   gather_last_rows(p, count_of(w.distinct_rows), [&](int64_t r) { return w.distinct_rows[size_t(r)]; }, last_rows(p));
   forward_products(p, P);
-  w.y_by_col.resize(size_t(b));
   w.g_by_col.resize(size_t(b));
-  for (int64_t e = 0; e < b; ++e) w.y_by_col[size_t(e)] = p.model.train.values[size_t(p.batch[w.col_order[size_t(e)]])];
+  // y in group order: a random gather over the observations (11 of 300 ms a
+  // step at 10⁵ × 10⁵, N = 10⁶), kept while the batch is the same.
+  if (!std::equal(p.batch, p.batch + b, w.y_batch.begin(), w.y_batch.end())) {
+    w.y_batch.clear();
+    w.y_by_col.resize(size_t(b));
+    for (int64_t e = 0; e < b; ++e) w.y_by_col[size_t(e)] = p.model.train.values[size_t(p.batch[w.col_order[size_t(e)]])];
+    w.y_batch.assign(p.batch, p.batch + b);
+  }
   residual_sums_with_S(p, p.n(p.L - 1), column_groups(w), last_rows(p), p.Fl(p.L - 1), w.y_by_col.data(),
                        2.0 / double(b), w.g_by_col.data(), p.Bl(p.L - 1));
   for (int64_t e = 0; e < b; ++e) p.g[w.col_order[size_t(e)]] = w.g_by_col[size_t(e)];
@@ -93,7 +105,10 @@ const char *update(StepPlan &p, bool exact) {
     if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
   }
   update_inner_layers(p, P);                          // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
-  add_to_first_columns(p, w.distinct_cols, p.Bl(1));  // V_1[:, J_c] += c_1 Δ_1[:, c]
+  if (p.first_rows)  // V_1[:, J_c] += c_1 Δ_1[:, c]
+    add_to_first_rows(p, w.distinct_cols, p.Bl(1));
+  else
+    add_to_first_columns(p, w.distinct_cols, p.Bl(1));
   add_to_last_rows(p, count_of(w.distinct_rows), w.distinct_rows.data(), X);  // V_L[I_r, :] += c_L (F_{L-1} Sᵀ)[:, r]ᵀ
   return nullptr;
 }

@@ -399,6 +399,44 @@ TEST_CASE("full-batch GD is deterministic for a given thread count and agrees ac
   }
 }
 
+TEST_CASE("a batch of other observations at the same entries, or new values at the same entries, takes their values") {
+  // The sparse block keeps the batch's values in group order while the batch
+  // stays the same (full-batch GD); two observations at one entry, or values
+  // replaced at the same entries, must not meet the values kept.
+  const std::vector<int64_t> widths{40, 24, 24, 24, 30};
+  const int64_t count = 600;
+  Problem twice = random_problem(widths.back(), widths.front(), count, 5);
+  for (int64_t k = 0; k < count; ++k) {  // observation count + k at the entry of k, another value
+    twice.rows.push_back(twice.rows[size_t(k)]);
+    twice.cols.push_back(twice.cols[size_t(k)]);
+    twice.values.push_back(twice.values[size_t(k)] + 1.0);
+  }
+  ModelPtr m = make_model(widths, 5);
+  REQUIRE_OK(dln_set_observations(m.get(), 2 * count, twice.rows.data(), twice.cols.data(), twice.values.data()));
+  const double init = 1.0;
+  REQUIRE_OK(dln_init_weights(m.get(), DLN_INIT_END_TO_END, 1, &init));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_LEARNING_RATE, 0.01));
+  REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_RIDGE, 0.01));
+  std::vector<int64_t> first(static_cast<size_t>(count)), second(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) first[size_t(k)] = k, second[size_t(k)] = count + k;
+  auto step_matches_reference = [&](const Problem &obs, const std::vector<int64_t> &batch) {
+    const std::vector<dense::Matrix> before = all_weights(m.get());
+    REQUIRE_OK(dln_step_batch(m.get(), int64_t(batch.size()), batch.data()));
+    int formulation = -1;
+    REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
+    CHECK(formulation == DLN_FORMULATION_SPARSE_BLOCK);
+    for (double e : relative_errors(all_weights(m.get()), dense_step(before, widths, obs, batch, 0.01, 0.01)))
+      CHECK(e < 1e-12);
+  };
+  step_matches_reference(twice, first);
+  step_matches_reference(twice, first);
+  step_matches_reference(twice, second);
+  Problem shifted = twice;  // the same entries, new values
+  for (double &y : shifted.values) y -= 3.0;
+  REQUIRE_OK(dln_set_observations(m.get(), 2 * count, shifted.rows.data(), shifted.cols.data(), shifted.values.data()));
+  step_matches_reference(shifted, second);
+}
+
 // ---- the small-width formulation (issue 16) ---------------------------------
 
 namespace {
