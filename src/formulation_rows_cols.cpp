@@ -118,13 +118,20 @@ void group_by_slot(int64_t b, const std::vector<int64_t> &slot, const std::vecto
 // Tiles of `count` slots of vectors `width` long, each tile's vectors at most
 // kTileBytes: a pass over the groups reads them at random, and from a block
 // larger than the last-level cache every read was a miss. At full-batch GD on
-// 10⁵ × 10⁵ (N = 10⁶, width 64: blocks of 51 MB; Zen 4, 32 MB L3) four tiles
-// took the residual pass from 84 to 46 ms and F Sᵀ from 59 to 28 ms; 8.5 MB
-// tiles were slower again (every tile streams the targets' own columns).
+// 10⁵ × 10⁵ (N = 10⁶, width 64: blocks of 51 MB read 10 times a vector; Zen 4,
+// 32 MB L3) four tiles took the residual pass from 84 to 46 ms and F Sᵀ from
+// 59 to 28 ms; 8.5 MB tiles were slower again (every tile streams the
+// targets' own columns once more). Only where that measurement says it pays:
+// short vectors (a long one streams by itself), each read several times (so
+// that a tile in cache is reused), and few tiles.
 constexpr int64_t kTileBytes = int64_t(16) << 20;
-int64_t tiles_for(int64_t count, int64_t width) {
+constexpr int64_t kTiledWidthMax = 128;
+constexpr int64_t kReadsPerVectorMin = 4;
+constexpr int64_t kTilesMax = 8;
+int64_t tiles_for(int64_t b, int64_t count, int64_t width) {
+  if (width <= 0 || width > kTiledWidthMax || b < kReadsPerVectorMin * count) return 1;
   const double bytes = 8.0 * double(count) * double(width);
-  return width <= 0 ? 1 : std::max<int64_t>(1, int64_t(std::ceil(bytes / double(kTileBytes))));
+  return std::min(kTilesMax, std::max<int64_t>(1, int64_t(std::ceil(bytes / double(kTileBytes)))));
 }
 int64_t tile_size(int64_t count, int64_t tiles) { return std::max<int64_t>(1, (count + tiles - 1) / tiles); }
 
@@ -223,8 +230,8 @@ void group_entries(int64_t b, Workspace &w, int64_t width) {
   w.grouped = false;
   w.y_batch.clear();
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
-  w.col_tiles = tiles_for(Q, width);  // the column groups read vectors of the rows
-  w.row_tiles = tiles_for(P, width);
+  w.col_tiles = tiles_for(b, Q, width);  // the column groups read vectors of the rows
+  w.row_tiles = tiles_for(b, P, width);
   group_by_slot(b, w.col_slot, w.row_slot, P, w.col_tiles, tile_size(Q, w.col_tiles), w.col_start, w.col_order,
                 w.col_from);
   group_by_slot(b, w.row_slot, w.col_slot, Q, w.row_tiles, tile_size(P, w.row_tiles), w.row_start, w.row_order,

@@ -102,6 +102,7 @@ void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__re
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
     const int64_t e0 = start[t], e1 = start[t + 1];
+    if (accumulate && e0 == e1) continue;  // nothing of this tile: X[:, t] stays as it is
     prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;

@@ -21,8 +21,9 @@ struct StepShape {
 };
 
 // One step being taken. Forward vectors F_ℓ and backward vectors B_ℓ are
-// n_ℓ × (columns) blocks, each column contiguous, in the workspace at
-// Fl(ℓ) / Bl(ℓ); how many columns each has is the formulation's choice.
+// n_ℓ × (columns) blocks, each column contiguous (F_1 and B_1 each row
+// instead when first_rows), in the workspace at Fl(ℓ) / Bl(ℓ); how many
+// columns each has is the formulation's choice.
 struct StepPlan {
   dln_model &model;
   const ExecContext &exec;

@@ -58,23 +58,25 @@ std::vector<dense::Matrix> entrywise_step(std::vector<dense::Matrix> w, const st
 }  // namespace
 
 // The passes over S read columns of W_L[I, :]ᵀ, F_{L-1} or B_ℓ at random;
-// where those blocks pass 16 MiB they go over S in tiles of the slots
+// where those columns are short, each is read at least 4 times and their
+// block passes 16 MiB, they go over S in tiles of the slots
 // (src/formulation_rows_cols.cpp), each tile adding to the sums of the one
-// before. Here the blocks are 2 × 8.9 MB and 2 × 12.5 MB at width 64 (the
-// second case: the F_{L-1} Sᵀ of W_L's 3 rows over 48 800 columns).
-TEST_CASE("passes over S in tiles (blocks of vectors over 16 MiB) compute the step of math §3 on any thread count") {
+// before. Here 5 entries a row and column, width 64: blocks of 20 MB for the
+// sparse block (both passes in 2 tiles) and of 30 MB for F_{L-1} Sᵀ of W_L's
+// 3 rows over ~59 600 columns (rows/columns, 2 tiles).
+TEST_CASE("passes over S in tiles (blocks of short vectors over 16 MiB) compute the step of math §3, bit for bit on any thread count") {
   struct Shape {
     std::vector<int64_t> widths;
     int64_t count;
     int expected;
   };
-  for (const Shape &shape : {Shape{{40000, 64, 64, 40000}, 80000, DLN_FORMULATION_SPARSE_BLOCK},
-                             Shape{{60000, 64, 64, 3}, 100000, DLN_FORMULATION_ROWS_COLS}}) {
+  for (const Shape &shape : {Shape{{40000, 64, 64, 40000}, 200000, DLN_FORMULATION_SPARSE_BLOCK},
+                             Shape{{60000, 8, 64, 400}, 300000, DLN_FORMULATION_ROWS_COLS}}) {
     CAPTURE(shape.expected);
     const Problem obs = random_problem(shape.widths.back(), shape.widths.front(), shape.count, 41);
     std::vector<int64_t> all(size_t(shape.count));
     for (int64_t k = 0; k < shape.count; ++k) all[size_t(k)] = k;
-    std::vector<dense::Matrix> expected;
+    std::vector<dense::Matrix> expected, one_thread;
     for (int64_t threads : {1, 2}) {
       CAPTURE(threads);
       ModelPtr m = make_model(shape.widths, 5);
@@ -91,6 +93,8 @@ TEST_CASE("passes over S in tiles (blocks of vectors over 16 MiB) compute the st
       REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
       CHECK(formulation == shape.expected);
       const std::vector<dense::Matrix> got = all_weights(m.get());
+      if (threads == 1) one_thread = got;
+      CHECK(got == one_thread);  // each target of each tile done whole by one thread: the same bits
       for (size_t l = 0; l < got.size(); ++l) {  // max |error| relative to the step's own max |Δ|
         double top = 0.0, diff = 0.0;
         for (size_t e = 0; e < got[l].size(); ++e) {
