@@ -215,7 +215,6 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
     return;
   }
   w.found = w.grouped = false;  // until the sets below are complete
-  w.y_batch.clear();
   if (int64_t(w.col_mark.size()) != model.cols()) w.col_mark.assign(size_t(model.cols()), -1);
   if (int64_t(w.row_mark.size()) != model.rows()) w.row_mark.assign(size_t(model.rows()), -1);
   p = distinct(b, [&](int64_t k) { return obs.cols[size_t(batch[k])]; }, w.col_mark, w.distinct_cols, w.col_slot);
@@ -228,7 +227,7 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
 void group_entries(int64_t b, Workspace &w, int64_t width) {
   if (w.grouped && w.grouped_width == width) return;  // the same entries as when they were grouped (find_distinct)
   w.grouped = false;
-  w.y_batch.clear();
+  w.y_batch.clear();  // y_by_col was in the order of the old groups
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
   w.col_tiles = tiles_for(b, Q, width);  // the column groups read vectors of the rows
   w.row_tiles = tiles_for(b, P, width);

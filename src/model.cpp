@@ -242,8 +242,7 @@ int dln_set_observations(dln_model *model, int64_t count, const int64_t *rows,
     model->train = std::move(o);
     model->work.permutation_epoch = -1;
     model->work.max_abs_y = -1.0;
-    model->work.found = model->work.grouped = false;  // distinct sets, groups and y_by_col are of the old ones
-    model->work.y_batch.clear();
+    model->work.found = model->work.grouped = false;  // distinct sets and groups (and so y_by_col) are of the old ones
   });
 }
 

@@ -102,8 +102,9 @@ struct Workspace {
   int64_t grouped_width = -1;            // the width group_entries tiled them for
   std::vector<double> g_by_col, g_by_row, y_by_col;
   // The batch y_by_col holds the values of (full-batch GD takes the same one
-  // every step); empty when they are not known. Cleared with the grouping and
-  // when the observations are replaced.
+  // every step); empty when they are not known. Cleared by group_entries
+  // whenever it groups the entries again, which new distinct sets and new
+  // observations (found = grouped = false) force before y_by_col is read.
   std::vector<int64_t> y_batch;
   // Whether the distinct sets and slots above are complete (for the batch
   // they can be read back as), and whether the groups are of them too.
