@@ -48,7 +48,8 @@ using FormLanes = typename std::conditional<Wide, Lanes8, Lanes4>::type;
 
 // The clones without AVX-512 lower each Lanes8 operation through the stack
 // (a row's dots ran 16× slower than as plain loops under -march=x86-64-v3),
-// so the fused batch kernels have a second form there, each eight lanes as
+// so the vector kernels (the fused batch kernels, the products with S and
+// max |x| of kernels.cpp) have a second form there, each eight lanes as
 // two Lanes4 (AVX2 registers): the same vector operations on each number, so
 // results do not depend on which form runs (plain loops, which GCC fused
 // into multiply-adds in some places only, did not keep that). With AVX-512

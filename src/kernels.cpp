@@ -50,54 +50,28 @@ DLN_INLINE double dot8(const double *__restrict a, const double *__restrict b, i
 }
 
 // X[r0 + j, t] for j < 8·V: the sum over the entries e0 … e1-1 of target t
-// accumulates in V vector registers, one dependent multiply-add per entry
-// and register, and X is written once.
-template <int V>
+// accumulates in vector registers (8·V lanes in the form's vectors,
+// kernel_lanes.hpp), one dependent multiply-add per entry and register, and
+// X is written once. Both forms do the same operation on every number.
+template <bool Wide, int V>
 DLN_INLINE void chunk_of_sums(int64_t rows, int64_t r0, int64_t e0, int64_t e1, const double *__restrict g,
                               const double *__restrict source, const int64_t *__restrict from,
                               double *__restrict x, bool accumulate) {
-  Lanes8 acc[V];
-  for (int v = 0; v < V; ++v) acc[v] = accumulate ? load8(x + r0 + 8 * v) : Lanes8{};
+  using L = FormLanes<Wide>;
+  constexpr int N = int(sizeof(L) / sizeof(double)), K = 8 * V / N;  // lanes per vector, vectors
+  L acc[K];
+  for (int v = 0; v < K; ++v) acc[v] = accumulate ? load_lanes<L>(x + r0 + N * v) : L{};
   for (int64_t e = e0; e < e1; ++e) {
     const double ge = g[e], *__restrict s = source + from[e] * rows + r0;
-    for (int v = 0; v < V; ++v) acc[v] += ge * load8(s + 8 * v);
+    for (int v = 0; v < K; ++v) acc[v] += ge * load_lanes<L>(s + N * v);
   }
-  for (int v = 0; v < V; ++v) store8(x + r0 + 8 * v, acc[v]);
-}
-}  // namespace
-
-// Eight lanes in one vector value: max as `a > m ? a : m`, exact, so the
-// result is that of a scalar scan; NaN, which the comparison drops, is
-// tracked on the side (GCC left the previous form of this loop scalar).
-DLN_MULTIVERSION
-double max_magnitude(const double *__restrict x, int64_t n) {
-  typedef long long Mask8 __attribute__((vector_size(64)));
-  Lanes8 lane = {};
-  Mask8 nan = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const Lanes8 v = load8(x + i), a = v < 0.0 ? -v : v;
-    nan |= a != a;
-    lane = a > lane ? a : lane;
-  }
-  bool any_nan = false;
-  double m = 0.0;
-  for (int j = 0; j < 8; ++j) any_nan |= nan[j] != 0, m = lane[j] > m ? lane[j] : m;
-  for (; i < n; ++i) {
-    const double a = std::fabs(x[i]);
-    any_nan |= a != a;
-    m = a > m ? a : m;
-  }
-  return any_nan ? NAN : m;
+  for (int v = 0; v < K; ++v) store_lanes(x + r0 + N * v, acc[v]);
 }
 
-// Target by target, rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators):
-// a target's source columns, fetched for its first chunk, are still in
-// cache for the next.
-DLN_MULTIVERSION
-void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict g,
-                  const double *__restrict source, const int64_t *__restrict from, double *__restrict X,
-                  bool accumulate) {
+template <bool Wide>
+DLN_INLINE void grouped_sums_in(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start,
+                                const double *__restrict g, const double *__restrict source,
+                                const int64_t *__restrict from, double *__restrict X, bool accumulate) {
   const int64_t end = start[last];
   int64_t ahead = start[first];
   for (int64_t t = first; t < last; ++t) {
@@ -106,14 +80,67 @@ void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__re
     prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;
-    for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<4>(rows, r0, e0, e1, g, source, from, x, accumulate);
-    for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<1>(rows, r0, e0, e1, g, source, from, x, accumulate);
+    for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<Wide, 4>(rows, r0, e0, e1, g, source, from, x, accumulate);
+    for (; r0 + 8 <= rows; r0 += 8) chunk_of_sums<Wide, 1>(rows, r0, e0, e1, g, source, from, x, accumulate);
     for (; r0 < rows; ++r0) {
       double acc = accumulate ? x[r0] : 0.0;
       for (int64_t e = e0; e < e1; ++e) acc += g[e] * source[from[e] * rows + r0];
       x[r0] = acc;
     }
   }
+}
+
+// max |x_i| in the form's vectors: max as `a > m ? a : m`, exact, so the
+// result is that of a scalar scan; NaN, which the comparison drops, is
+// tracked on the side.
+template <bool Wide>
+DLN_INLINE double max_magnitude_in(const double *__restrict x, int64_t n) {
+  using L = FormLanes<Wide>;
+  constexpr int N = int(sizeof(L) / sizeof(double)), K = 8 / N;
+  typedef long long Mask __attribute__((vector_size(sizeof(L))));
+  L lane[K] = {};
+  Mask nan[K] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < K; ++k) {
+      const L v = load_lanes<L>(x + i + N * k), a = v < 0.0 ? -v : v;
+      nan[k] |= a != a;
+      lane[k] = a > lane[k] ? a : lane[k];
+    }
+  bool any_nan = false;
+  double m = 0.0;
+  for (int k = 0; k < K; ++k)
+    for (int j = 0; j < N; ++j) any_nan |= nan[k][j] != 0, m = lane[k][j] > m ? lane[k][j] : m;
+  for (; i < n; ++i) {
+    const double a = std::fabs(x[i]);
+    any_nan |= a != a;
+    m = a > m ? a : m;
+  }
+  return any_nan ? NAN : m;
+}
+}  // namespace
+
+// Eight lanes at a time (GCC left the scalar form of this loop scalar), in
+// the vectors of the CPU's form: without AVX-512 the eight-lane values went
+// through the stack and took 13× the time (127 ms a step of full-batch GD on
+// 10⁵ × 10⁵ with the x86-64-v3 clone forced on a Zen 4; 8.7 in the AVX2
+// form, 9.5 with AVX-512; perf, issue 11).
+DLN_MULTIVERSION
+double max_magnitude(const double *__restrict x, int64_t n) {
+  return wide_registers() ? max_magnitude_in<true>(x, n) : max_magnitude_in<false>(x, n);
+}
+
+// Target by target, rows in chunks of 32 (4 AVX-512 / 8 AVX2 accumulators):
+// a target's source columns, fetched for its first chunk, are still in
+// cache for the next. In the CPU's form, as max_magnitude (the same step
+// with the x86-64-v3 clone forced: 140 ms in eight-lane values, 52 in the
+// AVX2 form, 48 with AVX-512).
+DLN_MULTIVERSION
+void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict g,
+                  const double *__restrict source, const int64_t *__restrict from, double *__restrict X,
+                  bool accumulate) {
+  if (wide_registers()) grouped_sums_in<true>(rows, first, last, start, g, source, from, X, accumulate);
+  else grouped_sums_in<false>(rows, first, last, start, g, source, from, X, accumulate);
 }
 
 // The dots of target t with the columns of its entries, the target's column

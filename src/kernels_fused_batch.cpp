@@ -84,21 +84,29 @@ namespace {
 // back at every row, and is bound by those stores), as do the B entries of
 // Y. Per element the same operations in the same order as the generic loop:
 // out sums over p ascending, from V_old[p, q] before its update, which adds
-// the B terms in order of k.
-template <int B>
+// the B terms in order of k. In the CPU's form (a step of b = 4 at w = 64
+// with the x86-64-v3 clone forced: 32.8 µs in eight-lane values, 10.0 in
+// the AVX2 form, 6.7 with AVX-512).
+template <bool Wide, int B>
 DLN_INLINE void eight_columns_of_rank_b(int64_t rows, int64_t cols, int64_t c0, double *__restrict V,
-                                    const double *__restrict X, const double *__restrict alpha,
-                                    const double *__restrict Y, double *__restrict out) {
-  Lanes8 acc[B], y[B];
-  for (int k = 0; k < B; ++k) acc[k] = Lanes8{}, y[k] = load8(Y + k * cols + c0);
+                                        const double *__restrict X, const double *__restrict alpha,
+                                        const double *__restrict Y, double *__restrict out) {
+  using L = FormLanes<Wide>;
+  constexpr int N = int(sizeof(L) / sizeof(double)), H = 8 / N;  // lanes per vector, vectors per eight
+  L acc[B][H], y[B][H];
+  for (int k = 0; k < B; ++k)
+    for (int h = 0; h < H; ++h) acc[k][h] = L{}, y[k][h] = load_lanes<L>(Y + k * cols + c0 + N * h);
   for (int64_t p = 0; p < rows; ++p) {
     double *__restrict row = V + p * cols + c0;
-    Lanes8 v = load8(row);
-    for (int k = 0; k < B; ++k) acc[k] += X[k * rows + p] * v;
-    for (int k = 0; k < B; ++k) v += (alpha[k] * X[k * rows + p]) * y[k];
-    store8(row, v);
+    for (int h = 0; h < H; ++h) {
+      L v = load_lanes<L>(row + N * h);
+      for (int k = 0; k < B; ++k) acc[k][h] += X[k * rows + p] * v;
+      for (int k = 0; k < B; ++k) v += (alpha[k] * X[k * rows + p]) * y[k][h];
+      store_lanes(row + N * h, v);
+    }
   }
-  for (int k = 0; k < B; ++k) store8(out + k * cols + c0, acc[k]);
+  for (int k = 0; k < B; ++k)
+    for (int h = 0; h < H; ++h) store_lanes(out + k * cols + c0 + N * h, acc[k][h]);
 }
 
 // `width` columns of the same pass (a chunk), R rows at a time: the b sums
@@ -172,7 +180,9 @@ DLN_INLINE int64_t blocked_rank_b(int64_t rows, int64_t cols, double *V, const d
                               const double *Y, double *out, int64_t c_begin, int64_t c_end) {
   if (rows * cols > kChunkedFrom) return chunked_rank_b(rows, cols, B, V, X, alpha, Y, out, c_begin, c_end);
   const int64_t blocked = c_begin + (c_end - c_begin) / 8 * 8;
-  for (int64_t c0 = c_begin; c0 < blocked; c0 += 8) eight_columns_of_rank_b<B>(rows, cols, c0, V, X, alpha, Y, out);
+  for (int64_t c0 = c_begin; c0 < blocked; c0 += 8)
+    if (wide_registers()) eight_columns_of_rank_b<true, B>(rows, cols, c0, V, X, alpha, Y, out);
+    else eight_columns_of_rank_b<false, B>(rows, cols, c0, V, X, alpha, Y, out);
   return blocked;
 }
 }  // namespace

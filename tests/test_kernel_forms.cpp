@@ -1,11 +1,13 @@
-// The fused batch kernels of src/kernels_fused_batch.cpp have an AVX-512 form (Lanes8)
-// and an AVX2 one (Lanes4), chosen by the CPU (issue 11). Both must do the same
-// operations on every number in the same order: the bits of a step may not
-// depend on which form ran. Also that a split of the rows or column groups
-// over parts (the handle's threads) gives the same bits.
+// The vector kernels of src/kernels_fused_batch.cpp and src/kernels.cpp (the
+// fused batch kernels, the products with S, max |x|) have an AVX-512 form
+// (Lanes8) and an AVX2 one (Lanes4), chosen by the CPU (issue 11). Both must
+// do the same operations on every number in the same order: the bits of a
+// step may not depend on which form ran. Also that a split of the rows or
+// column groups over parts (the handle's threads) gives the same bits.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -17,6 +19,9 @@
   void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,      \
                                              const double *X, const double *alpha, const double *Y,           \
                                              double *out, int64_t c_begin, int64_t c_end);                    \
+  void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *g,         \
+                    const double *source, const int64_t *from, double *X, bool accumulate);                  \
+  double max_magnitude(const double *x, int64_t n);                                                           \
   }
 DLN_KERNEL_FORMS_DECLARE(dln_narrow)
 DLN_KERNEL_FORMS_DECLARE(dln_wide)
@@ -96,5 +101,55 @@ TEST_CASE("the fused batch kernels over parts of the rows or column groups give 
     CHECK(whole.products == parts.products);
     CHECK(whole.out == parts.out);
     CHECK(whole.V == parts.V);
+  }
+}
+
+namespace {
+// The products with S as a pass over S in tiles runs them: targets' entries
+// e = start[t] … start[t+1]-1 with coefficients g[e] and source columns
+// from[e], one call per tile, the second accumulating.
+std::vector<double> grouped_sums_of(decltype(&dln_wide::grouped_sums) sums, int64_t rows, int64_t targets,
+                                    int64_t sources, std::mt19937_64 &rng) {
+  std::uniform_int_distribution<int64_t> count(0, 3), source(0, sources - 1);
+  std::vector<int64_t> start{0}, from;
+  for (int64_t t = 0; t < 2 * targets; ++t) {  // two tiles
+    const int64_t c = count(rng);
+    for (int64_t e = 0; e < c; ++e) from.push_back(source(rng));
+    start.push_back(int64_t(from.size()));
+  }
+  const std::vector<double> g = random_vector(rng, from.size()), S = random_vector(rng, size_t(rows * sources));
+  std::vector<double> X(size_t(rows * targets), -1.0);
+  sums(rows, 0, targets, start.data(), g.data(), S.data(), from.data(), X.data(), false);
+  sums(rows, 0, targets, start.data() + targets, g.data(), S.data(), from.data(), X.data(), true);
+  return X;
+}
+}  // namespace
+
+TEST_CASE("the AVX2 and AVX-512 forms of the products with S give the same bits") {
+  for (const int64_t rows : {1, 7, 8, 13, 32, 40, 64, 77, 100}) {
+    INFO("rows " << rows);
+    std::mt19937_64 narrow_rng(rows), wide_rng(rows);
+    const std::vector<double> narrow = grouped_sums_of(dln_narrow::grouped_sums, rows, 50, 30, narrow_rng),
+                              wide = grouped_sums_of(dln_wide::grouped_sums, rows, 50, 30, wide_rng);
+    CHECK(narrow == wide);
+    CHECK(std::find(wide.begin(), wide.end(), -1.0) == wide.end());  // every target written
+  }
+}
+
+TEST_CASE("the AVX2 and AVX-512 forms of max |x| give the largest magnitude, and NaN for any NaN") {
+  std::mt19937_64 rng(5);
+  for (const int64_t n : {0, 1, 7, 8, 9, 15, 16, 17, 64, 1000, 1003}) {
+    INFO("n " << n);
+    std::vector<double> x = random_vector(rng, size_t(n));
+    double largest = 0.0;
+    for (double v : x) largest = std::max(largest, std::fabs(v));
+    CHECK(dln_narrow::max_magnitude(x.data(), n) == largest);
+    CHECK(dln_wide::max_magnitude(x.data(), n) == largest);
+    for (int64_t at = 0; at < n; at += std::max<int64_t>(1, n / 5)) {  // a NaN in every lane and in the tail
+      std::vector<double> y = x;
+      y[size_t(at)] = std::nan("");
+      CHECK(std::isnan(dln_narrow::max_magnitude(y.data(), n)));
+      CHECK(std::isnan(dln_wide::max_magnitude(y.data(), n)));
+    }
   }
 }
