@@ -58,18 +58,14 @@ int64_t distinct(int64_t b, Value value, std::vector<int64_t> &mark, std::vector
   return count;
 }
 
-// Whether the batch's entries (i_k, j_k) are those the distinct sets were
-// last found for, read back from the sets and slots themselves: full-batch
-// GD takes the same batch every step, and finding and grouping it again cost
-// 40 of 380 ms per step at 10⁵ × 10⁵, N = 10⁶. The entries are the key, so
-// replaced observations or another batch can never meet a stale grouping.
-bool same_entries(const Workspace &w, const Observations &obs, const int64_t *batch, int64_t b) {
-  if (!w.found || int64_t(w.col_slot.size()) != b) return false;
-  for (int64_t k = 0; k < b; ++k)
-    if (obs.rows[size_t(batch[k])] != w.distinct_rows[size_t(w.row_slot[size_t(k)])] ||
-        obs.cols[size_t(batch[k])] != w.distinct_cols[size_t(w.col_slot[size_t(k)])])
-      return false;
-  return true;
+// Whether the batch is the one the distinct sets were last found for:
+// full-batch GD takes the same batch every step, and finding and grouping it
+// again cost 40 of 380 ms per step at 10⁵ × 10⁵, N = 10⁶. The observation
+// indices are the key (reading the entries back from the sets and slots
+// instead took 6 ms a step there); new observations reset `found`
+// (dln_set_observations), so no batch can meet a stale grouping.
+bool same_batch(const Workspace &w, const int64_t *batch, int64_t b) {
+  return w.found && std::equal(batch, batch + b, w.found_batch.begin(), w.found_batch.end());
 }
 
 bool prefer_left(int64_t b, int64_t p, int64_t q, int64_t rows, int64_t cols) {  // (B S) Fᵀ rather than B (F Sᵀ)ᵀ
@@ -209,7 +205,7 @@ const char *update(StepPlan &p, bool exact) {
 void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p, int64_t &q) {
   Workspace &w = model.work;
   const Observations &obs = model.train;
-  if (same_entries(w, obs, batch, b)) {
+  if (same_batch(w, batch, b)) {
     p = int64_t(w.distinct_cols.size());
     q = int64_t(w.distinct_rows.size());
     return;
@@ -221,13 +217,17 @@ void find_distinct(dln_model &model, const int64_t *batch, int64_t b, int64_t &p
   q = distinct(b, [&](int64_t k) { return obs.rows[size_t(batch[k])]; }, w.row_mark, w.distinct_rows, w.row_slot);
   w.distinct_cols.resize(size_t(p));
   w.distinct_rows.resize(size_t(q));
+  w.col_runs.clear();
+  for (int64_t c = 0; c < p; ++c)
+    if (c == 0 || w.distinct_cols[size_t(c)] != w.distinct_cols[size_t(c) - 1] + 1) w.col_runs.push_back(c);
+  w.col_runs.push_back(p);
+  w.found_batch.assign(batch, batch + b);
   w.found = true;
 }
 
 void group_entries(int64_t b, Workspace &w, int64_t width) {
   if (w.grouped && w.grouped_width == width) return;  // the same entries as when they were grouped (find_distinct)
-  w.grouped = false;
-  w.y_batch.clear();  // y_by_col was in the order of the old groups
+  w.grouped = w.y_grouped = false;  // y_by_col was in the order of the old groups
   const int64_t P = int64_t(w.distinct_cols.size()), Q = int64_t(w.distinct_rows.size());
   w.col_tiles = tiles_for(b, Q, width);  // the column groups read vectors of the rows
   w.row_tiles = tiles_for(b, P, width);
@@ -235,6 +235,10 @@ void group_entries(int64_t b, Workspace &w, int64_t width) {
                 w.col_from);
   group_by_slot(b, w.row_slot, w.col_slot, Q, w.row_tiles, tile_size(P, w.row_tiles), w.row_start, w.row_order,
                 w.row_from);
+  std::vector<int64_t> col_position(static_cast<size_t>(b));
+  for (int64_t e = 0; e < b; ++e) col_position[size_t(w.col_order[size_t(e)])] = e;
+  w.row_in_col.resize(size_t(b));
+  for (int64_t e = 0; e < b; ++e) w.row_in_col[size_t(e)] = col_position[size_t(w.row_order[size_t(e)])];
   w.grouped_width = width;
   w.grouped = true;
 }
@@ -277,27 +281,52 @@ void add_to_first_columns(StepPlan &p, const std::vector<int64_t> &J, const doub
                     [&](int64_t k, int64_t width) { add_to_first_column_block(p, J.data(), k, width, X); });
 }
 
+namespace {
+// body(c, j, length) over the runs of consecutive columns of J (J_c … J_c +
+// length − 1 at slots c …), or once per slot where the runs are short (a
+// mini-batch's scattered columns): at full-batch GD on 10⁵ × 10⁵ nearly every
+// column is in J, and copying runs let the loops below stream W_1's rows in
+// vectors instead of a load per index.
+constexpr int64_t kShortestMeanRun = 8;  // runs at least this long on average go run by run
+template <class Body>
+void over_runs(const std::vector<int64_t> &J, const std::vector<int64_t> &runs, Body body) {
+  const int64_t count = int64_t(J.size()), starts = int64_t(runs.size()) - 1;
+  if (starts > 0 && starts * kShortestMeanRun <= count) {
+    for (int64_t r = 0; r < starts; ++r) body(runs[size_t(r)], J[size_t(runs[size_t(r)])], runs[size_t(r) + 1] - runs[size_t(r)]);
+  } else {
+    for (int64_t c = 0; c < count; ++c) body(c, J[size_t(c)], int64_t(1));
+  }
+}
+}  // namespace
+
 void gather_first_rows(StepPlan &p, const std::vector<int64_t> &J, double *dst) {
   const Layer &W1 = p.model.layer(1);
+  const std::vector<int64_t> &runs = p.model.work.col_runs;
   const int64_t count = int64_t(J.size()), m = W1.cols;
+  const double s = W1.scale;
   p.exec.parallel_parts(W1.rows, double(W1.rows) * double(count), [&](int64_t lo, int64_t hi) {
     for (int64_t q = lo; q < hi; ++q) {
-      const double *row = W1.v.data() + q * m;
-      double *out = dst + q * count;
-      for (int64_t c = 0; c < count; ++c) out[c] = W1.scale * row[J[size_t(c)]];
+      const double *__restrict row = W1.v.data() + q * m;
+      double *__restrict out = dst + q * count;
+      over_runs(J, runs, [&](int64_t c, int64_t j, int64_t length) {
+        for (int64_t i = 0; i < length; ++i) out[c + i] = s * row[j + i];
+      });
     }
   });
 }
 
 void add_to_first_rows(StepPlan &p, const std::vector<int64_t> &J, const double *X) {
   Layer &W1 = p.model.layer(1);
+  const std::vector<int64_t> &runs = p.model.work.col_runs;
   const int64_t count = int64_t(J.size()), m = W1.cols;
   const double c1 = p.coefficient[1];
   p.exec.parallel_parts(W1.rows, double(W1.rows) * double(count), [&](int64_t lo, int64_t hi) {
     for (int64_t q = lo; q < hi; ++q) {
-      double *row = W1.v.data() + q * m;
-      const double *x = X + q * count;
-      for (int64_t c = 0; c < count; ++c) row[J[size_t(c)]] += c1 * x[c];
+      double *__restrict row = W1.v.data() + q * m;
+      const double *__restrict x = X + q * count;
+      over_runs(J, runs, [&](int64_t c, int64_t j, int64_t length) {
+        for (int64_t i = 0; i < length; ++i) row[j + i] += c1 * x[c + i];
+      });
     }
   });
 }

@@ -93,22 +93,25 @@ struct Workspace {
   // in J / I, and per column / row of the target its slot or -1 (kept all -1
   // between steps, so finding them costs O(b)).
   std::vector<int64_t> distinct_cols, distinct_rows, col_slot, row_slot, col_mark, row_mark;
+  // Where the runs of consecutive columns in distinct_cols start, then p.
+  std::vector<int64_t> col_runs;
   // The entries grouped by column slot / row slot (CSR of S and Sᵀ, for the
   // rows/columns and sparse-block formulations): batch entry, slot on the
   // other side, g and y of each, in group order, so the kernels read them
   // sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
+  std::vector<int64_t> row_in_col;  // of each entry in row-group order, its position in column-group order
   int64_t col_tiles = 1, row_tiles = 1;  // tiles of the column / row groups (Groups, step_formulation.hpp)
   int64_t grouped_width = -1;            // the width group_entries tiled them for
   std::vector<double> g_by_col, g_by_row, y_by_col;
-  // The batch y_by_col holds the values of (full-batch GD takes the same one
-  // every step); empty when they are not known. Cleared by group_entries
-  // whenever it groups the entries again, which new distinct sets and new
-  // observations (found = grouped = false) force before y_by_col is read.
-  std::vector<int64_t> y_batch;
-  // Whether the distinct sets and slots above are complete (for the batch
-  // they can be read back as), and whether the groups are of them too.
-  bool found = false, grouped = false;
+  // The batch the distinct sets were found for (find_distinct), and whether
+  // they are complete for it; whether the groups are of them too; whether
+  // y_by_col holds that batch's values in group order (full-batch GD takes
+  // the same batch every step). group_entries clears y_grouped whenever it
+  // groups again, which a new batch and new observations (found = grouped =
+  // false) force before y_by_col is read.
+  std::vector<int64_t> found_batch;
+  bool found = false, grouped = false, y_grouped = false;
   int last_formulation = DLN_FORMULATION_NONE;  // of the last step attempted, for dln_last_step_formulation
   double max_abs_y = -1.0;           // max |y_k| over the observations, -1 until computed
 };

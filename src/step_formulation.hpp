@@ -30,7 +30,9 @@ struct StepPlan {
   int64_t L, b, t;
   const int64_t *batch;
   double eta, decay;
-  double *F, *B, *g;       // g: r_k after residuals(), then 2 r_k / b
+  // g: r_k after residuals(), then 2 r_k / b, in batch order or one of the
+  // formulation's own (step.cpp only checks, scales and sums them).
+  double *F, *B, *g;
   const int64_t *foffset;  // of F_ℓ in F
   const int64_t *boffset;  // of B_ℓ in B
   int64_t backward_size;   // entries of B in use (checked by the cautious path)
@@ -54,7 +56,7 @@ struct Formulation {
   double (*cost)(const StepShape &);  // multiply-adds (and equivalent passes) of one step
   // Workspace sizes: entries of F and B, and offsets of every F_ℓ, B_ℓ.
   void (*layout)(StepPlan &plan, Workspace &w, int64_t &forward_size, int64_t &backward_size);
-  // Residuals r_k = A_θ[i_k, j_k] − y_k into g, and whatever vectors the
+  // Residuals r_k = A_θ[i_k, j_k] − y_k into g (in its order, above), and whatever vectors the
   // formulation needs at θ_t. Changes no weight.
   void (*residuals)(StepPlan &plan);
   // Bounds on its vectors into fmax / bmax (after g = 2 r / b is final); sets
