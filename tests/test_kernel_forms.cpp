@@ -21,6 +21,9 @@
                                              double *out, int64_t c_begin, int64_t c_end);                    \
   void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *g,         \
                     const double *source, const int64_t *from, double *X, bool accumulate);                  \
+  void grouped_residual_sums(int64_t rows, int64_t first, int64_t last, const int64_t *start, const double *A,  \
+                             const int64_t *from, const double *T, const double *y, double scale, double *r,  \
+                             double *X, bool accumulate);                                                     \
   double max_magnitude(const double *x, int64_t n);                                                           \
   }
 DLN_KERNEL_FORMS_DECLARE(dln_narrow)
@@ -105,23 +108,42 @@ TEST_CASE("the fused batch kernels over parts of the rows or column groups give 
 }
 
 namespace {
-// The products with S as a pass over S in tiles runs them: targets' entries
-// e = start[t] … start[t+1]-1 with coefficients g[e] and source columns
-// from[e], one call per tile, the second accumulating.
+// Entries of `targets` targets in two tiles, as a pass over S in tiles
+// takes them: e = start[t] … start[t+1]-1 (0-3 of them) for target t of the
+// first tile, start[targets + t] … for the second, each with a source column
+// from[e] < sources.
+struct TiledEntries {
+  std::vector<int64_t> start{0}, from;
+  TiledEntries(std::mt19937_64 &rng, int64_t targets, int64_t sources) {
+    std::uniform_int_distribution<int64_t> count(0, 3), source(0, sources - 1);
+    for (int64_t t = 0; t < 2 * targets; ++t) {
+      const int64_t c = count(rng);
+      for (int64_t e = 0; e < c; ++e) from.push_back(source(rng));
+      start.push_back(int64_t(from.size()));
+    }
+  }
+};
+// The products with S by the kernel of one form, one call per tile, the second accumulating.
 std::vector<double> grouped_sums_of(decltype(&dln_wide::grouped_sums) sums, int64_t rows, int64_t targets,
                                     int64_t sources, std::mt19937_64 &rng) {
-  std::uniform_int_distribution<int64_t> count(0, 3), source(0, sources - 1);
-  std::vector<int64_t> start{0}, from;
-  for (int64_t t = 0; t < 2 * targets; ++t) {  // two tiles
-    const int64_t c = count(rng);
-    for (int64_t e = 0; e < c; ++e) from.push_back(source(rng));
-    start.push_back(int64_t(from.size()));
-  }
-  const std::vector<double> g = random_vector(rng, from.size()), S = random_vector(rng, size_t(rows * sources));
+  const TiledEntries S(rng, targets, sources);
+  const std::vector<double> g = random_vector(rng, S.from.size()), source = random_vector(rng, size_t(rows * sources));
   std::vector<double> X(size_t(rows * targets), -1.0);
-  sums(rows, 0, targets, start.data(), g.data(), S.data(), from.data(), X.data(), false);
-  sums(rows, 0, targets, start.data() + targets, g.data(), S.data(), from.data(), X.data(), true);
+  sums(rows, 0, targets, S.start.data(), g.data(), source.data(), S.from.data(), X.data(), false);
+  sums(rows, 0, targets, S.start.data() + targets, g.data(), source.data(), S.from.data(), X.data(), true);
   return X;
+}
+// The residuals and their sums by the kernel of one form, the same way; r then X.
+std::vector<double> residual_sums_of(decltype(&dln_wide::grouped_residual_sums) sums, int64_t rows, int64_t targets,
+                                     int64_t sources, std::mt19937_64 &rng) {
+  const TiledEntries S(rng, targets, sources);
+  const std::vector<double> A = random_vector(rng, size_t(rows * sources)), T = random_vector(rng, size_t(rows * targets)),
+                            y = random_vector(rng, S.from.size());
+  std::vector<double> out(S.from.size() + size_t(rows * targets), -1.0);
+  double *r = out.data(), *X = out.data() + S.from.size();
+  sums(rows, 0, targets, S.start.data(), A.data(), S.from.data(), T.data(), y.data(), 0.3, r, X, false);
+  sums(rows, 0, targets, S.start.data() + targets, A.data(), S.from.data(), T.data(), y.data(), 0.3, r, X, true);
+  return out;
 }
 }  // namespace
 
@@ -133,6 +155,17 @@ TEST_CASE("the AVX2 and AVX-512 forms of the products with S give the same bits"
                               wide = grouped_sums_of(dln_wide::grouped_sums, rows, 50, 30, wide_rng);
     CHECK(narrow == wide);
     CHECK(std::find(wide.begin(), wide.end(), -1.0) == wide.end());  // every target written
+  }
+}
+
+TEST_CASE("the AVX2 and AVX-512 forms of the residual pass give the same bits") {
+  for (const int64_t rows : {1, 7, 8, 13, 16, 24, 32, 40, 48, 56, 64, 72, 77, 100}) {  // every register shape, and not
+    INFO("rows " << rows);
+    std::mt19937_64 narrow_rng(rows), wide_rng(rows);
+    const std::vector<double> narrow = residual_sums_of(dln_narrow::grouped_residual_sums, rows, 50, 30, narrow_rng),
+                              wide = residual_sums_of(dln_wide::grouped_residual_sums, rows, 50, 30, wide_rng);
+    CHECK(narrow == wide);
+    CHECK(std::find(wide.begin(), wide.end(), -1.0) == wide.end());  // every residual and target written
   }
 }
 
