@@ -235,10 +235,10 @@ void group_entries(int64_t b, Workspace &w, int64_t width) {
                 w.col_from);
   group_by_slot(b, w.row_slot, w.col_slot, Q, w.row_tiles, tile_size(P, w.row_tiles), w.row_start, w.row_order,
                 w.row_from);
-  std::vector<int64_t> col_position(static_cast<size_t>(b));
-  for (int64_t e = 0; e < b; ++e) col_position[size_t(w.col_order[size_t(e)])] = e;
+  w.col_position.resize(size_t(b));
+  for (int64_t e = 0; e < b; ++e) w.col_position[size_t(w.col_order[size_t(e)])] = e;
   w.row_in_col.resize(size_t(b));
-  for (int64_t e = 0; e < b; ++e) w.row_in_col[size_t(e)] = col_position[size_t(w.row_order[size_t(e)])];
+  for (int64_t e = 0; e < b; ++e) w.row_in_col[size_t(e)] = w.col_position[size_t(w.row_order[size_t(e)])];
   w.grouped_width = width;
   w.grouped = true;
 }

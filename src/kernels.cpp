@@ -38,6 +38,23 @@ DLN_INLINE void prefetch_entries(int64_t &ahead, int64_t stop, const double *sou
     for (int64_t r = 0; r < rows; r += 8) __builtin_prefetch(source + from[ahead] * rows + r);
 }
 
+// body(t, e0, e1) for the targets first ≤ t < last, the entries of target t
+// being e0 … e1 − 1, the source columns of the entries ahead fetched early;
+// with `accumulate`, targets without entries in this tile are skipped (their
+// sums stay as they are).
+template <class Body>
+DLN_INLINE void over_targets(int64_t first, int64_t last, const int64_t *__restrict start, const double *source,
+                             const int64_t *__restrict from, int64_t rows, bool accumulate, Body body) {
+  const int64_t end = start[last];
+  int64_t ahead = start[first];
+  for (int64_t t = first; t < last; ++t) {
+    const int64_t e0 = start[t], e1 = start[t + 1];
+    if (accumulate && e0 == e1) continue;
+    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
+    body(t, e0, e1);
+  }
+}
+
 // <a, b> over n entries in eight lanes (one order for every kernel here).
 DLN_INLINE double dot8(const double *__restrict a, const double *__restrict b, int64_t n) {
   double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -72,12 +89,7 @@ template <bool Wide>
 DLN_INLINE void grouped_sums_in(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start,
                                 const double *__restrict g, const double *__restrict source,
                                 const int64_t *__restrict from, double *__restrict X, bool accumulate) {
-  const int64_t end = start[last];
-  int64_t ahead = start[first];
-  for (int64_t t = first; t < last; ++t) {
-    const int64_t e0 = start[t], e1 = start[t + 1];
-    if (accumulate && e0 == e1) continue;  // nothing of this tile: X[:, t] stays as it is
-    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), source, from, rows);
+  over_targets(first, last, start, source, from, rows, accumulate, [&](int64_t t, int64_t e0, int64_t e1) {
     double *__restrict x = X + t * rows;
     int64_t r0 = 0;
     for (; r0 + 32 <= rows; r0 += 32) chunk_of_sums<Wide, 4>(rows, r0, e0, e1, g, source, from, x, accumulate);
@@ -87,7 +99,7 @@ DLN_INLINE void grouped_sums_in(int64_t rows, int64_t first, int64_t last, const
       for (int64_t e = e0; e < e1; ++e) acc += g[e] * source[from[e] * rows + r0];
       x[r0] = acc;
     }
-  }
+  });
 }
 
 // max |x_i| in the form's vectors: max as `a > m ? a : m`, exact, so the
@@ -148,17 +160,10 @@ void grouped_sums(int64_t rows, int64_t first, int64_t last, const int64_t *__re
 DLN_MULTIVERSION
 void grouped_dots(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start, const double *__restrict A,
                   const int64_t *__restrict from, const double *__restrict T, double *__restrict out) {
-  const int64_t end = start[last];
-  int64_t ahead = start[first];
-  for (int64_t t = first; t < last; ++t) {
-    const int64_t e1 = start[t + 1];
-    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
+  over_targets(first, last, start, A, from, rows, false, [&](int64_t t, int64_t e0, int64_t e1) {
     const double *__restrict b = T + t * rows;
-    for (int64_t e = start[t]; e < e1; ++e) {
-      const double *__restrict a = A + from[e] * rows;
-      out[e] = dot8(a, b, rows);
-    }
-  }
+    for (int64_t e = e0; e < e1; ++e) out[e] = dot8(A + from[e] * rows, b, rows);
+  });
 }
 
 namespace {
@@ -183,12 +188,7 @@ DLN_INLINE void residual_sums_in_registers(int64_t first, int64_t last, const in
                                            const double *__restrict T, const double *__restrict y, double scale,
                                            double *__restrict r, double *__restrict X, bool accumulate) {
   constexpr int64_t rows = 8 * V;
-  const int64_t end = start[last];
-  int64_t ahead = start[first];
-  for (int64_t t = first; t < last; ++t) {
-    const int64_t e0 = start[t], e1 = start[t + 1];
-    if (accumulate && e0 == e1) continue;  // nothing of this tile: X[:, t] stays as it is
-    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
+  over_targets(first, last, start, A, from, rows, accumulate, [&](int64_t t, int64_t e0, int64_t e1) {
     const double *__restrict b = T + t * rows;
     double *__restrict x = X + t * rows;
     Lanes8 column[V], sum[V];
@@ -202,29 +202,25 @@ DLN_INLINE void residual_sums_in_registers(int64_t first, int64_t last, const in
       for (int v = 0; v < V; ++v) sum[v] += g * load8(a + 8 * v);
     }
     for (int v = 0; v < V; ++v) store8(x + 8 * v, sum[v]);
-  }
+  });
 }
 
 DLN_INLINE void residual_sums_in_loops(int64_t rows, int64_t first, int64_t last, const int64_t *__restrict start,
                                        const double *__restrict A, const int64_t *__restrict from,
                                        const double *__restrict T, const double *__restrict y, double scale,
                                        double *__restrict r, double *__restrict X, bool accumulate) {
-  const int64_t end = start[last];
-  int64_t ahead = start[first];
-  for (int64_t t = first; t < last; ++t) {
-    const int64_t e1 = start[t + 1];
-    prefetch_entries(ahead, std::min(e1 + kPrefetchAhead, end), A, from, rows);
+  over_targets(first, last, start, A, from, rows, accumulate, [&](int64_t t, int64_t e0, int64_t e1) {
     const double *__restrict b = T + t * rows;
     double *__restrict x = X + t * rows;
     if (!accumulate)
       for (int64_t q = 0; q < rows; ++q) x[q] = 0.0;
-    for (int64_t e = start[t]; e < e1; ++e) {
+    for (int64_t e = e0; e < e1; ++e) {
       const double *__restrict a = A + from[e] * rows;
       r[e] = dot8(a, b, rows) - y[e];
       const double g = r[e] * scale;
       for (int64_t q = 0; q < rows; ++q) x[q] += g * a[q];
     }
-  }
+  });
 }
 }  // namespace
 

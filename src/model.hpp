@@ -100,7 +100,9 @@ struct Workspace {
   // other side, g and y of each, in group order, so the kernels read them
   // sequentially.
   std::vector<int64_t> col_start, col_order, col_from, row_start, row_order, row_from;
-  std::vector<int64_t> row_in_col;  // of each entry in row-group order, its position in column-group order
+  // Of each entry in row-group order, its position in column-group order
+  // (col_position: of each batch entry; kept so that a step allocates nothing).
+  std::vector<int64_t> row_in_col, col_position;
   int64_t col_tiles = 1, row_tiles = 1;  // tiles of the column / row groups (Groups, step_formulation.hpp)
   int64_t grouped_width = -1;            // the width group_entries tiled them for
   std::vector<double> g_by_col, g_by_row, y_by_col;
