@@ -9,6 +9,7 @@
 
 #include "ensemble.hpp"
 #include "evaluate.hpp"
+#include "lockstep.hpp"
 
 namespace dln {
 
@@ -119,13 +120,15 @@ void step_all(dln_ensemble &e, int64_t steps, int64_t threads) {
   const size_t count = e.members.size();
   std::vector<int> outcome(count, DLN_OK);
   std::vector<std::string> message(count);
-  // Units of work: one member each, or groups of up to eight active members
-  // stepped in lockstep (ensemble_lockstep.cpp) when they all can be.
+  // Units of work: one member each, or groups of up to eight (four without
+  // AVX-512) active members stepped in lockstep (ensemble_lockstep.cpp)
+  // when they all can be.
   std::vector<std::vector<size_t>> units;
   const bool lockstep = lockstep_eligible(e);
+  const size_t group = size_t(lockstep_lanes_max());
   for (size_t i = 0; i < count; ++i) {
     if (e.members[i].status != DLN_OK) continue;
-    if (units.empty() || !lockstep || units.back().size() == 8) units.emplace_back();
+    if (units.empty() || !lockstep || units.back().size() == group) units.emplace_back();
     units.back().push_back(i);
   }
   std::atomic<size_t> next{0};

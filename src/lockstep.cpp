@@ -28,18 +28,16 @@ namespace dln {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
-// x86-64-v4 apart (lockstep_step), for its vpmuludq (lockstep_lanes.hpp: halves).
-#define DLN_LOCKSTEP_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+// A step function per instruction set (lockstep_lanes.hpp: Isa), picked at run time.
+#define DLN_LOCKSTEP_V3 __attribute__((target("arch=x86-64-v3")))
 #define DLN_LOCKSTEP_V4 __attribute__((target("arch=x86-64-v4")))
-#else
-#define DLN_LOCKSTEP_MULTIVERSION
 #endif
 
 namespace {
 
 using namespace lanes;
 
-template <int G, bool wide32>
+template <int G, Isa isa>
 [[gnu::always_inline]] inline unsigned step_lanes(LockstepGroup &g, int64_t t, int64_t until) {
   using W = Lanes<G>;
   using D = typename W::D;
@@ -49,7 +47,7 @@ template <int G, bool wide32>
   const Observations &obs = first.train;
   const double eta = first.learning_rate_at(t), decay = 1.0 - 2.0 * eta * first.ridge_at(t);
   double *F = g.F.data(), *B = g.B.data();
-  const auto max_min = [](D x) __attribute__((always_inline)) { return W::template max_min<wide32>(x); };
+  const auto max_min = [](D x) __attribute__((always_inline)) { return W::template max_min<isa>(x); };
   // Scratch per layer ℓ = 0 … L: G lanes each of fmax, bmax, growth, alpha, coefficient.
   double *fmax = g.work.data(), *bmax = fmax + (L + 1) * G, *growth = bmax + (L + 1) * G, *alpha = growth + (L + 1) * G,
          *coefficient = alpha + (L + 1) * G;
@@ -64,12 +62,15 @@ template <int G, bool wide32>
       const dln_model *m = g.model[size_t(k)];
       const bool subset = m->options.sampler == DLN_SAMPLER_SUBSET;
       const uint64_t pool = uint64_t(subset ? int64_t(m->subset.size()) : obs.size());
-      constexpr int N = int(kDrawAhead / 8);  // drawn_entry of small_width_steps.cpp, 8 steps a vector
-      Words drawn[N];
-      for (int e = 0; e < N; ++e) drawn[e] = (Words{} + uint64_t(t + 8 * e)) + Words{0, 1, 2, 3, 4, 5, 6, 7};
-      philox_word0<N, wide32>(m->seed, STREAM_SAMPLING, drawn);
+      // drawn_entry of small_width_steps.cpp, K steps a vector, four chains at a time
+      using V = Words<isa>;
+      constexpr int K = int(sizeof(V) / 8), N = int(kDrawAhead / K), chains = 4;
+      V drawn[N];
+      for (int e = 0; e < N; ++e)
+        for (int q = 0; q < K; ++q) drawn[e][q] = uint64_t(t + K * e + q);
+      for (int e = 0; e < N; e += chains) philox_word0<chains, isa>(m->seed, STREAM_SAMPLING, drawn + e);
       uint64_t u[kDrawAhead];
-      for (int e = 0; e < N; ++e) drawn[e] = high_product<wide32>(drawn[e], pool);  // uniform_below
+      for (int e = 0; e < N; ++e) drawn[e] = high_product<isa>(drawn[e], pool);  // uniform_below
       std::memcpy(u, drawn, sizeof u);
       for (int64_t d = 0; d < g.drawn_count; ++d) g.drawn[size_t(d * G + k)] = subset ? m->subset[size_t(u[d])] : int64_t(u[d]);
     }
@@ -155,8 +156,8 @@ template <int G, bool wide32>
     const D s = W::load(g.scale[size_t(l - 1)].data());
     double *v = g.v[size_t(l - 1)].data(), *out = b - cols * G;
     const D al = W::select(ok, W::load(alpha + l * G), D{});
-    W::store(bmax + (l - 1) * G, fused ? backward<G, true, wide32>(v, b, F + (out - B), out, rows, cols, s, al)
-                                       : backward<G, false, wide32>(v, b, nullptr, out, rows, cols, s, D{}));
+    W::store(bmax + (l - 1) * G, fused ? backward<G, true, isa == Isa::v4>(v, b, F + (out - B), out, rows, cols, s, al)
+                                       : backward<G, false, isa == Isa::v4>(v, b, nullptr, out, rows, cols, s, D{}));
     b = out;
   }
   unsigned refused = 0;
@@ -215,22 +216,40 @@ template <int G, bool wide32>
   return refused;
 }
 
-DLN_LOCKSTEP_MULTIVERSION unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, false>(g, t, until); }
-DLN_LOCKSTEP_MULTIVERSION unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, false>(g, t, until); }
-#ifdef DLN_LOCKSTEP_V4
-DLN_LOCKSTEP_V4 unsigned step4_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, true>(g, t, until); }
-DLN_LOCKSTEP_V4 unsigned step8_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, true>(g, t, until); }
+unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, Isa::base>(g, t, until); }
+unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, Isa::base>(g, t, until); }
+#ifdef DLN_LOCKSTEP_V3
+DLN_LOCKSTEP_V3 unsigned step4_v3(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, Isa::v3>(g, t, until); }
+DLN_LOCKSTEP_V4 unsigned step4_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, Isa::v4>(g, t, until); }
+DLN_LOCKSTEP_V4 unsigned step8_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, Isa::v4>(g, t, until); }
+
+Isa this_cpu() {
+  static const Isa isa = __builtin_cpu_supports("x86-64-v4")   ? Isa::v4
+                         : __builtin_cpu_supports("x86-64-v3") ? Isa::v3
+                                                               : Isa::base;
+  return isa;
+}
 #endif
 
 }  // namespace
 
+int lockstep_lanes_max() {
+#ifdef DLN_LOCKSTEP_V3
+  return this_cpu() == Isa::v4 ? 8 : 4;
+#else
+  return 8;
+#endif
+}
+
 unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
-#ifdef DLN_LOCKSTEP_V4
-  static const bool v4 = __builtin_cpu_supports("x86-64-v4");
-  if (v4) return g.G == 4 ? step4_v4(g, t, until) : step8_v4(g, t, until);
+#ifdef DLN_LOCKSTEP_V3
+  const Isa isa = this_cpu();
+  if (isa == Isa::v4) return g.G == 4 ? step4_v4(g, t, until) : step8_v4(g, t, until);
+  if (isa == Isa::v3 && g.G == 4) return step4_v3(g, t, until);
 #endif
   return g.G == 4 ? step4(g, t, until) : step8(g, t, until);
 }
+
 bool lockstep_serves(const dln_model &m) {
   if (!small_width_serves(m)) return false;
   if (m.options.sampler != DLN_SAMPLER_WITH_REPLACEMENT && m.options.sampler != DLN_SAMPLER_SUBSET) return false;

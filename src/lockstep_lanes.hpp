@@ -19,6 +19,11 @@
 namespace dln {
 namespace lanes {
 
+// The instruction set a step function of lockstep.cpp is compiled for
+// (x86-64-v4, v3, or anything else): where GCC 12's own lowering of the
+// vector code below is poor, the kernels name the instruction.
+enum class Isa { base, v3, v4 };
+
 // G lanes; loads and stores through memcpy (any alignment, no aliasing rules).
 template <int G>
 struct Lanes {
@@ -42,13 +47,13 @@ struct Lanes {
   [[gnu::always_inline]] static I bits(double x) { return (I)splat(x); }
   [[gnu::always_inline]] static D magnitude(D x) { return (D)((I)x & (I{} + INT64_MAX)); }
   // at_least_min: x > DBL_MIN ? x : DBL_MIN, NaN to DBL_MIN, which is what
-  // vmaxpd does (its second operand where the first is not greater). In
-  // x86-64-v4 code (wide32) one vmaxpd: GCC 12 makes the selection a compare
-  // and a blend.
-  template <bool wide32>
+  // vmaxpd does (its second operand where the first is not greater). One
+  // vmaxpd where the vector fits a register (G = 8 on x86-64-v4, G = 4 on v3
+  // or v4): GCC 12 makes the selection a compare and a blend.
+  template <Isa isa>
   [[gnu::always_inline]] static D max_min(D x) {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-    if constexpr (wide32) {
+    if constexpr (isa == Isa::v4 || (isa == Isa::v3 && G == 4)) {
       D r;
       asm("vmaxpd %2, %1, %0" : "=v"(r) : "v"(x), "v"(splat(DBL_MIN)));
       return r;
@@ -76,18 +81,25 @@ struct Lanes {
   }
 };
 
-// Eight 64-bit words, for the sampler's draws.
-typedef uint64_t Words __attribute__((vector_size(64)));
+// The sampler's draws in vectors of 64-bit words: eight on x86-64-v4, four
+// on v3 (GCC 12 takes eight-word vectors apart through the stack there).
+template <int K>
+struct WordLanes {
+  typedef uint64_t V __attribute__((vector_size(8 * K)));
+};
+template <Isa isa>
+using Words = typename WordLanes<isa == Isa::v3 ? 4 : 8>::V;
 
-// The four products of the 32-bit halves of a[e] and b: ll, lh, hl, hh. In
-// x86-64-v4 code (wide32) by vpmuludq, one micro-op each: GCC multiplies
-// 64-bit lanes by vpmullq (three), even when their high halves are zero.
-template <bool wide32>
-[[gnu::always_inline]] inline void halves(Words a, uint64_t b, Words *out) {
-  const Words low = Words{} + 0xffffffffu, al = a & low, ah = a >> 32, bl = Words{} + (b & 0xffffffffu),
-              bh = Words{} + (b >> 32);
+// The four products of the 32-bit halves of a[e] and b: ll, lh, hl, hh. On
+// x86-64-v4 and v3 by vpmuludq, one micro-op each: GCC 12 multiplies 64-bit
+// lanes by vpmullq on v4 (three micro-ops), even when their high halves are
+// zero, and lane by lane in general registers on v3.
+template <Isa isa>
+[[gnu::always_inline]] inline void halves(Words<isa> a, uint64_t b, Words<isa> *out) {
+  using V = Words<isa>;
+  const V low = V{} + 0xffffffffu, ah = a >> 32, bl = V{} + (b & 0xffffffffu), bh = V{} + (b >> 32);
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-  if constexpr (wide32) {  // vpmuludq reads the low halves only: ah, bh, al, bl as they are
+  if constexpr (isa != Isa::base) {  // vpmuludq reads the low halves only: a, ah as they are
     asm("vpmuludq %1, %2, %0" : "=v"(out[0]) : "v"(a), "v"(bl));
     asm("vpmuludq %1, %2, %0" : "=v"(out[1]) : "v"(a), "v"(bh));
     asm("vpmuludq %1, %2, %0" : "=v"(out[2]) : "v"(ah), "v"(bl));
@@ -95,6 +107,7 @@ template <bool wide32>
     return;
   }
 #endif
+  const V al = a & low;
   out[0] = al * bl, out[1] = al * bh, out[2] = ah * bl, out[3] = ah * bh;
 }
 
@@ -102,45 +115,47 @@ template <bool wide32>
 // and the 128-bit product of uniform_below, exactly): t = hl + ll / 2^32 and
 // t mod 2^32 + lh cannot wrap, and carry the middle words into hh
 // (Hacker's Delight's mulhu; eight operations).
-[[gnu::always_inline]] inline Words high_of(const Words *h) {
-  const Words low = Words{} + 0xffffffffu, t = h[2] + (h[0] >> 32), middle = (t & low) + h[1];
+template <class V>
+[[gnu::always_inline]] inline V high_of(const V *h) {
+  const V low = V{} + 0xffffffffu, t = h[2] + (h[0] >> 32), middle = (t & low) + h[1];
   return h[3] + (t >> 32) + (middle >> 32);
 }
-template <bool wide32>
-[[gnu::always_inline]] inline Words high_product(Words a, uint64_t b) {
-  Words h[4];
-  halves<wide32>(a, b, h);
+template <Isa isa>
+[[gnu::always_inline]] inline Words<isa> high_product(Words<isa> a, uint64_t b) {
+  Words<isa> h[4];
+  halves<isa>(a, b, h);
   return high_of(h);
 }
 
 // Word 0 of philox_draw(seed, stream, a[e], 0) (sampler_draw.hpp: Random123's
-// Philox4x64 with 10 rounds) for N × 8 counters at once, in place: the same
-// integer operations in the lanes of N vectors, whose N independent chains
-// of multiplies overlap (one chain is latency bound). The last round forms
-// word 0 only: hi(c2 · m1) ^ c1 ^ k0.
-template <int N, bool wide32>
-[[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words *a) {
+// Philox4x64 with 10 rounds) for N vectors of counters at once, in place: the
+// same integer operations in the lanes of N vectors, whose N independent
+// chains of multiplies overlap (one chain is latency bound). The last round
+// forms word 0 only: hi(c2 · m1) ^ c1 ^ k0.
+template <int N, Isa isa>
+[[gnu::always_inline]] inline void philox_word0(uint64_t seed, uint64_t stream, Words<isa> *a) {
+  using V = Words<isa>;
   constexpr uint64_t m0 = 0xD2E7470EE14C6C93u, m1 = 0xCA5A826395121157u;  // PHILOX_M4x64_0, _1
   constexpr uint64_t w0 = 0x9E3779B97F4A7C15u, w1 = 0xBB67AE8584CAA73Bu;  // PHILOX_W64_0, _1
-  Words c0[N], c1[N] = {}, c2[N] = {}, c3[N] = {};
+  V c0[N], c1[N] = {}, c2[N] = {}, c3[N] = {};
   for (int e = 0; e < N; ++e) c0[e] = a[e];
   uint64_t k0 = seed, k1 = stream;
   for (int round = 0; round < 9; ++round) {
     if (round > 0) k0 += w0, k1 += w1;
     for (int e = 0; e < N; ++e) {
-      Words h0[4], h1[4];
-      halves<wide32>(c0[e], m0, h0);
-      halves<wide32>(c2[e], m1, h1);
+      V h0[4], h1[4];
+      halves<isa>(c0[e], m0, h0);
+      halves<isa>(c2[e], m1, h1);
       // The low 64 bits: ll + (lh + hl) 2^32 mod 2^64 with the halves at hand,
-      // else one vpmullq each.
-      const Words lo0 = wide32 ? h0[0] + ((h0[1] + h0[2]) << 32) : c0[e] * m0;
-      const Words lo1 = wide32 ? h1[0] + ((h1[1] + h1[2]) << 32) : c2[e] * m1;
-      const Words hi0 = high_of(h0), hi1 = high_of(h1);
+      // else one multiply each.
+      const V lo0 = isa != Isa::base ? h0[0] + ((h0[1] + h0[2]) << 32) : c0[e] * m0;
+      const V lo1 = isa != Isa::base ? h1[0] + ((h1[1] + h1[2]) << 32) : c2[e] * m1;
+      const V hi0 = high_of(h0), hi1 = high_of(h1);
       c0[e] = hi1 ^ c1[e] ^ k0, c1[e] = lo1, c2[e] = hi0 ^ c3[e] ^ k1, c3[e] = lo0;
     }
   }
   k0 += w0;
-  for (int e = 0; e < N; ++e) a[e] = high_product<wide32>(c2[e], m1) ^ c1[e] ^ k0;
+  for (int e = 0; e < N; ++e) a[e] = high_product<isa>(c2[e], m1) ^ c1[e] ^ k0;
 }
 
 // Σ x[q] y[q] per lane in the eight partial sums of dot() (formulation_small_width.cpp).
