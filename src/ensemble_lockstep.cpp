@@ -1,6 +1,6 @@
 // dln_ensemble_step in lockstep (issue 16, lockstep.hpp): when every active
 // member runs dln_step's small-width loop with the same step options, groups
-// of up to eight step together. The steps between two events — a check of the
+// of up to lockstep_lanes_max() step together. The steps between two events — a check of the
 // watch, a rank check or trace row of DLN_PARAM_JUMP_INTERVAL /
 // DLN_PARAM_TRACE_INTERVAL, the end of the call — run on the packed replicas;
 // at each event the members are unpacked into their handles (ordinary handles
