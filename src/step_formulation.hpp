@@ -82,11 +82,15 @@ constexpr double kGemmCall = 30000.0;
 // their column chunks down to 16 wide). They read each inner matrix twice
 // where BLIS reads it three times, which is what counts when the matrix is
 // streamed from memory and b is small (next).
-// Without AVX-512 they run in four-lane registers (-march=x86-64-v3 on the
-// same CPU: 0.38 ms for products that took 0.23, 0.57 for an update of 0.42)
-// while BLIS keeps its AVX2 kernels; not measured on an AVX2-only CPU, so
-// the weight measured before, 2.0.
-inline double loop_per_gemm_flop(int64_t b) { return fused_loops_wide() ? (b <= 16 ? 1.0 : 2.0) : 2.0; }
+// Without AVX-512 they run in four-lane registers while BLIS keeps its AVX2
+// kernels. Emulated on the same CPU (library built with its AVX-512 paths
+// off, 2026-12-07; steps/s of the mini-batch benchmark, both weights, 1 and
+// 2 threads): at b = 4 the fused loops beat BLIS chains by 19-75 % at
+// w = 256; at b = 16 chains or the sparse block won at w = 64 and 256
+// (34 k against 28 k, 2.6 k against 2.1-2.4 k) and the two were even at 1024.
+inline double loop_per_gemm_flop(int64_t b) {
+  return b <= (fused_loops_wide() ? 16 : 4) ? 1.0 : 2.0;
+}
 // A pass over a matrix that does not stay in cache (over 1 MiB, the L2 of
 // one core here), per entry: at b = 4 and w = 1024 the fused loops took 0.85
 // of the time of BLIS chains. Zero for matrices in cache.
