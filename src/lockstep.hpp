@@ -86,8 +86,9 @@ void lockstep_idle(LockstepGroup &g, int lane);
 
 // The largest group this CPU steps well: 8 with AVX-512; 4 on x86-64 CPUs
 // without it, where GCC 12 lowers 8-lane vectors through the stack and lane
-// by lane (groups of 8 took 0.33-0.75x the member-steps/s of separate
-// handles, groups of 4 more than those; bench/RESULTS.md, issue 16).
+// by lane (emulated: groups of 8 took 0.33-0.75x the member-steps/s of
+// separate handles, groups of 4 take 2.4-3.0x at widths <= 16;
+// bench/RESULTS.md, issue 16).
 int lockstep_lanes_max();
 
 // Steps drawn ahead at once (lockstep_step).
