@@ -24,7 +24,11 @@ namespace dln {
 // and its avx512f clone has no fused multiply-add at 256 bits).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
     !defined(__SANITIZE_THREAD__)
+#ifdef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF
+#define DLN_SMALL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
 #define DLN_SMALL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 #else
 #define DLN_SMALL_MULTIVERSION
 #endif

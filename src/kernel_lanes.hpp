@@ -15,7 +15,11 @@
     !defined(__SANITIZE_THREAD__)
 // One clone per level: target_clones splits "avx2,fma" into two clones,
 // which left the AVX2 one without fused multiply-add.
+#ifdef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF
+#define DLN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
 #define DLN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 #else
 #define DLN_MULTIVERSION
 #endif
@@ -58,7 +62,7 @@ using FormLanes = typename std::conditional<Wide, Lanes8, Lanes4>::type;
 // products took 0.38 ms in Lanes4, 1.67 in Lanes8, 0.48 as single dot8
 // chains; issue 11.
 DLN_INLINE bool wide_registers() {
-#if defined(DLN_KERNELS_NARROW_ONLY)  // tests/kernel_forms_*.cpp: both forms side by side
+#if defined(DLN_KERNELS_NARROW_ONLY) || defined(DLN_NO_AVX512)  // tests/kernel_forms_*.cpp: both forms side by side
   return false;
 #elif defined(__x86_64__) && defined(__GNUC__)
   return __builtin_cpu_supports("avx512f");

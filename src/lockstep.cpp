@@ -30,7 +30,9 @@ namespace dln {
     !defined(__SANITIZE_THREAD__)
 // A step function per instruction set (lockstep_lanes.hpp: Isa), picked at run time.
 #define DLN_LOCKSTEP_V3 __attribute__((target("arch=x86-64-v3")))
+#ifndef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF
 #define DLN_LOCKSTEP_V4 __attribute__((target("arch=x86-64-v4")))
+#endif
 #endif
 
 namespace {
@@ -220,13 +222,19 @@ unsigned step4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4
 unsigned step8(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, Isa::base>(g, t, until); }
 #ifdef DLN_LOCKSTEP_V3
 DLN_LOCKSTEP_V3 unsigned step4_v3(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, Isa::v3>(g, t, until); }
+#ifdef DLN_LOCKSTEP_V4
 DLN_LOCKSTEP_V4 unsigned step4_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<4, Isa::v4>(g, t, until); }
 DLN_LOCKSTEP_V4 unsigned step8_v4(LockstepGroup &g, int64_t t, int64_t until) { return step_lanes<8, Isa::v4>(g, t, until); }
+#endif
 
 Isa this_cpu() {
+#ifdef DLN_LOCKSTEP_V4
   static const Isa isa = __builtin_cpu_supports("x86-64-v4")   ? Isa::v4
                          : __builtin_cpu_supports("x86-64-v3") ? Isa::v3
                                                                : Isa::base;
+#else
+  static const Isa isa = __builtin_cpu_supports("x86-64-v3") ? Isa::v3 : Isa::base;
+#endif
   return isa;
 }
 #endif
@@ -244,7 +252,9 @@ int lockstep_lanes_max() {
 unsigned lockstep_step(LockstepGroup &g, int64_t t, int64_t until) {
 #ifdef DLN_LOCKSTEP_V3
   const Isa isa = this_cpu();
+#ifdef DLN_LOCKSTEP_V4
   if (isa == Isa::v4) return g.G == 4 ? step4_v4(g, t, until) : step8_v4(g, t, until);
+#endif
   if (isa == Isa::v3 && g.G == 4) return step4_v3(g, t, until);
 #endif
   return g.G == 4 ? step4(g, t, until) : step8(g, t, until);

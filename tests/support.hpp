@@ -28,7 +28,9 @@ using ModelPtr = std::unique_ptr<dln_model, ModelDeleter>;
 // wide_registers): the cost model weighs the fused loops by it (math §8), so a
 // few formulation picks differ on x86-64 CPUs without AVX-512.
 inline bool wide_registers_here() {
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(DLN_NO_AVX512)  // CMake option DLN_AVX512=OFF
+  return false;
+#elif defined(__x86_64__) && defined(__GNUC__)
   return __builtin_cpu_supports("avx512f");
 #else
   return false;
