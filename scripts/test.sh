@@ -29,9 +29,9 @@ for stage in scripts/test.d/*.sh; do
   if bash "$stage" 2>&1 | tee "$log"; [[ ${PIPESTATUS[0]} -ne 0 ]]; then
     echo "stage $stage failed"; failed=$((failed + 1))
   fi
-  line=$(grep -E "^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed" "$log" | tail -n1 || true)
+  line=$(grep -E "^([A-Za-z0-9-]+: )?[0-9]+ passed, [0-9]+ failed" "$log" | tail -n1 || true)
   if [[ -n "$line" ]]; then
-    p=$(sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+    p=$(sed -E 's/^([A-Za-z0-9-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
     f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
     passed=$((passed + p)); failed=$((failed + f))
   fi
