@@ -6,6 +6,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "cpu_registers.hpp"
+
 // The vector values below (Lanes8) are always inlined into the
 // multiversioned kernels, so none crosses a call boundary: GCC's -Wpsabi
 // note about the ABI of such calls is moot here.
@@ -62,12 +64,10 @@ using FormLanes = typename std::conditional<Wide, Lanes8, Lanes4>::type;
 // products took 0.38 ms in Lanes4, 1.67 in Lanes8, 0.48 as single dot8
 // chains; issue 11.
 DLN_INLINE bool wide_registers() {
-#if defined(DLN_KERNELS_NARROW_ONLY) || defined(DLN_NO_AVX512)  // tests/kernel_forms_*.cpp: both forms side by side
+#if defined(DLN_KERNELS_NARROW_ONLY)  // tests/kernel_forms_*.cpp: both forms side by side
   return false;
-#elif defined(__x86_64__) && defined(__GNUC__)
-  return __builtin_cpu_supports("avx512f");
 #else
-  return false;
+  return avx512_registers();
 #endif
 }
 

@@ -24,19 +24,6 @@ struct ModelDeleter {
 };
 using ModelPtr = std::unique_ptr<dln_model, ModelDeleter>;
 
-// Whether the library runs its AVX-512 kernel forms here (src/kernel_lanes.hpp:
-// wide_registers): the cost model weighs the fused loops by it (math §8), so a
-// few formulation picks differ on x86-64 CPUs without AVX-512.
-inline bool wide_registers_here() {
-#if defined(DLN_NO_AVX512)  // CMake option DLN_AVX512=OFF
-  return false;
-#elif defined(__x86_64__) && defined(__GNUC__)
-  return __builtin_cpu_supports("avx512f");
-#else
-  return false;
-#endif
-}
-
 inline ModelPtr make_model(std::vector<int64_t> widths, uint64_t seed = 1) {
   dln_model *m = nullptr;
   REQUIRE(dln_create(int64_t(widths.size()) - 1, widths.data(), seed, &m) == DLN_OK);

@@ -8,6 +8,7 @@
 
 #include <blis.h>
 
+#include "../src/cpu_registers.hpp"
 #include "checkpoint_tools.hpp"
 #include "dense.hpp"
 
@@ -146,7 +147,7 @@ struct Case {
 };
 
 int expected_here(const Case &c) {
-  return c.without_avx512 >= 0 && !wide_registers_here() ? c.without_avx512 : c.expected;
+  return c.without_avx512 >= 0 && !dln::avx512_registers() ? c.without_avx512 : c.expected;
 }
 
 // One case (at least) per formulation: small batches at small widths through
@@ -368,7 +369,7 @@ TEST_CASE("inner matrices streamed from memory: batches up to 16 (4 without AVX-
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 16));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));
-  CHECK((formulation == DLN_FORMULATION_FUSED_BATCH) == wide_registers_here());
+  CHECK((formulation == DLN_FORMULATION_FUSED_BATCH) == dln::avx512_registers());
   REQUIRE_OK(dln_set_param(m.get(), DLN_PARAM_BATCH_SIZE, 64));
   REQUIRE_OK(dln_step(m.get(), 1));
   REQUIRE_OK(dln_last_step_formulation(m.get(), &formulation));

@@ -3,20 +3,12 @@
 # UndefinedBehaviorSanitizer (docs/reliability.md). Any report fails the test
 # that triggered it (-fno-sanitize-recover=all, halt_on_error).
 # Prints 'asan: N passed, M failed' last, from ctest's summary.
-set -uo pipefail
 cd "$(dirname "$0")/../.."
-jobs=$(nproc)
-build=build-asan
-log=$(mktemp)
-finish() { echo "asan: $1 passed, $2 failed"; rm -f "$log"; [[ $2 -eq 0 ]]; exit $?; }
-
-if ! cmake -S . -B "$build" -DDLN_SANITIZE="address;undefined" -DDLN_BUILD_BINDINGS=OFF \
-     -DDLN_BUILD_CLI=OFF -DDLN_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null; then
-  echo "asan: configure failed"; finish 0 1
-fi
-if ! cmake --build "$build" -j"$jobs" >"$log" 2>&1; then
-  tail -n 40 "$log"; echo "asan: build failed"; finish 0 1
-fi
+source scripts/stage.bash
+stage_begin asan build-asan
+stage_configure -DDLN_SANITIZE="address;undefined" -DDLN_BUILD_BINDINGS=OFF -DDLN_BUILD_CLI=OFF \
+  -DDLN_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+stage_build
 
 # Leak checking stays on. BLIS (OpenMP) and LAPACK (Fortran) are not
 # instrumented but run inside the instrumented process; they have needed no
@@ -27,9 +19,4 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:strict_stri
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The ABI and install checks test packaging, not memory safety: they run in
 # the main build only.
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -E '^(abi_exports|install_and_consume)$' 2>&1 | tee "$log"
-line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$log" | tail -n1 || true)
-if [[ -z "$line" ]]; then echo "asan: ctest printed no summary"; finish 0 1; fi
-total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-fail=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
-finish $((total - fail)) "$fail"
+stage_ctest -E '^(abi_exports|install_and_consume)$'

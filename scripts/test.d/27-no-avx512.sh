@@ -5,28 +5,15 @@
 # which the main build never runs on a CPU with AVX-512. Every result must be
 # what the main build gives (the trajectories recorded bit for bit included);
 # only the formulation picks that depend on the registers differ
-# (tests/support.hpp: wide_registers_here). Prints 'no-avx512: N passed, M failed' last.
-set -uo pipefail
+# (src/cpu_registers.hpp). Prints 'no-avx512: N passed, M failed' last.
 cd "$(dirname "$0")/../.."
-jobs=$(nproc)
-build=build-no-avx512
-log=$(mktemp)
-finish() { echo "no-avx512: $1 passed, $2 failed"; rm -f "$log"; [[ $2 -eq 0 ]]; exit $?; }
-
-if ! cmake -S . -B "$build" -DDLN_AVX512=OFF -DDLN_BUILD_BINDINGS=OFF -DDLN_BUILD_CLI=OFF \
-     -DDLN_BUILD_EXAMPLES=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null; then
-  echo "no-avx512: configure failed"; finish 0 1
-fi
-if ! cmake --build "$build" -j"$jobs" --target dln_tests >"$log" 2>&1; then
-  tail -n 40 "$log"; echo "no-avx512: build failed"; finish 0 1
-fi
+source scripts/stage.bash
+stage_begin no-avx512 build-no-avx512
+stage_configure -DDLN_AVX512=OFF -DDLN_BUILD_BINDINGS=OFF -DDLN_BUILD_CLI=OFF -DDLN_BUILD_EXAMPLES=OFF \
+  -DCMAKE_BUILD_TYPE=Release
+stage_build --target dln_tests
 # The library must hold no x86-64-v4 code: no clone of it, no AVX-512 register.
-if objdump -d --no-show-raw-insn "$build/src/libdlnsgd.so" | grep -qE '%zmm|arch_x86_64_v4'; then
-  echo "no-avx512: the library still holds AVX-512 code"; finish 0 1
+if objdump -d --no-show-raw-insn "$stage_dir/src/libdlnsgd.so" | grep -qE '%zmm|arch_x86_64_v4'; then
+  echo "no-avx512: the library still holds AVX-512 code"; stage_finish 0 1
 fi
-ctest --test-dir "$build" --output-on-failure -j"$jobs" -R '^test_' 2>&1 | tee "$log"
-line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$log" | tail -n1 || true)
-if [[ -z "$line" ]]; then echo "no-avx512: ctest printed no summary"; finish 0 1; fi
-total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
-fail=$(sed -E 's/.*tests passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
-finish $((total - fail)) "$fail"
+stage_ctest -R '^test_'
