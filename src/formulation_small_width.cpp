@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "errors.hpp"
+#include "instruction_sets.hpp"
 #include "kernels.hpp"
 #include "model.hpp"
 #include "small_width.hpp"
@@ -20,15 +21,10 @@
 
 namespace dln {
 
-// Whole micro-architecture levels (GCC splits "avx2,fma" into two clones,
-// and its avx512f clone has no fused multiply-add at 256 bits).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#ifdef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF
-#define DLN_SMALL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DLN_SMALL_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+// Whole micro-architecture levels (instruction_sets.hpp; GCC's avx512f clone
+// has no fused multiply-add at 256 bits).
+#ifdef DLN_CLONED
+#define DLN_SMALL_MULTIVERSION __attribute__((target_clones(DLN_CLONE_LEVELS)))
 #else
 #define DLN_SMALL_MULTIVERSION
 #endif

@@ -6,22 +6,15 @@
 #include <cstring>
 #include <type_traits>
 
-#include "cpu_registers.hpp"
+#include "instruction_sets.hpp"
 
 // The vector values below (Lanes8) are always inlined into the
 // multiversioned kernels, so none crosses a call boundary: GCC's -Wpsabi
 // note about the ABI of such calls is moot here.
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-// One clone per level: target_clones splits "avx2,fma" into two clones,
-// which left the AVX2 one without fused multiply-add.
-#ifdef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF
-#define DLN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define DLN_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+#ifdef DLN_CLONED  // instruction_sets.hpp
+#define DLN_MULTIVERSION __attribute__((target_clones(DLN_CLONE_LEVELS)))
 #else
 #define DLN_MULTIVERSION
 #endif

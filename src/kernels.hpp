@@ -51,7 +51,5 @@ constexpr int64_t kMaxFusedColumns = 64;
 void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b, double *V, double s,
                                            const double *X, const double *alpha, const double *Y, double *out,
                                            int64_t c_begin, int64_t c_end);
-// Whether the two kernels above run their AVX-512 form on this CPU.
-bool fused_loops_wide();
 
 }  // namespace dln

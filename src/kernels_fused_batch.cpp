@@ -217,6 +217,4 @@ void transposed_products_and_rank_b_update(int64_t rows, int64_t cols, int64_t b
     for (int64_t q = c_begin; q < c_end; ++q) out[k * cols + q] *= s;
 }
 
-bool fused_loops_wide() { return wide_registers(); }
-
 }  // namespace dln

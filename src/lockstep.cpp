@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "errors.hpp"
+#include "instruction_sets.hpp"
 #include "kernels.hpp"
 #include "model.hpp"
 #include "sampler.hpp"
@@ -26,8 +27,7 @@
 
 namespace dln {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
+#ifdef DLN_CLONED  // instruction_sets.hpp
 // A step function per instruction set (lockstep_lanes.hpp: Isa), picked at run time.
 #define DLN_LOCKSTEP_V3 __attribute__((target("arch=x86-64-v3")))
 #ifndef DLN_NO_AVX512  // CMake option DLN_AVX512=OFF

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "exec_context.hpp"
+#include "instruction_sets.hpp"
 #include "kernels.hpp"
 #include "model.hpp"
 
@@ -89,7 +90,7 @@ constexpr double kGemmCall = 30000.0;
 // w = 256; at b = 16 chains or the sparse block won at w = 64 and 256
 // (34 k against 28 k, 2.6 k against 2.1-2.4 k) and the two were even at 1024.
 inline double loop_per_gemm_flop(int64_t b) {
-  return b <= (fused_loops_wide() ? 16 : 4) ? 1.0 : 2.0;
+  return b <= (avx512_registers() ? 16 : 4) ? 1.0 : 2.0;
 }
 // A pass over a matrix that does not stay in cache (over 1 MiB, the L2 of
 // one core here), per entry: at b = 4 and w = 1024 the fused loops took 0.85

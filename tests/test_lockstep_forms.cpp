@@ -14,6 +14,7 @@
 #include <limits>
 #include <vector>
 
+#include "../src/instruction_sets.hpp"
 #include "../src/lockstep_lanes.hpp"
 #include "../src/sampler.hpp"
 #include "../src/sampler_draw.hpp"
@@ -67,9 +68,7 @@ void max_min4_base(const double *x, int64_t n, double *o) { max_mins<Isa::base, 
 void max_min8_base(const double *x, int64_t n, double *o) { max_mins<Isa::base, 8>(x, n, o); }
 
 // As src/lockstep.cpp: the v3 and v4 functions only where it has them.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-#define DLN_TEST_LOCKSTEP_ISAS
+#ifdef DLN_CLONED
 __attribute__((target("arch=x86-64-v3"))) void draws_v3(uint64_t s, uint64_t t, uint64_t f, uint64_t p, uint64_t *w,
                                                          uint64_t *b) {
   draws<Isa::v3>(s, t, f, p, w, b);
@@ -92,7 +91,7 @@ __attribute__((target("arch=x86-64-v4"))) void max_min8_v4(const double *x, int6
 // The forms this CPU can run (groups of 8 run on v4 only: lockstep_lanes_max).
 std::vector<Form> forms_here() {
   std::vector<Form> forms = {{"base", draws_base, max_min4_base, max_min8_base}};
-#ifdef DLN_TEST_LOCKSTEP_ISAS
+#ifdef DLN_CLONED
   if (__builtin_cpu_supports("x86-64-v3")) forms.push_back({"x86-64-v3", draws_v3, max_min4_v3, nullptr});
   if (__builtin_cpu_supports("x86-64-v4")) forms.push_back({"x86-64-v4", draws_v4, max_min4_v4, max_min8_v4});
 #endif

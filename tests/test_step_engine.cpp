@@ -8,7 +8,7 @@
 
 #include <blis.h>
 
-#include "../src/cpu_registers.hpp"
+#include "../src/instruction_sets.hpp"
 #include "checkpoint_tools.hpp"
 #include "dense.hpp"
 

@@ -5,7 +5,7 @@
 # which the main build never runs on a CPU with AVX-512. Every result must be
 # what the main build gives (the trajectories recorded bit for bit included);
 # only the formulation picks that depend on the registers differ
-# (src/cpu_registers.hpp). Prints 'no-avx512: N passed, M failed' last.
+# (src/instruction_sets.hpp). Prints 'no-avx512: N passed, M failed' last.
 cd "$(dirname "$0")/../.."
 source scripts/stage.bash
 stage_begin no-avx512 build-no-avx512
