@@ -20,7 +20,7 @@
 
 #include "errors.hpp"
 #include "kernels.hpp"
-#include "step_formulation.hpp"
+#include "step_parts.hpp"
 
 namespace dln {
 
@@ -56,67 +56,15 @@ double *block_of(StepPlan &p) { return p.Bl(p.L); }  // A_IJ, then R
 
 // On two threads or more, when every product of the step is too small for
 // BLIS's own threads (gemm_policy.hpp: nine 64³ products took longer on two
-// threads than on one), the step is split over the handle's threads instead,
-// one part per thread, each done whole by one: by the columns of J through
-// the chains (column c of every F_ℓ, A_IJ and Δ_ℓ depends on column c of F_1
-// and of R alone), by rows for the products summed over J (the gradients),
-// with one barrier between. BLIS's small-matrix kernels round a part of a
-// product otherwise than the whole product (64 × 32 of a 64 × 64 backward
-// product: 2890 of 4096 entries), so these steps repeat their bits for a
-// given thread count (math §8); the parts run on one thread would keep the
-// bits of two, at 10 % more time a step there (138 against 125 µs at 64 × 64).
-struct Span {
-  int64_t lo, hi;
-};
-Span part_of(int64_t count, int64_t k, int64_t parts) { return {count * k / parts, count * (k + 1) / parts}; }
-
+// threads than on one), the step is split in parts (step_parts.hpp): A_IJ by
+// the columns of J like the chains, with one barrier between the forward and
+// the backward pass. The parts run on one thread would keep the bits of two,
+// at 10 % more time a step there (138 against 125 µs at 64 × 64).
 bool runs_in_parts(const StepPlan &p, int64_t P, int64_t Q) {
   double all = 0.0, largest = double(Q) * double(P) * double(p.n(p.L - 1));
   for (int64_t l = 2; l <= p.L - 1; ++l) largest = std::max(largest, double(p.n(l)) * double(p.n(l - 1)) * double(P));
   for (int64_t l = 2; l <= p.L; ++l) all += 3.0 * double(p.n(l - 1)) * double(l == p.L ? Q : p.n(l)) * double(P);
   return step_runs_in_parts(p.exec.threads(), largest, all, P, Q);
-}
-
-// The product of layer ℓ's chain on P columns (F_ℓ = s V_ℓ F_{ℓ-1}, or with
-// V_ℓᵀ for Δ_{ℓ-1}): the shape its parts are rounded as.
-GemmShape chain_shape(const StepPlan &p, int64_t l, bool backward, int64_t P) {
-  const int64_t rows = p.n(l), cols = p.n(l - 1);
-  return backward ? gemm_shape(false, false, double(cols), double(P), double(rows), 1, cols, 1, rows, cols)
-                  : gemm_shape(false, false, double(rows), double(P), double(cols), cols, 1, 1, cols, rows);
-}
-
-// F_1 … F_{L-1} and A_IJ on the columns of part k, W_L[I, :] on its rows.
-void forward_part(StepPlan &p, int64_t k, int64_t parts, double *rows) {
-  Workspace &w = p.model.work;
-  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
-  const Span c = part_of(P, k, parts), r = part_of(Q, k, parts);
-  column_blocks(c.lo, c.hi, [&](int64_t j, int64_t width) {
-    gather_first_column_block(p, j, width, [&](int64_t i) { return w.distinct_cols[size_t(i)]; }, p.Fl(1));
-  });
-  const int64_t top = p.n(L - 1);
-  gather_last_rows(p, r.hi - r.lo, [&](int64_t i) { return w.distinct_rows[size_t(r.lo + i)]; }, rows + r.lo * top);
-  for (int64_t l = 2; l <= L - 1; ++l) {
-    const Layer &W = p.model.layer(l);
-    const int64_t in = p.n(l - 1), out = p.n(l);
-    p.exec.gemm_part(chain_shape(p, l, false, P), false, false, out, c.hi - c.lo, in, W.scale, W.v.data(), in, 1,
-                     p.Fl(l - 1) + c.lo * in, 1, in, 0.0, p.Fl(l) + c.lo * out, 1, out);
-  }
-  // The maxima of bound(), measured here by each part (max is exact: the
-  // same numbers as over the whole blocks), to spare the step a serial pass.
-  double *maxima = w.part_maxima.data() + k * (L + 1);
-  for (int64_t l = 1; l < L; ++l) maxima[l] = max_magnitude(p.Fl(l) + c.lo * p.n(l), (c.hi - c.lo) * p.n(l));
-  maxima[L] = max_magnitude(rows + r.lo * top, (r.hi - r.lo) * top);
-}
-
-// The largest of the parts' maxima (NaN if one is).
-double largest_of_parts(const Workspace &w, int64_t index, int64_t stride, int64_t parts) {
-  double m = 0.0;
-  for (int64_t k = 0; k < parts; ++k) {
-    const double x = w.part_maxima[size_t(k * stride + index)];
-    if (x != x) return x;
-    m = x > m ? x : m;
-  }
-  return m;
 }
 
 void residuals(StepPlan &p) {
@@ -128,9 +76,8 @@ void residuals(StepPlan &p) {
   double *A = block_of(p);         // A_IJ = W_L[I, :] F_{L-1}, q × p, column c at A + c q
   const GemmShape block = gemm_shape(false, false, double(Q), double(P), double(top), top, 1, 1, top, Q);
   if (runs_in_parts(p, P, Q)) {  // each part finds the residuals of its columns
-    const int64_t parts = p.exec.threads();
+    const int64_t parts = begin_parts(p);
     group_entries(p.b, w, 0);  // one tile: the parts take ranges of columns
-    w.part_maxima.resize(size_t(parts * (L + 1)));
     p.exec.in_two_phases(
         parts, [&](int64_t k) { forward_part(p, k, parts, rows); },
         [&](int64_t k) {
@@ -156,8 +103,7 @@ void bound(StepPlan &p, bool &risky) {
   const Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L;
   if (runs_in_parts(p, P, Q)) {
-    for (int64_t l = 1; l < L; ++l) p.fmax[l] = largest_of_parts(w, l, L + 1, p.exec.threads());
-    p.bmax[L - 1] = largest_of_parts(w, L, L + 1, p.exec.threads());
+    bounds_from_parts(p);
   } else {
     for (int64_t l = 1; l < L; ++l) p.fmax[l] = max_magnitude(p.Fl(l), p.n(l) * P);
     p.bmax[L - 1] = max_magnitude(w.scaled.data(), Q * p.n(L - 1));
@@ -188,18 +134,7 @@ void backpropagate_part(StepPlan &p, int64_t k, int64_t parts, double *R, const 
   const GemmShape first = gemm_shape(true, false, double(top), double(P), double(Q), top, 1, 1, Q, top);
   p.exec.gemm_part(first, true, false, top, width, Q, 1.0, X, top, 1, R + c.lo * Q, 1, Q, 0.0,
                    p.Bl(L - 1) + c.lo * top, 1, top);  // Δ_{L-1} = W_L[I,:]ᵀ R
-  for (int64_t l = L - 1; l >= 2; --l) {                // Δ_{ℓ-1} = s_ℓ V_ℓᵀ Δ_ℓ
-    const Layer &W = p.model.layer(l);
-    const int64_t in = p.n(l - 1), out = p.n(l);
-    p.exec.gemm_part(chain_shape(p, l, true, P), false, false, in, width, out, W.scale, W.v.data(), 1, in,
-                     p.Bl(l) + c.lo * out, 1, out, 0.0, p.Bl(l - 1) + c.lo * in, 1, in);
-  }
-}
-
-void update_columns_of_part(StepPlan &p, int64_t k, int64_t parts) {  // V_1[:, J_c] += c_1 Δ_1[:, c]
-  const Workspace &w = p.model.work;
-  const Span c = part_of(count_of(w.distinct_cols), k, parts);
-  column_blocks(c.lo, c.hi, [&](int64_t j, int64_t n) { add_to_first_column_block(p, w.distinct_cols.data(), j, n, p.Bl(1)); });
+  backward_part(p, k, parts);
 }
 
 void residual_products_of_part(StepPlan &p, int64_t k, int64_t parts, const double *R, double *X) {  // R F_{L-1}ᵀ
@@ -213,17 +148,9 @@ void residual_products_of_part(StepPlan &p, int64_t k, int64_t parts, const doub
 
 void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X) {  // inner V_ℓ, V_L[I, :]
   const Workspace &w = p.model.work;
-  const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), top = p.n(p.L - 1);
-  for (int64_t l = 2; l <= p.L - 1; ++l) {  // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ
-    Layer &W = p.model.layer(l);
-    const Span r = part_of(W.rows, k, parts);
-    if (r.hi == r.lo) continue;  // a layer narrower than the thread count
-    const GemmShape whole = gemm_shape(false, true, double(W.rows), double(W.cols), double(P), 1, W.rows, 1, W.cols, 1);
-    p.exec.gemm_part(whole, false, true, r.hi - r.lo, W.cols, P, p.coefficient[l], p.Bl(l) + r.lo, 1, W.rows,
-                     p.Fl(l - 1), 1, W.cols, 1.0, W.v.data() + r.lo * W.cols, W.cols, 1);
-  }
-  const Span r = part_of(Q, k, parts);
-  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * top);
+  update_inner_rows_of_part(p, k, parts);
+  const Span r = part_of(int64_t(w.distinct_rows.size()), k, parts);
+  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * p.n(p.L - 1));
 }
 
 // After residuals() grouped the entries. The cautious path (math §7) runs
@@ -235,7 +162,7 @@ const char *update_in_parts(StepPlan &p, double *R, double *X, bool exact) {
         parts,
         [&](int64_t k) {
           backpropagate_part(p, k, parts, R, X);
-          update_columns_of_part(p, k, parts);
+          update_first_columns_of_part(p, k, parts);
         },
         [&](int64_t k) {
           residual_products_of_part(p, k, parts, R, X);
@@ -248,7 +175,7 @@ const char *update_in_parts(StepPlan &p, double *R, double *X, bool exact) {
   if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
   const int64_t Q = count_of(p.model.work.distinct_rows), top = p.n(p.L - 1);
   if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
-  for (int64_t k = 0; k < parts; ++k) update_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
+  for (int64_t k = 0; k < parts; ++k) update_first_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
   return nullptr;
 }
 

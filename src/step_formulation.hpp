@@ -220,12 +220,6 @@ inline void dots_with_S(const StepPlan &p, int64_t rows, const Groups &G, const 
     grouped_dots(rows, lo, hi, start, A, G.from, T, out);
   });
 }
-inline void residual_sums_with_S(const StepPlan &p, int64_t rows, const Groups &G, const double *A, const double *T,
-                                 const double *y, double scale, double *r, double *X) {
-  over_tiles(p, G, 2.0 * double(rows), [&](const int64_t *start, int64_t lo, int64_t hi, bool accumulate) {
-    grouped_residual_sums(rows, lo, hi, start, A, G.from, T, y, scale, r, X, accumulate);
-  });
-}
 // The batch entries grouped by column slot and by row slot (CSR of S and
 // Sᵀ: col_start, col_order, col_from, row_…), after find_distinct, tiled for
 // passes that read vectors `width` long at random (Groups; 0: one tile, as

@@ -200,6 +200,12 @@ const Case kCases[] = {
     // parts) and inner layers of 3 rows: some row parts are empty.
     {"depth 4, full batch of 20000 on a 64 x 512 target, inner widths 3, four threads", {512, 3, 3, 3, 64}, 20000, {},
      DLN_FORMULATION_DENSE_BLOCK, false, 4},
+    // The sparse block split over the threads the same way
+    // (src/formulation_sparse_block.cpp), with parts of odd sizes.
+    {"depth 4, full batch of 5000 on a 600 x 600 target, width 32, two threads", {600, 32, 32, 32, 600}, 5000, {},
+     DLN_FORMULATION_SPARSE_BLOCK, false, 2},
+    {"depth 4, full batch of 4100 on a 493 x 571 target, uneven widths, three threads", {571, 37, 29, 41, 493}, 4100,
+     {}, DLN_FORMULATION_SPARSE_BLOCK, false, 3},
     // Products wide enough for BLIS's packed path (src/gemm_policy.hpp).
     {"depth 3, full batch of 3000 on a 40 x 300 target, width 256", {300, 256, 256, 40}, 3000, {},
      DLN_FORMULATION_ROWS_COLS},

@@ -195,10 +195,12 @@ static ModelPtr full_batch_model(std::vector<int64_t> widths, int64_t count) {
 TEST_CASE("the products with S split over two threads give the bits of one thread") {
   // 70000 entries of width 64: over the size from which the scattered passes
   // are split over std::threads (src/exec_context.hpp); the gemms
-  // (64 × 64 × 1000) stay on one thread, so the whole step is bit for bit
-  // that of one thread (and under ThreadSanitizer, scripts/test.d/25-tsan.sh,
-  // the parts are checked to be free of races).
-  check_two_threads_give_the_bits_of_one([] { return full_batch_model({1000, 64, 64, 64, 1000}, 70000); }, 5,
+  // (64 × 64 × 2500) are large enough for BLIS's own threads, which split
+  // their outputs, never a sum, so the step is not split in parts and the
+  // whole step is bit for bit that of one thread (and under
+  // ThreadSanitizer, scripts/test.d/25-tsan.sh, the parts are checked to be
+  // free of races).
+  check_two_threads_give_the_bits_of_one([] { return full_batch_model({2500, 64, 64, 64, 2500}, 70000); }, 5,
                                          DLN_FORMULATION_SPARSE_BLOCK);
 }
 
@@ -227,29 +229,44 @@ TEST_CASE("the fused batch loops split over two threads give the bits of one thr
   check_two_threads_give_the_bits_of_one(make, 3, DLN_FORMULATION_FUSED_BATCH);
 }
 
+// That a step split in parts on two threads repeats its bits and agrees
+// with one thread to rounding: BLIS rounds a part of a product otherwise
+// than the whole (src/step_parts.hpp), so the bits are those of the thread
+// count.
+template <class Make>
+void check_parts_repeat_their_bits(Make make, int expected) {
+  const auto one = weights_after(1, make, 20, expected);
+  const auto two = weights_after(2, make, 20, expected);
+  CHECK(weights_after(2, make, 20, expected) == two);
+  CHECK(one != two);  // the split ran (were they equal, this test would not show it)
+  double largest = 0.0, difference = 0.0;
+  for (size_t l = 0; l < one.size(); ++l)
+    for (size_t i = 0; i < one[l].size(); ++i) {
+      largest = std::max(largest, std::abs(one[l][i]));
+      difference = std::max(difference, std::abs(one[l][i] - two[l][i]));
+    }
+  CHECK(difference <= 1e-12 * largest);
+}
+
 TEST_CASE("the dense block split over two threads repeats its bits and agrees with one thread to rounding") {
   // Full-batch GD with every product under the size from which BLIS runs on
   // two threads: on two threads the dense block splits the step itself, by
   // columns through the chains and by rows for the gradients
-  // (src/formulation_dense_block.cpp). BLIS rounds a part of a product
-  // otherwise than the whole, so the bits are those of the thread count:
-  // two runs on two threads agree bit for bit, and with one thread to
-  // rounding. 64 × 64 with 2000 entries (parts of 32), and uneven widths
-  // with parts of odd sizes.
+  // (src/formulation_dense_block.cpp). 64 × 64 with 2000 entries (parts of
+  // 32), and uneven widths with parts of odd sizes.
   for (auto make : {+[] { return full_batch_model({64, 64, 64, 64, 64}, 2000); },
-                    +[] { return full_batch_model({45, 61, 37, 50, 59}, 1500); }}) {
-    const auto one = weights_after(1, make, 20, DLN_FORMULATION_DENSE_BLOCK);
-    const auto two = weights_after(2, make, 20, DLN_FORMULATION_DENSE_BLOCK);
-    CHECK(weights_after(2, make, 20, DLN_FORMULATION_DENSE_BLOCK) == two);
-    CHECK(one != two);  // the split ran (were they equal, this test would not show it)
-    double largest = 0.0, difference = 0.0;
-    for (size_t l = 0; l < one.size(); ++l)
-      for (size_t i = 0; i < one[l].size(); ++i) {
-        largest = std::max(largest, std::abs(one[l][i]));
-        difference = std::max(difference, std::abs(one[l][i] - two[l][i]));
-      }
-    CHECK(difference <= 1e-12 * largest);
-  }
+                    +[] { return full_batch_model({45, 61, 37, 50, 59}, 1500); }})
+    check_parts_repeat_their_bits(make, DLN_FORMULATION_DENSE_BLOCK);
+}
+
+TEST_CASE("the sparse block split over two threads repeats its bits and agrees with one thread to rounding") {
+  // The same for a batch too sparse in its block for the dense block
+  // (src/formulation_sparse_block.cpp: the residual pass by columns, F Sᵀ
+  // by rows): 600 × 600 at width 32 with 5000 entries, and uneven widths
+  // with parts of odd sizes.
+  for (auto make : {+[] { return full_batch_model({600, 32, 32, 32, 600}, 5000); },
+                    +[] { return full_batch_model({571, 37, 29, 41, 493}, 4100); }})
+    check_parts_repeat_their_bits(make, DLN_FORMULATION_SPARSE_BLOCK);
 }
 
 TEST_CASE("a clone of a handle that split its steps over helper threads steps as the original") {
