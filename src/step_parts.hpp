@@ -30,7 +30,7 @@ GemmShape chain_shape(const StepPlan &p, int64_t l, bool backward, int64_t P);
 // maxima; before forward_part.
 int64_t begin_parts(StepPlan &p);
 // Part k of the forward pass, F_1 … F_{L-1} by columns of J (P of them):
-// F_1 = s_1 W_1[:, J] and F_ℓ = s_ℓ V_ℓ F_{ℓ-1} on the part's columns, and
+// F_1 = s_1 V_1[:, J] (= W_1[:, J]) and F_ℓ = s_ℓ V_ℓ F_{ℓ-1} on the part's columns, and
 // W_L[I, :] scaled on the part's rows into `rows` (row r at rows + r n_{L-1}).
 // It measures the maxima of its blocks into workspace.part_maxima (the same
 // numbers as over the whole blocks: max is exact), which bounds_from_parts

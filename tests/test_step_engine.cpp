@@ -201,7 +201,7 @@ const Case kCases[] = {
     {"depth 4, full batch of 20000 on a 64 x 512 target, inner widths 3, four threads", {512, 3, 3, 3, 64}, 20000, {},
      DLN_FORMULATION_DENSE_BLOCK, false, 4},
     // The sparse block split over the threads the same way
-    // (src/formulation_sparse_block.cpp), with parts of odd sizes.
+    // (src/formulation_sparse_block.cpp); the second case with parts of odd sizes.
     {"depth 4, full batch of 5000 on a 600 x 600 target, width 32, two threads", {600, 32, 32, 32, 600}, 5000, {},
      DLN_FORMULATION_SPARSE_BLOCK, false, 2},
     {"depth 4, full batch of 4100 on a 493 x 571 target, uneven widths, three threads", {571, 37, 29, 41, 493}, 4100,

@@ -16,7 +16,7 @@ stage_build --target dln_tests
 # OpenMP is limited to one thread (OMP_THREAD_LIMIT caps even an explicit
 # num_threads), so none of BLIS's parallel regions runs on more than one
 # thread. The library's own threads (scattered passes and fused loops on
-# std::threads, the dense block's split step on its helper threads,
+# std::threads, the dense and sparse blocks' split steps on its helper threads,
 # src/helper_team.cpp) are plain std::threads, which TSan sees. No
 # suppression is needed (none is used): any report fails the stage.
 export OMP_NUM_THREADS=1 OMP_THREAD_LIMIT=1 BLIS_NUM_THREADS=1
