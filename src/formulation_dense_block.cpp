@@ -117,10 +117,10 @@ void bound(StepPlan &p, bool &risky) {
   check_bound(risky, product_bound(p.gsum, p.fmax[L - 1], 1.0, 1.0));  // R F_{L-1}ᵀ
 }
 
-// The update in the parts of residuals(): phase 1, Δ_{L-1} … Δ_1 on the
-// columns of part k and V_1's columns; phase 2, once every Δ_ℓ is whole, the
-// rows of part k of R F_{L-1}ᵀ (over W_L[I, :], which phase 1 has finished
-// reading), of the inner V_ℓ and of V_L[I, :].
+// The update in the parts of residuals() (update_in_parts, step_parts.hpp):
+// in phase 1, R and Δ_{L-1} … Δ_1 on the columns of part k; in phase 2, the
+// rows of part k of R F_{L-1}ᵀ, over W_L[I, :], which phase 1 has finished
+// reading.
 void backpropagate_part(StepPlan &p, int64_t k, int64_t parts, double *R, const double *X) {  // R and Δ_ℓ on part k's columns
   const Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
@@ -146,44 +146,16 @@ void residual_products_of_part(StepPlan &p, int64_t k, int64_t parts, const doub
                    X + r.lo * top, top, 1);
 }
 
-void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X) {  // inner V_ℓ, V_L[I, :]
-  const Workspace &w = p.model.work;
-  update_inner_rows_of_part(p, k, parts);
-  const Span r = part_of(int64_t(w.distinct_rows.size()), k, parts);
-  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * p.n(p.L - 1));
-}
-
-// After residuals() grouped the entries. The cautious path (math §7) runs
-// the same parts on one thread and checks every vector before any change.
-const char *update_in_parts(StepPlan &p, double *R, double *X, bool exact) {
-  const int64_t parts = p.exec.threads();
-  if (!exact) {
-    p.exec.in_two_phases(
-        parts,
-        [&](int64_t k) {
-          backpropagate_part(p, k, parts, R, X);
-          update_first_columns_of_part(p, k, parts);
-        },
-        [&](int64_t k) {
-          residual_products_of_part(p, k, parts, R, X);
-          update_rows_of_part(p, k, parts, X);
-        });
-    return nullptr;
-  }
-  for (int64_t k = 0; k < parts; ++k) backpropagate_part(p, k, parts, R, X);
-  for (int64_t k = 0; k < parts; ++k) residual_products_of_part(p, k, parts, R, X);
-  if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
-  const int64_t Q = count_of(p.model.work.distinct_rows), top = p.n(p.L - 1);
-  if (first_non_finite(X, Q * top) >= 0) return "a product with the residuals is not finite";
-  for (int64_t k = 0; k < parts; ++k) update_first_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
-  return nullptr;
-}
-
 const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
   double *R = block_of(p), *X = w.scaled.data();
-  if (runs_in_parts(p, P, Q)) return update_in_parts(p, R, X, exact);
+  if (runs_in_parts(p, P, Q)) {
+    const int64_t parts = p.exec.threads();
+    return update_in_parts(
+        p, X, exact, [&](int64_t k) { backpropagate_part(p, k, parts, R, X); },
+        [&](int64_t k) { residual_products_of_part(p, k, parts, R, X); });
+  }
   const int64_t *cs = w.col_slot.data(), *rs = w.row_slot.data();
   std::fill(R, R + Q * P, 0.0);
   for (int64_t k = 0; k < p.b; ++k) R[rs[k] + cs[k] * Q] += p.g[k];

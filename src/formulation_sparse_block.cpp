@@ -147,47 +147,17 @@ void residual_products_of_part(StepPlan &p, int64_t k, int64_t parts, double *X)
   });
 }
 
-void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X) {  // inner V_ℓ, V_L[I, :]
-  const Workspace &w = p.model.work;
-  update_inner_rows_of_part(p, k, parts);
-  const Span r = part_of(count_of(w.distinct_rows), k, parts);
-  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * p.n(p.L - 1));
-}
-
-// Phase 1, Δ_{L-2} … Δ_1 on the columns of part k and V_1's columns; phase
-// 2, once every Δ_ℓ is whole, the rows of part k of F_{L-1} Sᵀ, of the inner
-// V_ℓ and of V_L[I, :]. The cautious path (math §7) runs the same parts on
-// one thread and checks every vector before any change.
-const char *update_in_parts(StepPlan &p, double *X, bool exact) {
-  const int64_t parts = p.exec.threads();
-  p.model.work.g_by_row.resize(size_t(p.b));
-  if (!exact) {
-    p.exec.in_two_phases(
-        parts,
-        [&](int64_t k) {
-          backward_part(p, k, parts);
-          update_first_columns_of_part(p, k, parts);
-        },
-        [&](int64_t k) {
-          residual_products_of_part(p, k, parts, X);
-          update_rows_of_part(p, k, parts, X);
-        });
-    return nullptr;
-  }
-  for (int64_t k = 0; k < parts; ++k) backward_part(p, k, parts);
-  for (int64_t k = 0; k < parts; ++k) residual_products_of_part(p, k, parts, X);
-  if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
-  if (first_non_finite(X, count_of(p.model.work.distinct_rows) * p.n(p.L - 1)) >= 0)
-    return "a product with the residuals is not finite";
-  for (int64_t k = 0; k < parts; ++k) update_first_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
-  return nullptr;
-}
-
 const char *update(StepPlan &p, bool exact) {
   Workspace &w = p.model.work;
   const int64_t P = count_of(w.distinct_cols), Q = count_of(w.distinct_rows), L = p.L, top = p.n(L - 1);
   double *X = w.scaled.data();
-  if (runs_in_parts(p)) return update_in_parts(p, X, exact);
+  if (runs_in_parts(p)) {
+    const int64_t parts = p.exec.threads();
+    w.g_by_row.resize(size_t(p.b));
+    return update_in_parts(
+        p, X, exact, [&](int64_t k) { backward_part(p, k, parts); },
+        [&](int64_t k) { residual_products_of_part(p, k, parts, X); });
+  }
   gather_g(p.b, p.g, w.row_in_col, w.g_by_row);  // g is in column-group order
   // Every Δ_ℓ (Δ_{L-1} came with the residuals) and F_{L-1} Sᵀ from the
   // weights at θ_t, before any changes.

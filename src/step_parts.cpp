@@ -88,4 +88,11 @@ void update_inner_rows_of_part(StepPlan &p, int64_t k, int64_t parts) {
   }
 }
 
+void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X) {
+  const Workspace &w = p.model.work;
+  update_inner_rows_of_part(p, k, parts);
+  const Span r = part_of(int64_t(w.distinct_rows.size()), k, parts);
+  add_to_last_rows(p, r.hi - r.lo, w.distinct_rows.data() + r.lo, X + r.lo * p.n(p.L - 1));
+}
+
 }  // namespace dln

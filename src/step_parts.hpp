@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 
+#include "errors.hpp"
 #include "step_formulation.hpp"
 
 namespace dln {
@@ -46,5 +47,40 @@ void update_first_columns_of_part(StepPlan &p, int64_t k, int64_t parts);
 // V_ℓ += c_ℓ Δ_ℓ F_{ℓ-1}ᵀ (ℓ = 2 … L-1) on part k's rows of V_ℓ, once every
 // Δ_ℓ is whole.
 void update_inner_rows_of_part(StepPlan &p, int64_t k, int64_t parts);
+// The same, and V_L[I_r, :] += c_L X[:, r]ᵀ on part k's rows of I (X the
+// gradient of W_L's rows, n_{L-1} × q).
+void update_rows_of_part(StepPlan &p, int64_t k, int64_t parts, const double *X);
+
+// The update of a step split in parts, after its residuals: phase 1,
+// backpropagate(k) (Δ_{L-1} … Δ_1 on part k's columns) and V_1's columns;
+// phase 2, once every Δ_ℓ is whole, gradient_rows(k) (part k's rows of X) and
+// the rows of the inner V_ℓ and of V_L. The cautious path (math §7,
+// exact) runs the same parts on one thread and checks every vector before
+// any change; returns what was not finite, else nullptr.
+template <class Backpropagate, class GradientRows>
+const char *update_in_parts(StepPlan &p, const double *X, bool exact, Backpropagate backpropagate,
+                            GradientRows gradient_rows) {
+  const int64_t parts = p.exec.threads();
+  if (!exact) {
+    p.exec.in_two_phases(
+        parts,
+        [&](int64_t k) {
+          backpropagate(k);
+          update_first_columns_of_part(p, k, parts);
+        },
+        [&](int64_t k) {
+          gradient_rows(k);
+          update_rows_of_part(p, k, parts, X);
+        });
+    return nullptr;
+  }
+  for (int64_t k = 0; k < parts; ++k) backpropagate(k);
+  for (int64_t k = 0; k < parts; ++k) gradient_rows(k);
+  if (first_non_finite(p.B, p.backward_size) >= 0) return "a backward activation is not finite";
+  const int64_t Q = int64_t(p.model.work.distinct_rows.size());
+  if (first_non_finite(X, Q * p.n(p.L - 1)) >= 0) return "a product with the residuals is not finite";
+  for (int64_t k = 0; k < parts; ++k) update_first_columns_of_part(p, k, parts), update_rows_of_part(p, k, parts, X);
+  return nullptr;
+}
 
 }  // namespace dln
